@@ -1,0 +1,103 @@
+/**
+ * Fault controls for tests and the soak: each one does to a lab node what goes wrong in a
+ * real fleet, through the node's own namespace, never touching this machine's files.
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { nodeExec, nodeProcesses, startSshd, type LabNode, type LabState, saveLabState, knownHostsText } from './lab.js';
+
+const run = promisify(execFile);
+
+/** Kill the node's sshd and every session (the node "goes down"); its files survive. */
+export async function stopNode(node: LabNode): Promise<void> {
+  const pids = (await nodeProcesses(node)).filter((p) => p !== node.anchorPid);
+  for (const p of pids) {
+    try {
+      process.kill(p, 'SIGCONT');
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+export async function startNode(state: LabState, node: LabNode): Promise<void> {
+  node.sshdPid = await startSshd(node);
+  await saveLabState(state);
+}
+
+/** SIGSTOP the node's sshd and sessions: TCP still accepts (kernel backlog) but nothing answers. */
+export async function hangNode(node: LabNode): Promise<void> {
+  for (const p of (await nodeProcesses(node)).filter((x) => x !== node.anchorPid)) {
+    try {
+      process.kill(p, 'SIGSTOP');
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+export async function resumeNode(node: LabNode): Promise<void> {
+  for (const p of await nodeProcesses(node)) {
+    try {
+      process.kill(p, 'SIGCONT');
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+/**
+ * Give the node a new host key (what a MITM looks like to the client). The lab's
+ * known_hosts keeps the old key unless `updateKnownHosts` is set.
+ */
+export async function rotateHostKey(state: LabState, node: LabNode, updateKnownHosts = false): Promise<void> {
+  const key = path.join(node.dir, 'ssh_host_ed25519_key');
+  await fs.rm(key, { force: true });
+  await fs.rm(key + '.pub', { force: true });
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${node.name}-rotated`, '-f', key]);
+  node.hostKeyPub = (await fs.readFile(key + '.pub', 'utf8')).trim();
+  // sshd re-reads its host keys when it re-execs on SIGHUP.
+  process.kill(node.sshdPid, 'SIGHUP');
+  await new Promise((r) => setTimeout(r, 300));
+  if (updateKnownHosts) await fs.writeFile(state.knownHosts, knownHostsText(state.nodes));
+  await saveLabState(state);
+}
+
+/**
+ * Make a file on the node unwritable even for root: bind-mount it read-only over itself.
+ * Rename onto it then fails (EBUSY) and in-place writes fail (EROFS).
+ */
+export async function makeUnwritable(node: LabNode, file: string): Promise<void> {
+  const q = `'${file.replace(/'/g, `'\\''`)}'`;
+  const r = await nodeExec(node, `mount --bind ${q} ${q} && mount -o remount,bind,ro ${q} ${q}`);
+  if (r.rc !== 0) throw new Error(`lab: could not make ${file} unwritable on ${node.name}: ${r.stderr}`);
+}
+
+/** Fill the node's writable layer (the tmpfs under its /etc, /var, /root) to ENOSPC. */
+export async function fillDisk(node: LabNode): Promise<void> {
+  const rw = path.join(node.dir, 'rw');
+  // Inside the node's namespace the tmpfs is mounted at `rw`; dd stops at ENOSPC (rc 1).
+  await nodeExec(node, `dd if=/dev/zero of='${rw}/filler' bs=1M 2>/dev/null; sync`);
+}
+
+export async function clearDisk(node: LabNode): Promise<void> {
+  await nodeExec(node, `rm -f '${path.join(node.dir, 'rw')}/filler'`);
+}
+
+/** Make `systemctl start/restart <unit>` fail on the node (a broken kubelet). */
+export async function failUnitStart(node: LabNode, unit: string, fail = true): Promise<void> {
+  const f = `/var/lib/crane-lab/fail-start/${unit.includes('.') ? unit : unit + '.service'}`;
+  await nodeExec(node, fail ? `mkdir -p /var/lib/crane-lab/fail-start && : > '${f}'` : `rm -f '${f}'`);
+}
+
+/** Every systemctl call the node has seen, oldest first (the stand-in's log). */
+export async function systemctlCalls(node: LabNode): Promise<string[]> {
+  const r = await nodeExec(node, 'cat /var/log/crane-lab/systemctl.log 2>/dev/null');
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.replace(/^\S+ systemctl /, ''));
+}

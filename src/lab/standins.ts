@@ -1,0 +1,71 @@
+/**
+ * Recording stand-ins for what cannot run in the lab: systemd is not PID 1 here, so
+ * `systemctl` is a small script that keeps unit state under the node's own /var and logs
+ * every call to /var/log/crane-lab/systemctl.log, which tests read to prove what ran.
+ *
+ * Fault hook: a file /var/lib/crane-lab/fail-start/<unit> makes start/restart of that unit
+ * fail (as a kubelet with a broken config would), so verify gates and rollback get exercised.
+ */
+export const SYSTEMCTL_STANDIN = `#!/bin/sh
+# crane-fix lab stand-in for systemctl (systemd is not PID 1 in the lab).
+state=/var/lib/crane-lab/units
+log=/var/log/crane-lab/systemctl.log
+mkdir -p "$state" /var/log/crane-lab
+printf '%s systemctl %s\\n' "$(date +%s.%N)" "$*" >> "$log"
+# Accept and drop global flags Ansible and users pass.
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-pager|--no-block|--quiet|-q|--system|--no-ask-password|--plain|--full|-l) shift ;;
+    --property=*|--type=*|--state=*) shift ;;
+    -p|--property|-t|--type) shift 2 ;;
+    *) break ;;
+  esac
+done
+cmd="$1"; [ $# -gt 0 ] && shift
+unit_name() { case "$1" in *.*) echo "$1" ;; *) echo "$1.service" ;; esac; }
+active() { [ -f "$state/$(unit_name "$1").active" ] && [ "$(cat "$state/$(unit_name "$1").active")" = active ]; }
+case "$cmd" in
+  daemon-reload|daemon-reexec) exit 0 ;;
+  start|restart|reload|try-restart|reload-or-restart)
+    rc=0
+    for u in "$@"; do
+      n=$(unit_name "$u")
+      if [ -e "/var/lib/crane-lab/fail-start/$n" ] || [ -e "/var/lib/crane-lab/fail-start/$u" ]; then
+        echo failed > "$state/$n.active"
+        echo "Job for $n failed because the control process exited with error code." >&2
+        rc=1
+      else
+        echo active > "$state/$n.active"
+      fi
+    done
+    exit $rc ;;
+  stop) for u in "$@"; do echo inactive > "$state/$(unit_name "$u").active"; done; exit 0 ;;
+  enable) for u in "$@"; do echo enabled > "$state/$(unit_name "$u").enabled"; done; exit 0 ;;
+  disable) for u in "$@"; do echo disabled > "$state/$(unit_name "$u").enabled"; done; exit 0 ;;
+  is-active)
+    n=$(unit_name "$1"); s=inactive; [ -f "$state/$n.active" ] && s=$(cat "$state/$n.active")
+    echo "$s"; [ "$s" = active ] ;;
+  is-enabled)
+    n=$(unit_name "$1"); s=disabled; [ -f "$state/$n.enabled" ] && s=$(cat "$state/$n.enabled")
+    echo "$s"; [ "$s" = enabled ] ;;
+  is-failed)
+    n=$(unit_name "$1"); s=inactive; [ -f "$state/$n.active" ] && s=$(cat "$state/$n.active")
+    echo "$s"; [ "$s" = failed ] ;;
+  show)
+    n=$(unit_name "$1"); a=inactive; e=disabled
+    [ -f "$state/$n.active" ] && a=$(cat "$state/$n.active")
+    [ -f "$state/$n.enabled" ] && e=$(cat "$state/$n.enabled")
+    sub=dead; [ "$a" = active ] && sub=running
+    printf 'Id=%s\\nNames=%s\\nDescription=%s (crane-fix lab stand-in)\\nLoadState=loaded\\nActiveState=%s\\nSubState=%s\\nUnitFileState=%s\\nFragmentPath=/lib/systemd/system/%s\\n' "$n" "$n" "$n" "$a" "$sub" "$e" "$n"
+    exit 0 ;;
+  status)
+    n=$(unit_name "$1"); a=inactive; [ -f "$state/$n.active" ] && a=$(cat "$state/$n.active")
+    echo "* $n - crane-fix lab stand-in"; echo "   Active: $a"; [ "$a" = active ] || exit 3 ;;
+  list-unit-files)
+    for f in "$state"/*.enabled; do [ -e "$f" ] || continue; b=$(basename "$f" .enabled); echo "$b $(cat "$f")"; done; exit 0 ;;
+  *) echo "crane-fix lab systemctl stand-in: unsupported command '$cmd'" >&2; exit 1 ;;
+esac
+`;
+
+/** Units that start active+enabled on every node. */
+export const STANDIN_UNITS = ['kubelet.service', 'docker.service', 'containerd.service'];
