@@ -1,0 +1,136 @@
+/**
+ * `crane-fix apply` and `crane-fix rollback`. The contract (names, exit codes, --json shape)
+ * is relied upon by other tools and tests; see README "CLI contract".
+ */
+import type { Command } from 'commander';
+import { InputError, ExitError } from '../errors.js';
+import { parseExtraVars } from '../inventory/index.js';
+import { runApply, type RunReport } from '../engine/run.js';
+import { runRollback } from '../engine/rollback.js';
+import { humanLog, confirmOnTty, installSignalHandlers } from './io.js';
+
+function intOpt(flag: string) {
+  return (v: string) => {
+    if (!/^\d+$/.test(v)) throw new InputError(`expects a whole number, got ${JSON.stringify(v)}`, { flag });
+    return Number(v);
+  };
+}
+
+function numOpt(flag: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!v.trim() || !Number.isFinite(n)) throw new InputError(`expects a number, got ${JSON.stringify(v)}`, { flag });
+    return n;
+  };
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function jsonReport(r: RunReport): string {
+  return (
+    JSON.stringify(
+      {
+        runId: r.runId,
+        mode: r.mode,
+        hosts: Object.fromEntries(
+          Object.entries(r.hosts).map(([h, x]) => [
+            h,
+            {
+              status: x.status,
+              tasks: x.tasks.map((t) => ({
+                name: t.name,
+                status: t.status,
+                changed: t.changed,
+                ...(t.diff ? { diff: t.diff } : {}),
+                ...(t.error ? { error: t.error } : {}),
+                ...(t.verify ? { verify: true } : {}),
+                ...(t.handler ? { handler: true } : {}),
+                ...(t.rollbackHook ? { rollbackHook: true } : {}),
+              })),
+              ...(x.error ? { error: x.error } : {}),
+              ...(x.notes?.length ? { notes: x.notes } : {}),
+              ...(x.sessions !== undefined ? { sessions: x.sessions } : {}),
+            },
+          ]),
+        ),
+        summary: r.summary,
+      },
+      null,
+      2,
+    ) + '\n'
+  );
+}
+
+export function registerApply(program: Command): void {
+  program
+    .command('apply')
+    .description('Run playbooks or catalogue fixes on the inventory (dry-run with --dry-run)')
+    .requiredOption('-i, --inventory <file>', 'Ansible inventory (YAML or INI, e.g. Crane\'s crane/nodes)')
+    .argument('<targets...>', 'playbook files or fix ids (see `crane-fix fixes`)')
+    .option('-l, --limit <pattern>', 'Ansible host pattern: group, host, glob, !exclude, &intersect, a,b')
+    .option('--dry-run', 'gather and plan only: show what would change, change nothing')
+    .option('--check', 'alias of --dry-run (Ansible\'s name)')
+    .option('--diff', 'show unified diffs of every change')
+    .option('-f, --forks <n>', 'hosts worked on at once', intOpt('--forks'), 50)
+    .option('--serial <n|n%>', 'rolling batches (overrides the play\'s serial)')
+    .option('--max-fail-percent <p>', 'stop after a batch with more failures than this', numOpt('--max-fail-percent'))
+    .option('-e, --extra-vars <k=v|@file>', 'extra vars (repeatable), highest precedence', collect, [])
+    .option('-y, --yes', 'consent to irreversible/destructive steps')
+    .option('--json', 'one JSON document on stdout; human output on stderr')
+    .option('--journal-dir <dir>', 'where runs are journaled (default ~/.local/state/crane-fix/runs)')
+    .option('--no-rollback', 'on failure, leave the host as it is for inspection')
+    .option('--known-hosts <file>', 'known_hosts file(s) to verify host keys against', collect, [])
+    .option('--accept-new-host-keys', 'record unknown host keys (never changed ones)')
+    .option('--connect-timeout <s>', 'SSH connect timeout in seconds', numOpt('--connect-timeout'), 10)
+    .option('--timeout <s>', 'per-command timeout in seconds', numOpt('--timeout'), 300)
+    .action(async (targets: string[], o) => {
+      const extraVars = parseExtraVars(o.extraVars as string[], process.cwd());
+      const out = humanLog(Boolean(o.json));
+      const signals = installSignalHandlers(out);
+      try {
+        const report = await runApply({
+          inventory: o.inventory,
+          targets,
+          limit: o.limit,
+          dryRun: Boolean(o.dryRun || o.check),
+          diff: Boolean(o.diff),
+          forks: o.forks,
+          serial: o.serial,
+          maxFailPercent: o.maxFailPercent,
+          extraVars,
+          yes: Boolean(o.yes),
+          journalDir: o.journalDir,
+          noRollback: o.rollback === false,
+          knownHosts: o.knownHosts,
+          acceptNewHostKeys: Boolean(o.acceptNewHostKeys),
+          connectTimeoutMs: o.connectTimeout * 1000,
+          commandTimeoutMs: o.timeout * 1000,
+          argv: process.argv.slice(2),
+          log: out,
+          confirm: confirmOnTty,
+          signal: signals.signal,
+          becomePassword: process.env.CRANE_FIX_BECOME_PASSWORD || process.env.ANSIBLE_BECOME_PASS || undefined,
+        });
+        if (o.json) process.stdout.write(jsonReport(report));
+        if (report.exitCode) throw new ExitError(report.exitCode, '');
+      } finally {
+        signals.dispose();
+      }
+    });
+
+  program
+    .command('rollback')
+    .description('Restore every host of a run from its journal (content, mode, owner) and re-run rollback hooks')
+    .argument('<run-id>', 'see `crane-fix runs`')
+    .option('--dry-run', 'show what would be restored')
+    .option('-l, --limit <pattern>', 'only these hosts of the run')
+    .option('--json', 'one JSON document on stdout')
+    .option('--journal-dir <dir>', 'where runs are journaled')
+    .option('--known-hosts <file>', 'known_hosts file(s)', collect, [])
+    .action(async (runId: string, o) => {
+      const out = humanLog(Boolean(o.json));
+      const report = await runRollback({ runId, dryRun: Boolean(o.dryRun), limit: o.limit, journalDir: o.journalDir, knownHosts: o.knownHosts, log: out, argv: process.argv.slice(2) });
+      if (o.json) process.stdout.write(jsonReport(report));
+      if (report.exitCode) throw new ExitError(report.exitCode, '');
+    });
+}

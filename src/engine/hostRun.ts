@@ -1,0 +1,417 @@
+/**
+ * One host, one play: gather (1 round trip) -> plan (pure) -> snapshot into the journal ->
+ * apply in as few round trips as possible -> handlers -> verify -> on failure restore the
+ * snapshots and run the play's rollback hooks.
+ *
+ * Round trips: a play whose tasks need no runtime judgement (no register/changed_when/
+ * failed_when on commands) applies tasks AND handlers in one script, so apply costs
+ * gather + apply + verify = 3 sessions and a no-op costs 1, whatever the number of tasks.
+ */
+import type { Connector } from '../transport/types.js';
+import { TransportError } from '../transport/types.js';
+import type { FileState, Op } from '../modules/types.js';
+import type { TaskDef } from '../playbook/types.js';
+import { evalCondition } from '../playbook/template.js';
+import type { Journal } from '../journal/journal.js';
+import {
+  applyScript,
+  collectFactRequests,
+  gatherScript,
+  parseApply,
+  parseGather,
+  restoreScript,
+  type ScriptOp,
+  type Snapshot,
+} from './remoteScript.js';
+import { applyOps } from '../modules/virtualFs.js';
+import { notifiedHandlers, planTask, predictedResult, prepareTask, type PlanState, type PreparedTask, type TaskPlan } from './plan.js';
+
+export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'rolled-back';
+
+export interface TaskReport {
+  name: string;
+  status: 'ok' | 'changed' | 'skipped' | 'failed';
+  changed: boolean;
+  diff?: string;
+  error?: string;
+  msg?: string;
+  irreversible?: boolean;
+  handler?: boolean;
+  verify?: boolean;
+  rollbackHook?: boolean;
+}
+
+export interface HostReport {
+  status: HostStatus;
+  tasks: TaskReport[];
+  error?: string;
+  /** Exec channels this host cost (gather + apply + verify …). */
+  sessions: number;
+  notes: string[];
+}
+
+export interface HostPlay {
+  tasks: PreparedTask[];
+  handlers: TaskDef[];
+  verify: PreparedTask[];
+  rollback: TaskDef[];
+  vars: Record<string, unknown>;
+}
+
+export interface HostRunOptions {
+  checkMode: boolean;
+  noRollback: boolean;
+  journal?: Journal;
+  /** Wraps `sh -s` for become (sudo); returns the command and any stdin prefix (password). */
+  shell: { command: string; stdinPrefix: string };
+  log: (line: string) => void;
+  /** Aborted by SIGINT/SIGTERM: stop before the next round trip, restore what was done. */
+  signal?: AbortSignal;
+  verifyDefaults?: { retries: number; delayMs: number };
+}
+
+class HostFailure extends Error {
+  constructor(
+    message: string,
+    readonly taskIndex?: number,
+  ) {
+    super(message);
+  }
+}
+
+async function exec(conn: Connector, opts: HostRunOptions, script: string) {
+  if (opts.signal?.aborted) throw new HostFailure('interrupted before the next step (signal)');
+  return conn.run(opts.shell.command, { stdin: opts.shell.stdinPrefix + script });
+}
+
+function snapshotOf(f: FileState | undefined, path: string): Snapshot {
+  if (!f || !f.exists) return { path, existed: false };
+  return {
+    path,
+    existed: true,
+    type: f.type,
+    mode: f.mode,
+    uid: f.uid,
+    gid: f.gid,
+    contentB64: f.content !== undefined ? Buffer.from(f.content, 'utf8').toString('base64') : undefined,
+    sha256: f.sha256,
+  };
+}
+
+function touchedPath(op: Op): string | undefined {
+  return op.op === 'exec' ? undefined : op.path;
+}
+
+function report(t: TaskPlan, extra: Partial<TaskReport> = {}): TaskReport {
+  const status = t.status;
+  return {
+    name: t.name,
+    status,
+    changed: status === 'changed',
+    ...(t.diffText ? { diff: t.diffText } : {}),
+    ...(t.msg ? { msg: t.msg } : {}),
+    ...(status === 'failed' ? { error: t.msg ?? 'failed' } : {}),
+    ...(t.irreversible ? { irreversible: true } : {}),
+    ...(t.isHandler ? { handler: true } : {}),
+    ...extra,
+  };
+}
+
+export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOptions, hostName: string): Promise<HostReport> {
+  const rep: HostReport = { status: 'ok', tasks: [], sessions: 0, notes: [] };
+  const journal = opts.journal;
+  const sessionsBefore = conn.sessionsOpened;
+  const snapshots = new Map<string, Snapshot>();
+  let original: Map<string, FileState> = new Map();
+  let touchedAnything = false;
+
+  const handlerPrepared = hp.handlers.flatMap((h, i) => prepareTask(h, i, hp.vars, true));
+  try {
+    // 1. gather: every fact of tasks, handlers and verify in one round trip.
+    const req = collectFactRequests([...hp.tasks, ...handlerPrepared, ...hp.verify].flatMap((t) => t.facts));
+    const g = await exec(conn, opts, gatherScript(req));
+    if (g.rc !== 0 && !g.stdout.includes('@@CF end')) throw new HostFailure(`fact gathering failed (rc ${g.rc}): ${g.stderr.trim()}`);
+    const facts = parseGather(req, g.stdout);
+    original = facts.files;
+    const state: PlanState = { files: new Map(facts.files), commands: facts.commands, hostFacts: {} };
+
+    // 2. plan every task against the virtual state.
+    const statesBefore: Map<string, FileState>[] = [];
+    const plans: TaskPlan[] = [];
+    for (const p of hp.tasks) {
+      statesBefore.push(state.files);
+      plans.push(planTask(p, state, opts.checkMode));
+    }
+    const failedAtPlan = plans.find((t) => t.status === 'failed');
+    if (opts.checkMode || failedAtPlan) {
+      let stop = false;
+      for (const t of plans) {
+        if (stop) break;
+        rep.tasks.push(report(t));
+        if (t.status === 'failed') stop = true;
+      }
+      if (!failedAtPlan) {
+        for (const h of notifiedHandlers(plans, hp.handlers)) {
+          for (const hpI of handlerPrepared.filter((x) => x.def === h)) rep.tasks.push(report(planTask(hpI, state, true)));
+        }
+      }
+      journal?.append({ type: 'plan', host: hostName, tasks: rep.tasks.map((t) => ({ name: t.name, status: t.status, changed: t.changed, diff: t.diff })) });
+      if (failedAtPlan) throw new HostFailure(`task '${failedAtPlan.name}' failed: ${failedAtPlan.msg ?? 'failed'}`);
+      rep.status = rep.tasks.some((t) => t.changed) ? 'changed' : 'ok';
+      return rep;
+    }
+
+    // 3. apply, segment by segment.
+    let i = 0;
+    while (i < plans.length) {
+      // A segment ends after a task whose runtime result must be judged here.
+      let end = i;
+      while (end < plans.length && !(plans[end]!.runtimeOutcome && plans[end]!.judged)) end++;
+      end = Math.min(end, plans.length - 1);
+      const segment = plans.slice(i, end + 1);
+      const lastSegment = end === plans.length - 1;
+      const segHasJudged = segment.some((t) => t.runtimeOutcome && t.judged);
+      // Handlers ride along in the last script when nothing in it is judged at runtime.
+      let handlerPlans: TaskPlan[] = [];
+      if (lastSegment && !segHasJudged) {
+        const hs = notifiedHandlers(plans, hp.handlers);
+        handlerPlans = hs.flatMap((h) => handlerPrepared.filter((x) => x.def === h)).map((x) => planTask(x, state, false));
+      }
+      const all = [...segment, ...handlerPlans];
+      const sops: ScriptOp[] = [];
+      const owner: number[] = [];
+      let virtual = statesBefore[i] ?? state.files;
+      all.forEach((t, k) => {
+        for (const op of t.ops) {
+          const path = touchedPath(op);
+          if (path && !snapshots.has(path)) {
+            const snap = snapshotOf(original.get(path), path);
+            snapshots.set(path, snap);
+            journal?.append({ type: 'snapshot', host: hostName, snap });
+          }
+          sops.push({ id: sops.length, op, mayFail: t.judged, before: path ? virtual.get(path) : undefined });
+          owner.push(k);
+          // Mode/owner of the file as it will be at this point of the script.
+          virtual = applyOps(virtual, [op]);
+        }
+      });
+      if (sops.length) {
+        touchedAnything = true;
+        journal?.append({ type: 'applying', host: hostName, segment: i });
+        const r = await exec(conn, opts, applyScript(sops));
+        const { outcomes } = parseApply(r.stdout);
+        const byTask = new Map<number, typeof outcomes>();
+        for (const o of outcomes) {
+          const k = owner[o.id]!;
+          byTask.set(k, [...(byTask.get(k) ?? []), o]);
+        }
+        let failure: string | undefined;
+        all.forEach((t, k) => {
+          if (failure) return;
+          const outs = byTask.get(k) ?? [];
+          const expected = t.ops.length;
+          const bad = outs.find((o) => o.kind === 'guard' || o.kind === 'error');
+          if (bad) {
+            failure =
+              bad.kind === 'guard'
+                ? `${t.name}: a file changed on the host since it was read (sha256 now ${bad.found.slice(0, 12)}…); refusing to overwrite`
+                : `${t.name}: ${bad.kind === 'error' ? bad.what : ''} failed on the host`;
+            rep.tasks.push(report(t, { status: 'failed', changed: false, error: failure }));
+            return;
+          }
+          if (outs.some((o) => o.kind === 'ok' && o.inPlace)) rep.notes.push(`${t.name}: target is a mount point; wrote it in place (rename would give EBUSY)`);
+          const execs = outs.filter((o) => o.kind === 'exec');
+          if (t.runtimeOutcome && execs.length) {
+            const last = execs[execs.length - 1]! as Extract<(typeof outs)[number], { kind: 'exec' }>;
+            const res: Record<string, unknown> = {
+              ...predictedResult(),
+              ...t.result,
+              predicted: false,
+              rc: last.result.rc,
+              stdout: last.result.stdout.replace(/\n$/, ''),
+              stderr: last.result.stderr.replace(/\n$/, ''),
+              stdout_lines: last.result.stdout.split('\n').filter((_, j, a) => j < a.length - 1 || a[j] !== ''),
+              stderr_lines: last.result.stderr.split('\n').filter((_, j, a) => j < a.length - 1 || a[j] !== ''),
+            };
+            let failed = last.result.rc !== 0;
+            let changed = t.status === 'changed';
+            const v = { ...t.prepared.vars, ...state.hostFacts, ...(t.register ? { [t.register]: res } : {}) };
+            const def = t.prepared.def;
+            if (def.changedWhen?.length) changed = evalCondition(def.changedWhen, v);
+            if (def.failedWhen?.length) failed = evalCondition(def.failedWhen, { ...v, ...(t.register ? { [t.register]: { ...res, changed } } : {}) });
+            res.changed = changed;
+            res.failed = failed;
+            if (t.register) state.hostFacts[t.register] = res;
+            if (failed && !def.ignoreErrors) {
+              failure = `${t.name}: command failed (rc ${last.result.rc})${last.result.stderr.trim() ? `: ${last.result.stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`;
+              rep.tasks.push(report(t, { status: 'failed', changed: false, error: failure }));
+              return;
+            }
+            t.status = changed ? 'changed' : 'ok';
+          } else if (outs.length < expected) {
+            failure = `${t.name}: the host stopped before this step finished${r.stderr.trim() ? `: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}` : ''}`;
+            rep.tasks.push(report(t, { status: 'failed', changed: false, error: failure }));
+            return;
+          }
+          rep.tasks.push(report(t));
+          journal?.append({ type: 'applied', host: hostName, task: t.name, status: t.status, changed: t.status === 'changed' });
+        });
+        if (failure) throw new HostFailure(failure);
+      } else {
+        for (const t of all) rep.tasks.push(report(t));
+      }
+      i = end + 1;
+      // Results just judged may change later tasks' `when`/args: plan the rest again.
+      if (segHasJudged && i < plans.length) {
+        state.files = virtual;
+        for (let j = i; j < plans.length; j++) {
+          statesBefore[j] = state.files;
+          plans[j] = planTask(hp.tasks[j]!, state, false);
+        }
+      }
+      // Handlers that could not ride along (last segment was judged) run now.
+      if (lastSegment && segHasJudged) {
+        const hs = notifiedHandlers(plans, hp.handlers);
+        if (hs.length) {
+          const hPlans = hs.flatMap((h) => handlerPrepared.filter((x) => x.def === h)).map((x) => planTask(x, state, false));
+          await runSimple(conn, opts, hPlans, rep, hostName, snapshots, original, journal);
+          touchedAnything = true;
+        }
+      }
+    }
+
+    // 4. verify: only when something changed on this host.
+    const changed = rep.tasks.some((t) => t.changed);
+    if (changed && hp.verify.length) {
+      for (const v of hp.verify) {
+        const retries = v.def.retries ?? opts.verifyDefaults?.retries ?? 3;
+        const delay = (v.def.delay !== undefined ? v.def.delay * 1000 : undefined) ?? opts.verifyDefaults?.delayMs ?? 1000;
+        let lastErr = '';
+        let passed = false;
+        for (let attempt = 0; attempt <= retries && !passed; attempt++) {
+          if (attempt > 0) await new Promise((r) => setTimeout(r, delay));
+          const vs: PlanState = { files: state.files, commands: state.commands, hostFacts: { ...state.hostFacts } };
+          const vp = planTask(v, vs, false);
+          if (vp.status === 'failed') {
+            lastErr = vp.msg ?? 'failed';
+            continue;
+          }
+          if (!vp.ops.length) {
+            passed = true;
+            break;
+          }
+          const r = await exec(conn, opts, applyScript(vp.ops.map((op, id) => ({ id, op, mayFail: true }))));
+          const outs = parseApply(r.stdout).outcomes;
+          const ex = outs.filter((o) => o.kind === 'exec').pop() as Extract<(typeof outs)[number], { kind: 'exec' }> | undefined;
+          const res = ex ? { ...predictedResult(), predicted: false, rc: ex.result.rc, stdout: ex.result.stdout.trim(), stderr: ex.result.stderr.trim() } : undefined;
+          let failed = !ex || ex.result.rc !== 0;
+          if (res && v.def.failedWhen?.length) failed = evalCondition(v.def.failedWhen, { ...v.vars, ...(v.def.register ? { [v.def.register]: res } : {}) });
+          if (res && v.def.until?.length) failed = !evalCondition(v.def.until, { ...v.vars, ...(v.def.register ? { [v.def.register]: res } : {}) });
+          if (!failed) passed = true;
+          else lastErr = ex ? `rc ${ex.result.rc}${ex.result.stdout.trim() ? `: ${ex.result.stdout.trim().slice(0, 200)}` : ''}` : 'no result';
+        }
+        rep.tasks.push({ name: v.name, status: passed ? 'ok' : 'failed', changed: false, verify: true, ...(passed ? {} : { error: `verify failed after ${retries + 1} attempts: ${lastErr}` }) });
+        if (!passed) throw new HostFailure(`verify '${v.name}' failed after ${retries + 1} attempts: ${lastErr}`);
+      }
+    }
+    rep.status = rep.tasks.some((t) => t.changed) ? 'changed' : 'ok';
+  } catch (err) {
+    const unreachable = err instanceof TransportError && err.unreachable && !touchedAnything;
+    rep.error = (err as Error).message;
+    if (unreachable) {
+      rep.status = 'unreachable';
+    } else {
+      rep.status = 'failed';
+      if (!opts.checkMode && snapshots.size && !opts.noRollback) {
+        opts.log(`${hostName}: ${rep.error} — restoring ${snapshots.size} file(s)`);
+        try {
+          await restoreHost(conn, opts, [...snapshots.values()], hp.rollback, hp.vars, rep, hostName, journal);
+          rep.status = 'rolled-back';
+        } catch (e) {
+          rep.error += `; ROLLBACK FAILED: ${(e as Error).message} (run 'crane-fix rollback ${journal?.meta.runId ?? '<run-id>'}' when the host is back)`;
+        }
+      } else if (opts.noRollback && snapshots.size) {
+        rep.notes.push('--no-rollback: the host is left as it is for inspection');
+      }
+    }
+  } finally {
+    rep.sessions = conn.sessionsOpened - sessionsBefore;
+    journal?.append({ type: 'host-result', host: hostName, status: rep.status, ...(rep.error ? { error: rep.error } : {}) });
+  }
+  return rep;
+}
+
+/** Apply already-planned tasks in one script (handlers after a judged last segment). */
+async function runSimple(
+  conn: Connector,
+  opts: HostRunOptions,
+  plans: TaskPlan[],
+  rep: HostReport,
+  hostName: string,
+  snapshots: Map<string, Snapshot>,
+  original: Map<string, FileState>,
+  journal?: Journal,
+): Promise<void> {
+  const sops: ScriptOp[] = [];
+  for (const t of plans)
+    for (const op of t.ops) {
+      const path = touchedPath(op);
+      if (path && !snapshots.has(path)) {
+        const snap = snapshotOf(original.get(path), path);
+        snapshots.set(path, snap);
+        journal?.append({ type: 'snapshot', host: hostName, snap });
+      }
+      sops.push({ id: sops.length, op });
+    }
+  if (!sops.length) {
+    for (const t of plans) rep.tasks.push(report(t));
+    return;
+  }
+  const r = await exec(conn, opts, applyScript(sops));
+  const { outcomes, complete } = parseApply(r.stdout);
+  if (!complete) {
+    const bad = outcomes.find((o) => o.kind !== 'ok' && !(o.kind === 'exec' && o.result.rc === 0));
+    const why = bad?.kind === 'exec' ? `rc ${bad.result.rc}: ${bad.result.stderr.trim()}` : (bad?.kind ?? 'stopped');
+    throw new HostFailure(`handler step failed: ${why}`);
+  }
+  for (const t of plans) rep.tasks.push(report(t));
+}
+
+/** Put snapshots back (one round trip), then run the play's rollback hooks. */
+export async function restoreHost(
+  conn: Connector,
+  opts: HostRunOptions,
+  snaps: Snapshot[],
+  hooks: TaskDef[],
+  vars: Record<string, unknown>,
+  rep: HostReport,
+  hostName: string,
+  journal?: Journal,
+): Promise<void> {
+  const noSignal = { ...opts, signal: undefined }; // a restore must run even after Ctrl-C
+  const r = await exec(conn, noSignal, restoreScript(snaps));
+  const { complete, outcomes } = parseApply(r.stdout);
+  const bad = outcomes.find((o) => o.kind !== 'ok');
+  if (!complete || bad) {
+    journal?.append({ type: 'restored', host: hostName, ok: false, error: r.stderr.trim() || JSON.stringify(bad) });
+    throw new Error(`restore failed: ${r.stderr.trim() || JSON.stringify(bad)}`);
+  }
+  journal?.append({ type: 'restored', host: hostName, ok: true });
+  if (!hooks.length) return;
+  const prepared = hooks.flatMap((h, i) => prepareTask(h, i, vars));
+  const req = collectFactRequests(prepared.flatMap((p) => p.facts));
+  let state: PlanState = { files: new Map(), commands: new Map(), hostFacts: {} };
+  if (req.files.length || req.commands.length) {
+    const g = await exec(conn, noSignal, gatherScript(req));
+    const f = parseGather(req, g.stdout);
+    state = { files: f.files, commands: f.commands, hostFacts: {} };
+  }
+  const plans = prepared.map((p) => planTask(p, state, false));
+  const sops = plans.flatMap((t) => t.ops).map((op, id) => ({ id, op }));
+  if (sops.length) {
+    const h = await exec(conn, noSignal, applyScript(sops));
+    const out = parseApply(h.stdout);
+    if (!out.complete) throw new Error(`rollback hooks failed: ${h.stderr.trim() || 'a hook command failed'}`);
+  }
+  for (const t of plans) rep.tasks.push({ ...report(t), rollbackHook: true });
+}

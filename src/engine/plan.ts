@@ -1,0 +1,191 @@
+/**
+ * The planner: pure and synchronous. Given a host's vars, its tasks and the facts gathered
+ * from it, it decides — task by task, against a virtual copy of the host's files — what
+ * would change, with exact diffs, and the ops that make it so. Nothing here does I/O:
+ * unit tests feed facts in and read plans out.
+ *
+ * Two steps:
+ *  - `prepareTasks`: expand loops, template args, validate them; collect the facts every
+ *    task needs. Runs before any host is contacted, so a bad template is exit 1.
+ *  - `planTasks`: evaluate `when`, call each module's planner, apply its ops to the
+ *    virtual files so the next task sees them, collect notified handlers.
+ */
+import { getModule } from '../modules/index.js';
+import type { CommandResult, FactRequest, FileDiff, FileState, ModuleDef, Op, PlanContext, PlanStatus } from '../modules/types.js';
+import { applyOps, unifiedDiff } from '../modules/virtualFs.js';
+import type { TaskDef } from '../playbook/types.js';
+import { evalCondition, renderValue } from '../playbook/template.js';
+import { expandLoop, validateArgs } from '../playbook/load.js';
+
+export interface PreparedTask {
+  /** Position in the play's task list (loop items share it). */
+  index: number;
+  def: TaskDef;
+  name: string;
+  module: ModuleDef<any>;
+  args: unknown;
+  vars: Record<string, unknown>;
+  facts: FactRequest[];
+  /** The task's outcome is decided by an expression over its runtime result, or feeds one. */
+  judged: boolean;
+  isHandler: boolean;
+}
+
+/** What a registered result looks like before its command has run (predicted success). */
+export function predictedResult(): Record<string, unknown> {
+  return { changed: true, failed: false, skipped: false, rc: 0, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [], predicted: true };
+}
+
+function boolOf(v: unknown): boolean {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string') return ['yes', 'true', '1', 'on'].includes(v.toLowerCase());
+  return Boolean(v);
+}
+
+/** Template a task (all loop items) for one host. Throws TemplateError/InputError on bad input. */
+export function prepareTask(def: TaskDef, index: number, vars: Record<string, unknown>, isHandler = false): PreparedTask[] {
+  const module = getModule(def.module);
+  const items = def.loop === undefined ? [undefined] : (expandLoop(renderValue(def.loop, vars)) as unknown[]);
+  const out: PreparedTask[] = [];
+  for (const item of items) {
+    const taskVars = { ...vars, ...(def.vars ? (renderValue(def.vars, vars) as Record<string, unknown>) : {}) };
+    if (def.loop !== undefined) taskVars.item = item;
+    const rendered = renderValue(def.args, taskVars);
+    const args = validateArgs(def, rendered);
+    const name = String(renderValue(def.name, taskVars));
+    out.push({
+      index,
+      def,
+      name: def.loop !== undefined ? `${name} (item=${JSON.stringify(item)})` : name,
+      module,
+      args,
+      vars: taskVars,
+      facts: module.facts(args),
+      judged: Boolean(def.register || def.changedWhen?.length || def.failedWhen?.length || def.ignoreErrors || def.until?.length),
+      isHandler,
+    });
+  }
+  return out;
+}
+
+export interface TaskPlan {
+  index: number;
+  name: string;
+  module: string;
+  status: PlanStatus;
+  msg?: string;
+  ops: Op[];
+  diffs: FileDiff[];
+  diffText?: string;
+  runtimeOutcome: boolean;
+  judged: boolean;
+  irreversible: boolean;
+  destructive: boolean;
+  notify: string[];
+  register?: string;
+  result: Record<string, unknown>;
+  isHandler: boolean;
+  prepared: PreparedTask;
+}
+
+export interface PlanState {
+  files: Map<string, FileState>;
+  commands: Map<string, CommandResult>;
+  /** Registered results and set_fact values so far, visible to later tasks. */
+  hostFacts: Record<string, unknown>;
+}
+
+export class MissingFactError extends Error {}
+
+function contextFor(state: PlanState, checkMode: boolean): PlanContext {
+  return {
+    checkMode,
+    file(path) {
+      const f = state.files.get(path);
+      if (!f) throw new MissingFactError(`fact for file ${path} was not gathered`);
+      return f;
+    },
+    command(key) {
+      const c = state.commands.get(key);
+      if (!c) throw new MissingFactError(`fact ${key} was not gathered`);
+      return c;
+    },
+  };
+}
+
+function flag(v: boolean | ((a: any) => boolean) | undefined, args: unknown): boolean {
+  return typeof v === 'function' ? v(args) : Boolean(v);
+}
+
+/**
+ * Plan one prepared task against the current virtual state, and advance the state.
+ * Re-templates with the host facts known now (registered results may have become real).
+ */
+export function planTask(p: PreparedTask, state: PlanState, checkMode: boolean): TaskPlan {
+  const vars = { ...p.vars, ...state.hostFacts };
+  const base = {
+    index: p.index,
+    name: p.name,
+    module: p.module.name,
+    judged: p.judged,
+    notify: p.def.notify ?? [],
+    register: p.def.register,
+    isHandler: p.isHandler,
+    prepared: p,
+    irreversible: !flag(p.module.reversible, p.args) || Boolean(p.def.irreversible),
+    destructive: flag(p.module.destructive, p.args),
+  };
+  if (p.def.when?.length && !evalCondition(p.def.when, vars)) {
+    const result = { changed: false, skipped: true, skip_reason: 'Conditional result was False' };
+    if (p.def.register) state.hostFacts[p.def.register] = result;
+    return { ...base, status: 'skipped', msg: 'condition is false', ops: [], diffs: [], runtimeOutcome: false, result, irreversible: false, destructive: false };
+  }
+  // Args may reference registered values that are now real: template again.
+  const args = p.def.loop === undefined ? validateArgs(p.def, renderValue(p.def.args, vars)) : p.args;
+  const checkSkip = checkMode && (p.def.checkMode === undefined ? !p.module.supportsCheck : false);
+  if (checkSkip) {
+    const result = { changed: false, skipped: true, msg: 'skipped in check mode' };
+    if (p.def.register) state.hostFacts[p.def.register] = { ...predictedResult(), ...result };
+    return { ...base, status: 'skipped', msg: `${p.module.name} does not support check mode: would run at apply`, ops: [], diffs: [], runtimeOutcome: true, result };
+  }
+  const mp = p.module.plan(args, contextFor(state, checkMode && p.def.checkMode !== false));
+  let status = mp.status;
+  const result: Record<string, unknown> = {
+    ...(mp.runtimeOutcome ? predictedResult() : {}),
+    ...(mp.result ?? {}),
+    changed: status === 'changed',
+    failed: status === 'failed',
+    skipped: status === 'skipped',
+    msg: mp.msg,
+  };
+  if (!mp.runtimeOutcome) {
+    // Expressions over a result known at plan time are decided now (Ansible semantics).
+    if (p.def.changedWhen?.length) {
+      const changed = evalCondition(p.def.changedWhen, { ...vars, ...(p.def.register ? { [p.def.register]: result } : {}) });
+      if (status !== 'failed' && status !== 'skipped') status = changed ? 'changed' : 'ok';
+    }
+    if (p.def.failedWhen?.length) {
+      const failed = evalCondition(p.def.failedWhen, { ...vars, ...(p.def.register ? { [p.def.register]: result } : {}) });
+      status = failed ? 'failed' : status === 'failed' ? 'ok' : status;
+    }
+    if (status === 'failed' && p.def.ignoreErrors) status = 'ok';
+    result.changed = status === 'changed';
+    result.failed = status === 'failed';
+  }
+  if (p.module.name === 'set_fact' && mp.result) Object.assign(state.hostFacts, mp.result);
+  if (p.def.register) state.hostFacts[p.def.register] = result;
+  state.files = applyOps(state.files, mp.ops);
+  const diffText = mp.diffs.length ? mp.diffs.map(unifiedDiff).join('') : undefined;
+  return { ...base, status, msg: mp.msg, ops: mp.ops, diffs: mp.diffs, diffText, runtimeOutcome: Boolean(mp.runtimeOutcome), result, irreversible: base.irreversible && mp.ops.length > 0, destructive: base.destructive && mp.ops.length > 0 };
+}
+
+/** Handlers notified by tasks that (will) change, in handler definition order; `listen` honoured. */
+export function notifiedHandlers(plans: TaskPlan[], handlers: TaskDef[]): TaskDef[] {
+  const names = new Set<string>();
+  for (const t of plans) if (t.status === 'changed') for (const n of t.notify) names.add(n);
+  return handlers.filter((h) => names.has(h.name) || (h.listen ?? []).some((l) => names.has(l)));
+}
+
+export function boolVar(v: unknown): boolean {
+  return boolOf(v);
+}

@@ -1,0 +1,369 @@
+/**
+ * A whole run: load and check everything first (bad input -> exit 1, no host contacted),
+ * then for each play run hosts in `serial` batches, at most `forks` at a time (p-queue),
+ * one SSH connection per host for the whole run, journaling as it goes.
+ */
+import * as path from 'node:path';
+import * as os from 'node:os';
+import PQueue from 'p-queue';
+import { loadInventory, selectHosts, resolveConnection } from '../inventory/index.js';
+import type { ConnectionSpec, Inventory } from '../inventory/types.js';
+import { loadPlaybook } from '../playbook/load.js';
+import type { PlayDef, Playbook, TaskDef } from '../playbook/types.js';
+import { TemplateError } from '../playbook/template.js';
+import { InputError, ExitError, EXIT } from '../errors.js';
+import { KnownHosts } from '../transport/knownHosts.js';
+import { SshConnector } from '../transport/ssh.js';
+import { TransportError, type Connector } from '../transport/types.js';
+import { Journal, defaultJournalDir, newRunId, type RunMode } from '../journal/journal.js';
+import { prepareTask, type PreparedTask } from './plan.js';
+import { runHostPlay, type HostReport, type HostStatus, type TaskReport } from './hostRun.js';
+import { resolveTarget } from './targets.js';
+import { redact, secretValues } from './secrets.js';
+
+export interface ApplyOptions {
+  inventory: string;
+  targets: string[];
+  limit?: string;
+  dryRun?: boolean;
+  diff?: boolean;
+  forks?: number;
+  serial?: string;
+  maxFailPercent?: number;
+  extraVars?: Record<string, unknown>;
+  yes?: boolean;
+  journalDir?: string;
+  noRollback?: boolean;
+  knownHosts?: string[];
+  acceptNewHostKeys?: boolean;
+  connectTimeoutMs?: number;
+  commandTimeoutMs?: number;
+  argv?: string[];
+  job?: string;
+  /** Human output (progress, diffs, recap). */
+  log?: (line: string) => void;
+  /** Asked when a run contains irreversible or destructive steps and --yes was not given. */
+  confirm?: (question: string, expect?: string) => Promise<boolean>;
+  signal?: AbortSignal;
+  becomePassword?: string;
+}
+
+export interface RunReport {
+  runId: string;
+  mode: RunMode;
+  hosts: Record<string, { status: HostStatus; tasks: TaskReport[]; error?: string; notes?: string[]; sessions?: number }>;
+  summary: { ok: number; changed: number; failed: number; unreachable: number; rolledBack: number };
+  journalDir?: string;
+  exitCode: number;
+}
+
+interface PreparedPlay {
+  play: PlayDef;
+  playbook: Playbook;
+  hosts: string[];
+  perHost: Map<string, { tasks: PreparedTask[]; verify: PreparedTask[]; vars: Record<string, unknown> }>;
+  irreversible: string[];
+  destructive: string[];
+}
+
+/** Ansible's serial: a number, a percentage, or a list of either (batch sizes in turn). */
+export function batches(hosts: string[], serial: unknown): string[][] {
+  if (serial === undefined || serial === null || serial === '' || serial === 0) return hosts.length ? [hosts] : [];
+  const sizes = (Array.isArray(serial) ? serial : [serial]).map((s) => {
+    const str = String(s).trim();
+    const pct = /^(\d+(?:\.\d+)?)%$/.exec(str);
+    if (pct) return Math.max(1, Math.floor((hosts.length * Number(pct[1])) / 100));
+    const n = Number(str);
+    if (!Number.isInteger(n) || n < 1) throw new InputError(`serial must be a positive number or percentage, got ${JSON.stringify(s)}`, { flag: '--serial' });
+    return n;
+  });
+  const out: string[][] = [];
+  let i = 0;
+  let k = 0;
+  while (i < hosts.length) {
+    const size = sizes[Math.min(k, sizes.length - 1)]!;
+    out.push(hosts.slice(i, i + size));
+    i += size;
+    k++;
+  }
+  return out;
+}
+
+function knownHostsFiles(opts: ApplyOptions, spec: ConnectionSpec & { sshArgs?: string }): string[] {
+  if (opts.knownHosts?.length) return opts.knownHosts;
+  const fromArgs = spec.sshArgs ? /UserKnownHostsFile[= ]\s*(\S+)/.exec(spec.sshArgs)?.[1] : undefined;
+  if (fromArgs) return [fromArgs.replace(/^['"]|['"]$/g, '')];
+  return [path.join(os.homedir(), '.ssh', 'known_hosts')];
+}
+
+function shellFor(spec: ConnectionSpec, password?: string): { command: string; stdinPrefix: string } {
+  if (!spec.become || spec.user === spec.becomeUser) return { command: 'sh -s', stdinPrefix: '' };
+  if (spec.becomeMethod !== 'sudo') throw new ExitError(EXIT.INPUT, `become method ${spec.becomeMethod} is not supported (sudo only)`);
+  const user = spec.becomeUser.replace(/[^\w.-]/g, '');
+  // The password travels on stdin (sudo -S reads one line), never in argv.
+  if (password) return { command: `sudo -H -S -p '' -u ${user} sh -s`, stdinPrefix: password + '\n' };
+  return { command: `sudo -H -n -u ${user} sh -s`, stdinPrefix: '' };
+}
+
+export async function runApply(opts: ApplyOptions): Promise<RunReport> {
+  const log = opts.log ?? (() => {});
+  const mode: RunMode = opts.dryRun ? 'dry-run' : 'apply';
+  const forks = opts.forks ?? 50;
+  if (!Number.isInteger(forks) || forks < 1) throw new InputError('must be a positive integer', { flag: '--forks' });
+  if (opts.maxFailPercent !== undefined && (!(opts.maxFailPercent >= 0) || opts.maxFailPercent > 100)) {
+    throw new InputError('must be a number from 0 to 100', { flag: '--max-fail-percent' });
+  }
+  if (!opts.targets.length) throw new InputError('name at least one playbook or fix id', { flag: 'apply' });
+
+  // ---- everything that can be wrong with the input is found here, before any connection.
+  const inv: Inventory = loadInventory(opts.inventory);
+  const limited = selectHosts(inv, opts.limit);
+  const playbooks = opts.targets.map((t) => loadPlaybook(resolveTarget(t)));
+  const prepared: PreparedPlay[] = [];
+  for (const pb of playbooks) {
+    for (const play of pb.plays) {
+      let hosts: string[];
+      try {
+        hosts = selectHosts(inv, play.hosts).filter((h) => limited.includes(h));
+      } catch (err) {
+        if (err instanceof InputError) throw new InputError(`hosts: ${err.detail}`, play.pos);
+        throw err;
+      }
+      const perHost = new Map<string, { tasks: PreparedTask[]; verify: PreparedTask[]; vars: Record<string, unknown> }>();
+      const irreversible = new Set<string>();
+      const destructive = new Set<string>();
+      for (const h of hosts) {
+        const host = inv.hosts.get(h)!;
+        const vars: Record<string, unknown> = {
+          ...host.vars,
+          ...play.vars,
+          ...(opts.extraVars ?? {}),
+          inventory_hostname: h,
+          inventory_hostname_short: h.split('.')[0],
+          group_names: host.groups.filter((g) => g !== 'all' && g !== 'ungrouped'),
+          groups: Object.fromEntries([...inv.groups.keys()].map((g) => [g, selectHosts(inv, g)])),
+          ansible_check_mode: Boolean(opts.dryRun),
+          crane_fix_check_mode: Boolean(opts.dryRun),
+        };
+        const prep = (defs: TaskDef[]) =>
+          defs.flatMap((d, i) => {
+            try {
+              return prepareTask(d, i, { ...vars, ...registeredPlaceholders(play) });
+            } catch (err) {
+              if (err instanceof TemplateError) throw new InputError(`${err.message} (host ${h}, task '${d.name}')`, d.pos, { cause: err });
+              throw err;
+            }
+          });
+        const tasks = prep(play.tasks);
+        const verify = prep(play.verify);
+        prep(play.handlers); // templates checked now; planned per host later
+        for (const t of tasks) {
+          if (t.def.irreversible || (typeof t.module.reversible === 'function' ? !t.module.reversible(t.args) : !t.module.reversible)) irreversible.add(t.name);
+          if (typeof t.module.destructive === 'function' ? t.module.destructive(t.args) : t.module.destructive) destructive.add(t.name);
+        }
+        perHost.set(h, { tasks, verify, vars });
+      }
+      prepared.push({ play, playbook: pb, hosts, perHost, irreversible: [...irreversible], destructive: [...destructive] });
+    }
+  }
+  const allHosts = [...new Set(prepared.flatMap((p) => p.hosts))];
+  if (!allHosts.length) throw new InputError('no hosts matched (check --limit and the plays\' hosts:)', { flag: '--limit' });
+  const specs = new Map<string, ConnectionSpec & { sshArgs?: string }>();
+  for (const h of allHosts) {
+    const host = inv.hosts.get(h)!;
+    const spec = resolveConnection(host, {}) as ConnectionSpec & { sshArgs?: string };
+    const args = host.vars.ansible_ssh_common_args ?? host.vars.ansible_ssh_extra_args;
+    if (typeof args === 'string') spec.sshArgs = args;
+    if (spec.privateKeyPath) {
+      const fs = await import('node:fs');
+      if (!fs.existsSync(spec.privateKeyPath)) {
+        throw new InputError(`ansible_ssh_private_key_file ${spec.privateKeyPath} (host ${h}) does not exist`, host.pos);
+      }
+    }
+    specs.set(h, spec);
+  }
+
+  // ---- irreversible / destructive steps need an explicit yes.
+  const irreversible = [...new Set(prepared.flatMap((p) => p.irreversible))];
+  const destructive = [...new Set(prepared.flatMap((p) => p.destructive))];
+  if (irreversible.length) log(`note: these steps cannot be undone by rollback: ${irreversible.join('; ')}`);
+  if (!opts.dryRun && (irreversible.length || destructive.length) && !opts.yes) {
+    const question = destructive.length
+      ? `DESTRUCTIVE steps (${destructive.join('; ')}) will run on ${allHosts.length} host(s). Type the number of hosts to continue`
+      : `Irreversible steps (${irreversible.join('; ')}) will run on ${allHosts.length} host(s). Continue?`;
+    const ok = opts.confirm ? await opts.confirm(question, destructive.length ? String(allHosts.length) : undefined) : false;
+    if (!ok) throw new ExitError(EXIT.INPUT, `refusing to run irreversible${destructive.length ? '/destructive' : ''} steps without --yes${opts.confirm ? '' : ' (no terminal to ask on)'}: ${[...destructive, ...irreversible].join('; ')}`);
+  }
+
+  // ---- run.
+  const runId = newRunId();
+  const journalRoot = opts.journalDir ?? defaultJournalDir();
+  const secrets = secretValues([...prepared.flatMap((p) => [...p.perHost.values()].map((x) => x.vars))], opts.becomePassword);
+  const journal = Journal.create(journalRoot, {
+    runId,
+    mode,
+    startedAt: new Date().toISOString(),
+    argv: (opts.argv ?? []).map((a) => redact(a, secrets)),
+    inventory: path.resolve(opts.inventory),
+    playbooks: playbooks.map((p) => p.file),
+    job: opts.job,
+    hosts: Object.fromEntries([...specs].map(([h, s]) => [h, stripSecret(s)])),
+  });
+  const report: RunReport = {
+    runId,
+    mode,
+    hosts: {},
+    summary: { ok: 0, changed: 0, failed: 0, unreachable: 0, rolledBack: 0 },
+    journalDir: journal.dir,
+    exitCode: 0,
+  };
+  const conns = new Map<string, Connector | TransportError>();
+  const knownHostsCache = new Map<string, KnownHosts>();
+  const dead = new Set<string>();
+  log(`run ${runId} (${mode}) on ${allHosts.length} host(s); journal ${journal.dir}`);
+  try {
+    for (const pp of prepared) {
+      log(`PLAY [${pp.play.name}] ${pp.hosts.length} host(s)`);
+      const maxFail = opts.maxFailPercent ?? pp.play.maxFailPercentage;
+      const batchList = batches(pp.hosts, opts.serial ?? pp.play.serial);
+      for (const batch of batchList) {
+        if (opts.signal?.aborted) break;
+        const queue = new PQueue({ concurrency: forks });
+        let failedInBatch = 0;
+        for (const h of batch) {
+          if (dead.has(h)) continue;
+          void queue.add(async () => {
+            if (opts.signal?.aborted) return;
+            const spec = specs.get(h)!;
+            let conn = conns.get(h);
+            if (!conn) {
+              const khFiles = knownHostsFiles(opts, spec);
+              const key = khFiles.join('\0');
+              let kh = knownHostsCache.get(key);
+              if (!kh) knownHostsCache.set(key, (kh = KnownHosts.load(khFiles)));
+              try {
+                conn = await SshConnector.connect(spec, {
+                  knownHosts: kh,
+                  acceptNewHostKeys: opts.acceptNewHostKeys,
+                  connectTimeoutMs: opts.connectTimeoutMs,
+                  commandTimeoutMs: opts.commandTimeoutMs,
+                });
+              } catch (err) {
+                conn = err instanceof TransportError ? err : new TransportError(String((err as Error).message), 'client-socket', { cause: err });
+              }
+              conns.set(h, conn);
+            }
+            let rep: HostReport;
+            if (conn instanceof TransportError) {
+              rep = { status: 'unreachable', tasks: [], error: conn.message, sessions: 0, notes: [] };
+              journal.append({ type: 'host-result', host: h, status: 'unreachable', error: conn.message });
+            } else {
+              const ph = pp.perHost.get(h)!;
+              rep = await runHostPlay(
+                conn,
+                { tasks: ph.tasks, handlers: pp.play.handlers, verify: ph.verify, rollback: pp.play.rollback, vars: ph.vars },
+                {
+                  checkMode: Boolean(opts.dryRun),
+                  noRollback: Boolean(opts.noRollback),
+                  journal,
+                  shell: shellFor(spec, spec.becomePassword ?? opts.becomePassword),
+                  log,
+                  signal: opts.signal,
+                },
+                h,
+              );
+              if (pp.play.rollback.length && !opts.dryRun && rep.tasks.some((t) => t.changed)) {
+                journal.append({ type: 'rollback-hooks', host: h, tasks: pp.play.rollback, vars: redactVars(ph.vars, secrets) });
+              }
+            }
+            mergeHost(report, h, rep, secrets);
+            if (rep.status === 'failed' || rep.status === 'rolled-back' || rep.status === 'unreachable') {
+              failedInBatch++;
+              dead.add(h); // Ansible: a failed host takes no further part in the run
+            }
+            printHost(log, h, rep, Boolean(opts.diff || opts.dryRun), secrets);
+          });
+        }
+        await queue.onIdle();
+        if (maxFail !== undefined && batch.length && (failedInBatch / batch.length) * 100 > maxFail) {
+          log(`max_fail_percentage ${maxFail}% exceeded in a batch (${failedInBatch}/${batch.length} failed): stopping the play`);
+          break;
+        }
+      }
+    }
+  } finally {
+    await Promise.all([...conns.values()].map((c) => (c instanceof TransportError ? undefined : c.close())));
+    for (const r of Object.values(report.hosts)) {
+      if (r.status === 'ok') report.summary.ok++;
+      else if (r.status === 'changed') report.summary.changed++;
+      else if (r.status === 'failed') report.summary.failed++;
+      else if (r.status === 'unreachable') report.summary.unreachable++;
+      else if (r.status === 'rolled-back') report.summary.rolledBack++;
+    }
+    report.exitCode =
+      report.summary.failed || report.summary.rolledBack ? EXIT.FAILED : report.summary.unreachable ? EXIT.UNREACHABLE : opts.signal?.aborted ? EXIT.FAILED : EXIT.OK;
+    journal.append({ type: 'end', summary: { ...report.summary }, exitCode: report.exitCode });
+    journal.close();
+  }
+  printRecap(log, report);
+  return report;
+}
+
+/** Registered names exist (as predicted results) while templating, so `when: x.rc == 0` checks out. */
+function registeredPlaceholders(play: PlayDef): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const t of [...play.tasks, ...play.handlers, ...play.verify]) if (t.register) out[t.register] = { changed: true, failed: false, skipped: false, rc: 0, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [], predicted: true };
+  return out;
+}
+
+function stripSecret(s: ConnectionSpec & { sshArgs?: string }): Omit<ConnectionSpec, 'becomePassword'> {
+  const { becomePassword: _pw, ...rest } = s;
+  void _pw;
+  if (rest.proxyJump) rest.proxyJump = stripSecret(rest.proxyJump) as ConnectionSpec;
+  return rest;
+}
+
+function redactVars(vars: Record<string, unknown>, secrets: string[]): Record<string, unknown> {
+  return JSON.parse(redact(JSON.stringify(vars), secrets)) as Record<string, unknown>;
+}
+
+function mergeHost(report: RunReport, h: string, rep: HostReport, secrets: string[]): void {
+  const clean = JSON.parse(redact(JSON.stringify(rep), secrets)) as HostReport;
+  const prev = report.hosts[h];
+  if (!prev) {
+    report.hosts[h] = { status: clean.status, tasks: clean.tasks, ...(clean.error ? { error: clean.error } : {}), ...(clean.notes.length ? { notes: clean.notes } : {}), sessions: clean.sessions };
+    return;
+  }
+  prev.tasks.push(...clean.tasks);
+  prev.sessions = (prev.sessions ?? 0) + clean.sessions;
+  if (clean.error) prev.error = clean.error;
+  if (clean.notes.length) prev.notes = [...(prev.notes ?? []), ...clean.notes];
+  const rank: HostStatus[] = ['ok', 'changed', 'unreachable', 'rolled-back', 'failed'];
+  if (rank.indexOf(clean.status) > rank.indexOf(prev.status)) prev.status = clean.status;
+}
+
+function printHost(log: (l: string) => void, h: string, rep: HostReport, diffs: boolean, secrets: string[]): void {
+  for (const t of rep.tasks) {
+    const tag = t.verify ? 'verify' : t.handler ? 'handler' : t.rollbackHook ? 'rollback-hook' : 'task';
+    log(redact(`${t.status.padEnd(7)} ${h} ${tag} [${t.name}]${t.msg && t.status !== 'changed' ? ` — ${t.msg}` : ''}${t.error ? ` — ${t.error}` : ''}`, secrets));
+    if (diffs && t.diff) log(redact(t.diff.replace(/\n$/, ''), secrets));
+  }
+  for (const n of rep.notes) log(`note    ${h} ${n}`);
+  if (rep.status === 'unreachable' || (rep.error && !rep.tasks.some((t) => t.error))) log(redact(`${rep.status.toUpperCase()} ${h}: ${rep.error}`, secrets));
+  if (rep.status === 'rolled-back') log(`ROLLED BACK ${h}: its files are as they were before the run`);
+}
+
+function printRecap(log: (l: string) => void, r: RunReport): void {
+  log('');
+  log(`RECAP ${r.runId} (${r.mode})`);
+  for (const [h, x] of Object.entries(r.hosts)) {
+    const changed = x.tasks.filter((t) => t.changed && !t.rollbackHook).length;
+    const ok = x.tasks.filter((t) => t.status === 'ok').length;
+    const failed = x.tasks.filter((t) => t.status === 'failed').length;
+    const skipped = x.tasks.filter((t) => t.status === 'skipped').length;
+    log(`${h.padEnd(20)} : ${x.status.padEnd(11)} ok=${ok} changed=${changed} failed=${failed} skipped=${skipped}`);
+  }
+  const s = r.summary;
+  log(`hosts: ok=${s.ok} changed=${s.changed} failed=${s.failed} unreachable=${s.unreachable} rolled-back=${s.rolledBack}`);
+  if (r.mode === 'apply' && (s.changed || s.rolledBack || s.failed)) log(`undo this run with: crane-fix rollback ${r.runId}`);
+}

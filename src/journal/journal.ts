@@ -1,0 +1,160 @@
+/**
+ * The run journal: `<journal-dir>/<run-id>/` (0700) with `run.json` (what was asked) and
+ * `events.jsonl` (0600; appended and fsynced as things happen). Snapshots can hold
+ * credentials, hence the modes. After a crash or Ctrl-C the journal still says, for every
+ * host, what was snapshotted before any byte changed — that is what `rollback` restores.
+ * A torn last line (crash mid-append) is ignored on read.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Snapshot } from '../engine/remoteScript.js';
+import type { ConnectionSpec } from '../inventory/types.js';
+import { ExitError, EXIT, InputError } from '../errors.js';
+
+export function defaultJournalDir(): string {
+  const base = process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
+  return path.join(base, 'crane-fix', 'runs');
+}
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export type RunMode = 'apply' | 'dry-run' | 'rollback';
+
+export interface RunMeta {
+  runId: string;
+  mode: RunMode;
+  startedAt: string;
+  argv: string[];
+  inventory?: string;
+  playbooks: string[];
+  job?: string;
+  /** For rollback: how to reach each host again (no secrets). */
+  hosts: Record<string, Omit<ConnectionSpec, 'becomePassword'>>;
+  /** The run this one rolls back. */
+  rollbackOf?: string;
+}
+
+export type JournalEvent =
+  | { type: 'snapshot'; host: string; snap: Snapshot }
+  | { type: 'plan'; host: string; tasks: { name: string; status: string; changed: boolean; diff?: string }[] }
+  | { type: 'applying'; host: string; segment: number }
+  | { type: 'applied'; host: string; task: string; status: string; changed: boolean; error?: string }
+  | { type: 'rollback-hooks'; host: string; tasks: unknown[]; vars: Record<string, unknown> }
+  | { type: 'host-result'; host: string; status: string; error?: string }
+  | { type: 'restored'; host: string; ok: boolean; error?: string }
+  | { type: 'end'; summary: Record<string, number>; exitCode: number };
+
+export interface StoredEvent {
+  at: string;
+  ev: JournalEvent;
+}
+
+export class Journal {
+  private fd: number;
+  private constructor(
+    readonly dir: string,
+    readonly meta: RunMeta,
+  ) {
+    this.fd = fs.openSync(path.join(dir, 'events.jsonl'), 'a', 0o600);
+  }
+
+  static create(root: string, meta: RunMeta): Journal {
+    fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+    const dir = path.join(root, meta.runId);
+    fs.mkdirSync(dir, { mode: 0o700 });
+    fs.chmodSync(dir, 0o700);
+    const metaFile = path.join(dir, 'run.json');
+    fs.writeFileSync(metaFile, JSON.stringify(meta, null, 2) + '\n', { mode: 0o600 });
+    const fd = fs.openSync(metaFile, 'r');
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    return new Journal(dir, meta);
+  }
+
+  /** Append one event and fsync: when this returns, the event survives a crash. */
+  append(ev: JournalEvent): void {
+    fs.writeSync(this.fd, JSON.stringify({ at: new Date().toISOString(), ev } satisfies StoredEvent) + '\n');
+    fs.fsyncSync(this.fd);
+  }
+
+  close(): void {
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      /* already closed */
+    }
+  }
+}
+
+export interface StoredRun {
+  meta: RunMeta;
+  events: StoredEvent[];
+  dir: string;
+}
+
+export function readRun(root: string, runId: string): StoredRun {
+  if (!/^[\w.-]+$/.test(runId)) throw new InputError(`not a run id: ${JSON.stringify(runId)}`, { flag: '<run-id>' });
+  const dir = path.join(root, runId);
+  let metaText: string;
+  try {
+    metaText = fs.readFileSync(path.join(dir, 'run.json'), 'utf8');
+  } catch {
+    throw new ExitError(EXIT.INPUT, `no run ${runId} in ${root} (see 'crane-fix runs')`);
+  }
+  const meta = JSON.parse(metaText) as RunMeta;
+  const events: StoredEvent[] = [];
+  let text = '';
+  try {
+    text = fs.readFileSync(path.join(dir, 'events.jsonl'), 'utf8');
+  } catch {
+    /* a run that crashed before its first event */
+  }
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    try {
+      events.push(JSON.parse(line) as StoredEvent);
+    } catch (err) {
+      // Only the last line may be torn (crash mid-write); anything else is corruption.
+      if (i < lines.length - 2 || (i === lines.length - 2 && lines[lines.length - 1] !== '')) {
+        throw new ExitError(EXIT.INPUT, `${path.join(dir, 'events.jsonl')}:${i + 1}: corrupt journal line`, { cause: err });
+      }
+    }
+  });
+  return { meta, events, dir };
+}
+
+export function listRuns(root: string): StoredRun[] {
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(root);
+  } catch {
+    return [];
+  }
+  const runs: StoredRun[] = [];
+  for (const n of names.sort()) {
+    try {
+      runs.push(readRun(root, n));
+    } catch {
+      /* not a run directory */
+    }
+  }
+  return runs;
+}
+
+/** First snapshot of each path per host, in the order they were taken. */
+export function snapshotsByHost(run: StoredRun): Map<string, Snapshot[]> {
+  const out = new Map<string, Snapshot[]>();
+  for (const { ev } of run.events) {
+    if (ev.type !== 'snapshot') continue;
+    const list = out.get(ev.host) ?? [];
+    if (!list.some((s) => s.path === ev.snap.path)) list.push(ev.snap);
+    out.set(ev.host, list);
+  }
+  return out;
+}

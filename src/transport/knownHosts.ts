@@ -1,0 +1,121 @@
+/**
+ * OpenSSH known_hosts checking. ssh2 accepts any host key unless we verify it, so every
+ * connection goes through `checkHostKey`. Supports plain and hashed (`|1|salt|hmac`) host
+ * fields, `[host]:port`, comma lists, `!negation`, `*`/`?` wildcards, `@revoked`.
+ * `@cert-authority` lines are ignored (we do not verify host certificates).
+ */
+import { createHash, createHmac } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export type HostKeyVerdict = 'match' | 'mismatch' | 'unknown' | 'revoked';
+
+interface Entry {
+  marker?: string;
+  patterns: string;
+  keyType: string;
+  keyB64: string;
+}
+
+function parse(text: string): Entry[] {
+  const out: Entry[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const parts = line.split(/\s+/);
+    let marker: string | undefined;
+    if (parts[0]?.startsWith('@')) marker = parts.shift();
+    if (parts.length < 3) continue;
+    out.push({ marker, patterns: parts[0]!, keyType: parts[1]!, keyB64: parts[2]! });
+  }
+  return out;
+}
+
+function hostField(host: string, port: number): string {
+  return port === 22 ? host : `[${host}]:${port}`;
+}
+
+function globMatch(pattern: string, value: string): boolean {
+  const re = new RegExp('^' + pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 'i');
+  return re.test(value);
+}
+
+function patternsMatch(patterns: string, field: string): boolean {
+  if (patterns.startsWith('|1|')) {
+    const [, , salt, hash] = patterns.split('|');
+    if (!salt || !hash) return false;
+    const mac = createHmac('sha1', Buffer.from(salt, 'base64')).update(field).digest('base64');
+    return mac === hash;
+  }
+  let matched = false;
+  for (const p of patterns.split(',')) {
+    if (p.startsWith('!')) {
+      if (globMatch(p.slice(1), field)) return false;
+    } else if (globMatch(p, field)) {
+      matched = true;
+    }
+  }
+  return matched;
+}
+
+/** The key type name inside an SSH public key blob (first length-prefixed string). */
+export function keyTypeOf(blob: Buffer): string {
+  if (blob.length < 4) return '';
+  const len = blob.readUInt32BE(0);
+  return blob.subarray(4, 4 + len).toString('latin1');
+}
+
+export class KnownHosts {
+  private constructor(
+    readonly files: string[],
+    private entries: Entry[],
+  ) {}
+
+  static load(files: string[]): KnownHosts {
+    const entries: Entry[] = [];
+    for (const f of files) {
+      try {
+        entries.push(...parse(fs.readFileSync(f, 'utf8')));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    return new KnownHosts(files, entries);
+  }
+
+  /**
+   * Verdict for a presented key. A host with a recorded key of the *same type* that differs
+   * is a mismatch (possible MITM); a host with only keys of other types is unknown for this
+   * type — OpenSSH treats that as a changed key too, and so do we, to be safe.
+   */
+  check(host: string, port: number, blob: Buffer): HostKeyVerdict {
+    const field = hostField(host, port);
+    const b64 = blob.toString('base64');
+    let sawHost = false;
+    for (const e of this.entries) {
+      if (e.marker === '@cert-authority') continue;
+      if (!patternsMatch(e.patterns, field)) continue;
+      if (e.marker === '@revoked') {
+        if (e.keyB64 === b64) return 'revoked';
+        continue;
+      }
+      sawHost = true;
+      if (e.keyB64 === b64) return 'match';
+    }
+    return sawHost ? 'mismatch' : 'unknown';
+  }
+
+  /** Record a new key (only ever for an unknown host; never to overwrite a changed one). */
+  add(host: string, port: number, blob: Buffer): void {
+    const line = `${hostField(host, port)} ${keyTypeOf(blob)} ${blob.toString('base64')}\n`;
+    const file = this.files[0];
+    if (!file) throw new Error('no known_hosts file to record the key in');
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    fs.appendFileSync(file, line, { mode: 0o600 });
+    this.entries.push(...parse(line));
+  }
+}
+
+export function fingerprint(blob: Buffer): string {
+  return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
+}

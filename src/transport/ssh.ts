@@ -1,0 +1,256 @@
+/**
+ * SSH connector on ssh2: one connection per host for the whole run, reused by every task.
+ *
+ * - Host keys are always verified (ssh2 accepts any key unless `hostVerifier` is set):
+ *   unknown -> refused unless acceptNew, changed -> always refused.
+ * - Never more exec channels at once than `maxChannels` (sshd's MaxSessions is 10).
+ * - Scripts and secrets go on stdin, never in the command line (the remote process list).
+ * - ProxyJump: the bastion connection's forwardOut stream becomes the target's socket.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { Client, type ConnectConfig } from 'ssh2';
+import type { ConnectionSpec } from '../inventory/types.js';
+import { KnownHosts, fingerprint, keyTypeOf, type HostKeyVerdict } from './knownHosts.js';
+import { TransportError, type Connector, type RunOptions, type RunResult, type TransportLevel } from './types.js';
+
+export interface SshOptions {
+  knownHosts: KnownHosts;
+  acceptNewHostKeys?: boolean;
+  connectTimeoutMs?: number;
+  commandTimeoutMs?: number;
+  maxChannels?: number;
+}
+
+const DEFAULT_CONNECT_TIMEOUT = 10_000;
+const DEFAULT_COMMAND_TIMEOUT = 120_000;
+
+/** Counting semaphore: bounds concurrent exec channels on one connection. */
+class Slots {
+  private waiters: (() => void)[] = [];
+  constructor(private free: number) {}
+  async take(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((r) => this.waiters.push(r));
+  }
+  give(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
+function levelOf(err: unknown): TransportLevel {
+  const e = err as { level?: string; code?: string };
+  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return 'client-dns';
+  if (e.level === 'client-timeout') return 'client-timeout';
+  if (e.level === 'client-authentication') return 'client-authentication';
+  if (e.level === 'protocol' || e.level === 'handshake') return 'protocol';
+  return 'client-socket';
+}
+
+function readKey(file: string): Buffer {
+  const p = file.startsWith('~/') ? os.homedir() + file.slice(1) : file;
+  try {
+    return fs.readFileSync(p);
+  } catch (err) {
+    throw new TransportError(`cannot read private key ${p}: ${(err as Error).message}`, 'client-authentication', {
+      cause: err,
+    });
+  }
+}
+
+function openClient(
+  spec: ConnectionSpec,
+  opts: SshOptions,
+  sock?: NodeJS.ReadableStream,
+): Promise<{ client: Client; verdict: HostKeyVerdict }> {
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let verdict: HostKeyVerdict = 'unknown';
+    let presented: Buffer | undefined;
+    const cfg: ConnectConfig = {
+      host: spec.host,
+      port: spec.port,
+      username: spec.user,
+      readyTimeout: spec.connectTimeoutMs ?? opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT,
+      keepaliveInterval: 5_000,
+      keepaliveCountMax: 3,
+      hostVerifier: (key: Buffer) => {
+        presented = key;
+        verdict = opts.knownHosts.check(spec.host, spec.port, key);
+        if (verdict === 'match') return true;
+        if (verdict === 'unknown' && opts.acceptNewHostKeys) {
+          opts.knownHosts.add(spec.host, spec.port, key);
+          verdict = 'match';
+          return true;
+        }
+        return false;
+      },
+    };
+    if (sock) cfg.sock = sock as ConnectConfig['sock'];
+    if (spec.privateKeyPath) cfg.privateKey = readKey(spec.privateKeyPath);
+    if (process.env.SSH_AUTH_SOCK) cfg.agent = process.env.SSH_AUTH_SOCK;
+    if (!cfg.privateKey && !cfg.agent) {
+      for (const name of ['id_ed25519', 'id_ecdsa', 'id_rsa']) {
+        const p = `${os.homedir()}/.ssh/${name}`;
+        if (fs.existsSync(p)) {
+          cfg.privateKey = fs.readFileSync(p);
+          break;
+        }
+      }
+    }
+    const fail = (err: unknown) => {
+      client.removeAllListeners('ready');
+      client.end();
+      if (presented && verdict !== 'match') {
+        const fp = `${keyTypeOf(presented)} ${fingerprint(presented)}`;
+        const files = opts.knownHosts.files.join(', ');
+        if (verdict === 'mismatch' || verdict === 'revoked') {
+          reject(
+            new TransportError(
+              `host key for ${spec.host}:${spec.port} has CHANGED (${fp}, ${verdict}) — possible man-in-the-middle; refusing to connect. If the change is expected, remove the old key from ${files}.`,
+              'host-key-changed',
+              { cause: err },
+            ),
+          );
+          return;
+        }
+        reject(
+          new TransportError(
+            `host key for ${spec.host}:${spec.port} is unknown (${fp}); not in ${files}. Add it (ssh-keyscan) or pass --accept-new-host-keys.`,
+            'host-key-unknown',
+            { cause: err },
+          ),
+        );
+        return;
+      }
+      const msg = (err as Error).message ?? String(err);
+      reject(new TransportError(`cannot connect to ${spec.user}@${spec.host}:${spec.port}: ${msg}`, levelOf(err), { cause: err }));
+    };
+    client.once('ready', () => {
+      client.removeListener('error', fail);
+      // Later socket errors surface through the exec calls that are running.
+      client.on('error', () => {});
+      resolve({ client, verdict });
+    });
+    client.once('error', fail);
+    try {
+      client.connect(cfg);
+    } catch (err) {
+      fail(err);
+    }
+  });
+}
+
+export class SshConnector implements Connector {
+  sessionsOpened = 0;
+  private closed = false;
+  private constructor(
+    readonly name: string,
+    private client: Client,
+    private jump: SshConnector | undefined,
+    private slots: Slots,
+    private commandTimeoutMs: number,
+  ) {
+    client.on('close', () => {
+      this.closed = true;
+    });
+  }
+
+  static async connect(spec: ConnectionSpec, opts: SshOptions): Promise<SshConnector> {
+    let jump: SshConnector | undefined;
+    let sock: NodeJS.ReadableStream | undefined;
+    if (spec.proxyJump) {
+      jump = await SshConnector.connect(spec.proxyJump, opts);
+      sock = await new Promise<NodeJS.ReadableStream>((resolve, reject) => {
+        jump!.client.forwardOut('127.0.0.1', 0, spec.host, spec.port, (err, stream) => {
+          if (err) reject(new TransportError(`ProxyJump ${spec.proxyJump!.host} could not reach ${spec.host}:${spec.port}: ${err.message}`, 'client-socket', { cause: err }));
+          else resolve(stream);
+        });
+      });
+    }
+    try {
+      const { client } = await openClient(spec, opts, sock);
+      return new SshConnector(spec.name, client, jump, new Slots(opts.maxChannels ?? 8), opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT);
+    } catch (err) {
+      await jump?.close();
+      throw err;
+    }
+  }
+
+  async run(command: string, opts: RunOptions = {}): Promise<RunResult> {
+    if (this.closed) throw new TransportError(`connection to ${this.name} is closed`, 'client-socket');
+    await this.slots.take();
+    const started = Date.now();
+    try {
+      return await new Promise<RunResult>((resolve, reject) => {
+        this.client.exec(command, (err, stream) => {
+          if (err) {
+            reject(new TransportError(`cannot open a session on ${this.name}: ${err.message}`, this.closed ? 'client-socket' : 'channel', { cause: err }));
+            return;
+          }
+          this.sessionsOpened++;
+          const out: Buffer[] = [];
+          const errOut: Buffer[] = [];
+          let rc: number | undefined;
+          let signal: string | undefined;
+          let timedOut = false;
+          const timeoutMs = opts.timeoutMs ?? this.commandTimeoutMs;
+          const timer = setTimeout(() => {
+            timedOut = true;
+            // Ask the remote side to stop, then drop the channel.
+            try {
+              stream.signal('KILL');
+            } catch {
+              /* not supported by every sshd */
+            }
+            stream.close();
+          }, timeoutMs);
+          stream.on('data', (d: Buffer) => out.push(d));
+          stream.stderr.on('data', (d: Buffer) => errOut.push(d));
+          stream.on('exit', (code: number | null, sig?: string) => {
+            if (code !== null && code !== undefined) rc = code;
+            if (sig) signal = sig;
+          });
+          stream.on('close', () => {
+            clearTimeout(timer);
+            const result: RunResult = {
+              rc: rc ?? (timedOut ? 124 : 255),
+              stdout: Buffer.concat(out).toString('utf8'),
+              stderr: Buffer.concat(errOut).toString('utf8'),
+              signal,
+              timedOut,
+              ok: rc === 0 && !timedOut,
+              durationMs: Date.now() - started,
+            };
+            if (timedOut) {
+              reject(Object.assign(new TransportError(`command on ${this.name} timed out after ${timeoutMs} ms`, 'command-timeout'), { result }));
+            } else if (rc === undefined && !signal && this.closed) {
+              reject(new TransportError(`connection to ${this.name} was lost while a command ran`, 'client-socket'));
+            } else {
+              resolve(result);
+            }
+          });
+          stream.end(opts.stdin ?? '');
+        });
+      });
+    } finally {
+      this.slots.give();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.closed) {
+      await new Promise<void>((resolve) => {
+        this.client.once('close', () => resolve());
+        this.client.end();
+        setTimeout(resolve, 1_000).unref();
+      });
+    }
+    await this.jump?.close();
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * A Connector hides how commands reach a host (SSH now; local or others later).
+ * Results carry status flags even on success (execa style); failures to *reach* a host are
+ * `TransportError`s with the SSH error level kept, so the engine can tell unreachable
+ * (exit 4) from failed (exit 2).
+ */
+export interface RunResult {
+  rc: number;
+  stdout: string;
+  stderr: string;
+  /** Signal that ended the remote command, if any. */
+  signal?: string;
+  timedOut: boolean;
+  ok: boolean;
+  durationMs: number;
+}
+
+export interface RunOptions {
+  /** Sent on stdin; scripts and secrets travel here, never on the command line. */
+  stdin?: string;
+  timeoutMs?: number;
+}
+
+export interface Connector {
+  readonly name: string;
+  run(command: string, opts?: RunOptions): Promise<RunResult>;
+  close(): Promise<void>;
+  /** How many exec channels this connection opened (benchmarks and tests count them). */
+  readonly sessionsOpened: number;
+}
+
+export type TransportLevel =
+  | 'client-timeout'
+  | 'client-socket'
+  | 'client-authentication'
+  | 'client-dns'
+  | 'host-key-unknown'
+  | 'host-key-changed'
+  | 'protocol'
+  | 'command-timeout'
+  | 'channel';
+
+export class TransportError extends Error {
+  constructor(
+    message: string,
+    readonly level: TransportLevel,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'TransportError';
+  }
+  /** The host could not be reached at all (as opposed to a command failing on it). */
+  get unreachable(): boolean {
+    return this.level !== 'command-timeout' && this.level !== 'channel';
+  }
+}

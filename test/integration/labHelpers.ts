@@ -1,0 +1,48 @@
+/**
+ * Shared helpers for integration tests: skip (with a printed reason) when the lab cannot
+ * run here, run the real CLI, read files inside nodes.
+ */
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { labUnavailableReason } from '../../src/lab/lab.js';
+
+export const ROOT = path.resolve(import.meta.dirname, '..', '..');
+export const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+
+export const skipReason = labUnavailableReason();
+if (skipReason) {
+  // Never skip silently: say why in the test output.
+  console.warn(`[integration] SKIPPED: ${skipReason}`);
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json?: any;
+}
+
+export function cli(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 110_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      let json: any;
+      if (args.includes('--json')) {
+        try {
+          json = JSON.parse(stdout);
+        } catch {
+          /* left undefined: the test asserts on it */
+        }
+      }
+      resolve({ code: code ?? -1, stdout, stderr, json });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
