@@ -1,0 +1,88 @@
+/**
+ * Match a pasted log against the catalogue's symptoms. A line is attributed only to entries
+ * whose own patterns match it; lines that look like errors or warnings and match nothing are
+ * reported as unexplained, plain info lines are left alone.
+ */
+import { catalog } from './index.js';
+import type { CatalogEntry } from './types.js';
+
+export interface DiagnoseEvidence {
+  /** 1-based line number in the input. */
+  line: number;
+  text: string;
+  symptomId: string;
+}
+
+export interface DiagnoseMatch {
+  entryId: string;
+  /** distinct symptoms x 1000 + matched lines (capped at 999): more kinds of evidence first, then more lines. */
+  score: number;
+  evidence: DiagnoseEvidence[];
+}
+
+export interface DiagnoseResult {
+  matches: DiagnoseMatch[];
+  unexplained: { line: number; text: string }[];
+}
+
+/** Lines are clipped to this many characters for matching and reporting (keeps regexes cheap). */
+const MAX_LINE = 4000;
+
+// Severity markers, tried most specific first; the first one present decides.
+const KLOG = /(?:^|\s)([IWEF])\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+\s+\S+:\d+\]/;
+const LOGRUS_LEVEL = /\blevel=(\w+)/;
+const LOGRUS_SHORT = /^(?:\S.*\s)?(ERRO|WARN|FATA|PANI|INFO|DEBU|TRAC)\[\d+\]/;
+const BRACKET_LEVEL = /\[(emerg|alert|crit|error|warn|warning|notice|info|debug)\]/i;
+const ANSIBLE = /^(fatal|failed|ok|changed|skipping): \[/;
+const KEYWORDS =
+  /\b(?:error|failed|failure|fatal|panic|panicked|segfault|out of memory|command not found)\b(?!=0\b)|\bwarn(?:ing)?:/i;
+
+/**
+ * Whether a line reads as an error or warning. An explicit severity wins (klog E/F/W, logrus level=,
+ * nginx [error], Ansible fatal:), except klog I lines: Go's net/http and many libraries log their
+ * errors at info level (e.g. "http: TLS handshake error"), so those still go through the keywords.
+ */
+export function looksLikeProblem(line: string): boolean {
+  const k = KLOG.exec(line);
+  if (k) return k[1] !== 'I' || KEYWORDS.test(line);
+  const l = LOGRUS_LEVEL.exec(line);
+  if (l) return /^(?:error|err|fatal|panic|warning|warn)$/i.test(l[1]!);
+  const s = LOGRUS_SHORT.exec(line);
+  if (s) return !/^(?:INFO|DEBU|TRAC)$/.test(s[1]!);
+  const b = BRACKET_LEVEL.exec(line);
+  if (b) return !/^(?:notice|info|debug)$/i.test(b[1]!);
+  const a = ANSIBLE.exec(line);
+  if (a) return a[1] === 'fatal' || a[1] === 'failed';
+  return KEYWORDS.test(line);
+}
+
+export function diagnose(logText: string, entries: readonly CatalogEntry[] = catalog): DiagnoseResult {
+  const found = new Map<string, { order: number; symptoms: Set<string>; evidence: DiagnoseEvidence[] }>();
+  const unexplained: { line: number; text: string }[] = [];
+  const lines = logText.split(/\r?\n|\r/);
+  lines.forEach((raw, i) => {
+    const text = raw.length > MAX_LINE ? raw.slice(0, MAX_LINE) : raw.replace(/\s+$/, '');
+    if (text.trim() === '') return;
+    let explained = false;
+    entries.forEach((entry, order) => {
+      const symptom = entry.symptoms.find((s) => s.pattern.test(text));
+      if (!symptom) return;
+      explained = true;
+      let f = found.get(entry.id);
+      if (!f) found.set(entry.id, (f = { order, symptoms: new Set(), evidence: [] }));
+      f.symptoms.add(symptom.id);
+      f.evidence.push({ line: i + 1, text, symptomId: symptom.id });
+    });
+    if (!explained && looksLikeProblem(text)) unexplained.push({ line: i + 1, text });
+  });
+  const matches = [...found.entries()]
+    .map(([entryId, f]) => ({
+      entryId,
+      order: f.order,
+      score: f.symptoms.size * 1000 + Math.min(f.evidence.length, 999),
+      evidence: f.evidence,
+    }))
+    .sort((a, b) => b.score - a.score || a.order - b.order)
+    .map(({ entryId, score, evidence }) => ({ entryId, score, evidence }));
+  return { matches, unexplained };
+}

@@ -1,0 +1,95 @@
+import { affected, clean, DetectorOutputError, hasRec, makeDetector, pathVar, unknown, type Rec } from '../detect.js';
+import { shellQuote } from '../shellQuote.js';
+import type { CatalogEntry, DetectorResult } from '../types.js';
+
+/** Binaries Crane puts in kubernetes_ctl_path. */
+export const CTL_BINARIES = ['ctr', 'crictl', 'kubectl', 'kubeadm', 'kubelet', 'docker', 'containerd', 'runc', 'calicoctl', 'helm'];
+
+function ctlPath(vars: Record<string, unknown>): string {
+  return pathVar(vars, ['kubernetes_ctl_path'], '/usr/local/bin')!;
+}
+
+function judge(recs: Rec[], vars: Record<string, unknown>): DetectorResult {
+  const dir = ctlPath(vars);
+  const p = recs.find((r) => r.tag === 'path');
+  if (!p) throw new DetectorOutputError('no PATH record');
+  const path = p.body[0] ?? '';
+  if (hasRec(recs, 'nodir')) return unknown(`${dir} does not exist`);
+  const bins = recs.filter((r) => r.tag === 'bin').map((r) => ({ name: r.args[0] ?? '', found: r.args.slice(1).join(' ') }));
+  if (bins.length === 0) return unknown(`none of ${CTL_BINARIES.join(', ')} in ${dir}`);
+  const lost = bins.filter((b) => b.found === '-' || b.found === '');
+  if (lost.length > 0) {
+    return affected(`${lost.map((b) => b.name).join(', ')} in ${dir} not found on the non-login shell PATH (${path || 'empty'})`);
+  }
+  return clean(`${bins.map((b) => b.name).join(', ')} ${bins.length === 1 ? 'resolves' : 'resolve'} on PATH (${path})`);
+}
+
+export const entry: CatalogEntry = {
+  id: 'ctl-path',
+  level: 'host',
+  title: {
+    en: 'Binaries in kubernetes_ctl_path are not on PATH ("ctr: command not found")',
+    zh: 'kubernetes_ctl_path 下的二进制不在 PATH 中（“ctr: command not found”）',
+  },
+  explanation: {
+    en:
+      'Crane downloads the components (ctr, kubectl, kubelet, ...) to /usr/local/bin by default ({{ kubernetes_ctl_path }}). ' +
+      "Non-login shells — the /bin/sh Ansible runs over SSH, or sudo with secure_path — often don't have /usr/local/bin " +
+      'on PATH, so a task fails with "/bin/sh: ctr: command not found" (rc 127). Crane now prefixes every binary it ' +
+      'calls with {{ kubernetes_ctl_path }}; other scripts and hand-run commands still hit this.',
+    zh:
+      '因 Crane 默认把组件（ctr、kubectl、kubelet 等）下载到 /usr/local/bin（{{ kubernetes_ctl_path }}），而非登录 shell' +
+      '（Ansible 通过 SSH 执行的 /bin/sh、带 secure_path 的 sudo）的 PATH 中常常没有 /usr/local/bin，任务会报错 ' +
+      '“/bin/sh: ctr: command not found”（rc 127）。Crane 目前已经把所有涉及二进制的命令加入了 {{ kubernetes_ctl_path }} 参数头，' +
+      '其他脚本或手工执行的命令仍可能遇到此问题，如还发现类似问题请按下述方式处理。',
+  },
+  action: {
+    en:
+      'Call the binary by its full path:\n' +
+      '  /usr/local/bin/ctr -n k8s.io i import /tmp/crane/kubernetes.tar.gz\n' +
+      'or link it into a directory that is on the non-login PATH:\n' +
+      '  ln -s /usr/local/bin/ctr /usr/bin/ctr\n' +
+      "or add /usr/local/bin to sudo's secure_path (visudo):\n" +
+      '  Defaults    secure_path = /sbin:/bin:/usr/sbin:/usr/bin:/usr/local/bin',
+    zh:
+      '使用完整路径调用：\n' +
+      '  /usr/local/bin/ctr -n k8s.io i import /tmp/crane/kubernetes.tar.gz\n' +
+      '或者在非登录 shell 的 PATH 目录中建立软链接：\n' +
+      '  ln -s /usr/local/bin/ctr /usr/bin/ctr\n' +
+      '或者把 /usr/local/bin 加入 sudo 的 secure_path（visudo）：\n' +
+      '  Defaults    secure_path = /sbin:/bin:/usr/sbin:/usr/bin:/usr/local/bin',
+  },
+  symptoms: [
+    {
+      id: 'ctl-command-not-found',
+      pattern: new RegExp(`(?:^|[\\s"'\\[/:])(?:${CTL_BINARIES.join('|')}): (?:command )?not found`),
+      example:
+        'fatal: [192.168.6.96]: FAILED! => {"changed": true, "cmd": "ctr -n k8s.io i import /tmp/crane/kubernetes.tar.gz", "delta": "0:00:00.018852", "end": "2020-12-22 15:54:19.290911", "msg": "non-zero return code", "rc": 127, "start": "2020-12-22 15:54:19.272059", "stderr": "/bin/sh: ctr: command not found", "stderr_lines": ["/bin/sh: ctr: command not found"], "stdout": "", "stdout_lines": []}',
+      source: 'notes',
+    },
+  ],
+  detector: makeDetector({
+    helpers: [],
+    script: (vars) =>
+      [
+        `p=${shellQuote(ctlPath(vars))}`,
+        `echo "@@crane path"; printf '|%s\\n' "$PATH"`,
+        'if [ -d "$p" ]; then for b in ' + CTL_BINARIES.join(' ') + '; do',
+        '  if [ -x "$p/$b" ]; then echo "@@crane bin $b $(command -v "$b" 2>/dev/null || echo -)"; fi',
+        'done; else echo "@@crane nodir"; fi',
+      ].join('\n'),
+    judge,
+  }),
+  playbook: 'ctl-path.yaml',
+  reversible: true,
+  vars: [
+    {
+      name: 'kubernetes_ctl_path',
+      description: {
+        en: "Where Crane installs the Kubernetes binaries (Crane's kubernetes_ctl_path).",
+        zh: 'Crane 安装 Kubernetes 二进制的目录（Crane 的 kubernetes_ctl_path）。',
+      },
+      default: '/usr/local/bin',
+    },
+  ],
+};

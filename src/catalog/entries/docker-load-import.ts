@@ -1,0 +1,46 @@
+import type { CatalogEntry } from '../types.js';
+
+export const entry: CatalogEntry = {
+  id: 'docker-load-import',
+  level: 'cluster',
+  title: {
+    en: 'docker load fails on an image exported with ctr',
+    zh: '通过 docker load 导入 ctr 导出的镜像时报错',
+  },
+  explanation: {
+    en:
+      'An archive written by `ctr image export` is in OCI layout. A docker that cannot read that layout fails with ' +
+      '"open /data/docker/tmp/docker-import-NNN/blobs/json: no such file or directory".',
+    zh:
+      '通过 containerd（ctr image export）导出的镜像包为 OCI 格式，docker load 无法识别时报错 ' +
+      '“open /data/docker/tmp/docker-import-NNN/blobs/json: no such file or directory”。',
+  },
+  action: {
+    en:
+      'Workaround from the notes:\n' +
+      '  cat crane-v1.20.1.5-image.tar.gz | docker import - slzcc/crane\n' +
+      'docker import treats the archive as a root filesystem: the image it creates has no entrypoint, env or layers ' +
+      'of the original, so check that it really runs. Better, when possible: pull the image with docker ' +
+      '(docker pull docker.io/slzcc/crane:v1.20.1.5), or export it with a ctr that adds a Docker manifest.json ' +
+      '(see --skip-manifest-json in `ctr image export --help`) and load that:\n' +
+      '  ctr image export crane-v1.20.1.5-image.tar docker.io/slzcc/crane:v1.20.1.5\n' +
+      '  docker load -i crane-v1.20.1.5-image.tar',
+    zh:
+      '笔记中的解决方法：\n' +
+      '  cat crane-v1.20.1.5-image.tar.gz | docker import - slzcc/crane\n' +
+      'docker import 会把压缩包当作根文件系统导入，生成的镜像不包含原镜像的 entrypoint、环境变量和分层，请确认它确实能正常运行。' +
+      '条件允许时更推荐：直接用 docker 拉取镜像（docker pull docker.io/slzcc/crane:v1.20.1.5），或使用会写入 Docker ' +
+      'manifest.json 的 ctr 版本导出（见 `ctr image export --help` 中的 --skip-manifest-json）后再导入：\n' +
+      '  ctr image export crane-v1.20.1.5-image.tar docker.io/slzcc/crane:v1.20.1.5\n' +
+      '  docker load -i crane-v1.20.1.5-image.tar',
+  },
+  symptoms: [
+    {
+      id: 'docker-load-oci-layout',
+      pattern: /docker-import-\d+\/blobs\/json: no such file or directory/,
+      example: 'open /data/docker/tmp/docker-import-011951360/blobs/json: no such file or directory',
+      source: 'notes',
+    },
+  ],
+  reversible: true,
+};

@@ -1,0 +1,72 @@
+import { affected, clean, DetectorOutputError, fileRec, makeDetector, unknown, type Rec } from '../detect.js';
+import type { CatalogEntry, DetectorResult } from '../types.js';
+
+function judge(recs: Rec[]): DetectorResult {
+  const u = recs.find((r) => r.tag === 'uname');
+  if (!u) throw new DetectorOutputError('no uname record');
+  const running = (u.body[0] ?? '').trim();
+  const f = fileRec(recs, 'hostfile');
+  const configured = f.kind === 'file' ? (f.lines.map((l) => l.replace(/#.*$/, '').trim()).find(Boolean) ?? '') : '';
+  const names = [...new Set([running, configured].filter(Boolean))];
+  if (names.length === 0) return unknown('no hostname: uname -n printed nothing and /etc/hostname is empty or missing');
+  const bad = names.filter((n) => /[A-Z]/.test(n));
+  const where = (n: string) => (n === running && n === configured ? 'hostname' : n === running ? 'running hostname' : '/etc/hostname');
+  if (bad.length > 0) {
+    return affected(bad.map((n) => `${where(n)} ${n} has capital letters (node name would be ${n.toLowerCase()})`).join('; '));
+  }
+  return clean(`hostname ${names.join(' / ')} is lower case`);
+}
+
+export const entry: CatalogEntry = {
+  id: 'hostname-lowercase',
+  level: 'host',
+  title: {
+    en: 'Hostname has capital letters (the node cannot register)',
+    zh: '主机名包含大写字母（节点无法注册）',
+  },
+  explanation: {
+    en:
+      'Kubernetes node names must be lower case. kubelet registers the node under the lower-cased hostname, while the ' +
+      'kubelet.conf generated from the hostname keeps the capitals in its identity (system:node:<Hostname>), so the ' +
+      "node cannot register or update itself. Don't give nodes, masters especially, hostnames with capital letters.",
+    zh:
+      'Kubernetes 的节点名必须为小写。kubelet 会用转为小写的主机名注册节点，而按主机名生成的 kubelet.conf 中的身份' +
+      '（system:node:<主机名>）仍带大写，生成 kubelet.conf 时就会产生无法注册的问题。主机名（尤其是 Master 节点）不要设为大写。',
+  },
+  action: {
+    en:
+      "Changing the hostname changes the node's identity: do it before the node is deployed, or re-deploy the node afterwards.\n" +
+      "  hostnamectl set-hostname \"$(hostname | tr 'A-Z' 'a-z')\"\n" +
+      '  grep -n "$(hostname)" /etc/hosts        # update entries that still use the old name\n' +
+      'Then regenerate kubelet.conf for the new name (re-run Crane for this node).',
+    zh:
+      '修改主机名会改变节点身份：请在部署该节点之前修改，或修改后重新部署该节点。\n' +
+      "  hostnamectl set-hostname \"$(hostname | tr 'A-Z' 'a-z')\"\n" +
+      '  grep -n "$(hostname)" /etc/hosts        # 同步修改仍使用旧主机名的条目\n' +
+      '然后按新主机名重新生成 kubelet.conf（对该节点重新执行 Crane 部署）。',
+  },
+  symptoms: [
+    {
+      id: 'node-name-not-lowercase',
+      pattern: /Invalid value: "[^"]*[A-Z][^"]*": a (?:lowercase RFC 1123|DNS-1123) subdomain must consist of lower case/,
+      example:
+        'E1221 13:01:03.731043  353352 kubelet_node_status.go:92] Unable to register node "BJ-M8-HADOOP-105-145" with API server: Node "BJ-M8-HADOOP-105-145" is invalid: metadata.name: Invalid value: "BJ-M8-HADOOP-105-145": a DNS-1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character (e.g. \'example.com\', regex used for validation is \'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\')',
+      source: 'kubelet / apiserver name validation',
+    },
+    {
+      id: 'node-identity-case-mismatch',
+      pattern: /node "[^"]*[A-Z][^"]*" is not allowed to modify node "[^"]*"/,
+      example:
+        'E1221 13:01:04.105330  353352 kubelet_node_status.go:92] Unable to register node "bj-m8-hadoop-105-145" with API server: nodes "bj-m8-hadoop-105-145" is forbidden: node "BJ-M8-HADOOP-105-145" is not allowed to modify node "bj-m8-hadoop-105-145"',
+      source: 'kube-apiserver NodeRestriction admission',
+    },
+  ],
+  detector: makeDetector({
+    helpers: ['file'],
+    script: () => [`echo "@@crane uname"; printf '|%s\\n' "$(uname -n)"`, 'crane_file hostfile /etc/hostname'].join('\n'),
+    judge,
+  }),
+  playbook: 'hostname-lowercase.yaml',
+  reversible: false,
+  destructive: true,
+};

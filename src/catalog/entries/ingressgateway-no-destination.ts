@@ -1,0 +1,56 @@
+import type { CatalogEntry } from '../types.js';
+
+export const entry: CatalogEntry = {
+  id: 'ingressgateway-no-destination',
+  level: 'cluster',
+  title: {
+    en: 'IPVS "no destination available" on an Istio ingressgateway NodePort',
+    zh: '访问 Istio ingressgateway 的 NodePort 时出现 IPVS “no destination available”',
+  },
+  explanation: {
+    en:
+      'The kernel logs "IPVS: rr: TCP <node-ip>:<nodePort> - no destination available" when the NodePort\'s IPVS ' +
+      'service has no backend on that node: the ingressgateway Pods are not ready, their endpoints were not synced, ' +
+      'or — with externalTrafficPolicy: Local, as in the IstioOperator example — no gateway Pod runs on that node. ' +
+      'Seen with a custom gateway (aws-ingressgateway, nodePort 44693).',
+    zh:
+      '内核日志 “IPVS: rr: TCP <节点IP>:<nodePort> - no destination available” 表示该 NodePort 的 IPVS 服务在本节点上没有可用后端：' +
+      'ingressgateway 的 Pod 未就绪、endpoints 未同步，或者在 externalTrafficPolicy: Local（如 IstioOperator 示例配置）下本节点上没有' +
+      ' ingressgateway Pod。常见于自定义的 ingressgateway（如 nodePort 44693 的 aws-ingressgateway）。',
+  },
+  action: {
+    en:
+      'Restart the gateway, or run more replicas so that more nodes have one:\n' +
+      '  kubectl rollout restart deployment/<ingressgateway> -n istio-system\n' +
+      '  # or\n' +
+      '  kubectl scale deployment/<ingressgateway> -n istio-system --replicas=3\n' +
+      'Check:\n' +
+      '  kubectl -n istio-system get endpoints <ingressgateway>\n' +
+      '  ipvsadm -Ln | grep -A3 <nodePort>',
+    zh:
+      '尝试执行如下命令重启 ingressgateway，或增加副本使更多节点上有 ingressgateway Pod：\n' +
+      '  kubectl rollout restart deployment/<ingressgateway> -n istio-system\n' +
+      '  # 或\n' +
+      '  kubectl scale deployment/<ingressgateway> -n istio-system --replicas=3\n' +
+      '检查：\n' +
+      '  kubectl -n istio-system get endpoints <ingressgateway>\n' +
+      '  ipvsadm -Ln | grep -A3 <nodePort>',
+  },
+  symptoms: [
+    {
+      id: 'ipvs-no-destination',
+      pattern: /IPVS: \w+: (?:TCP|UDP|SCTP) \S+ - no destination available/,
+      example: 'IPVS: rr: TCP 10.200.1.206:44693 - no destination available',
+      source: 'notes',
+    },
+  ],
+  reversible: true,
+  vars: [
+    {
+      name: 'ingressgateway',
+      description: { en: 'Name of the ingressgateway Deployment, e.g. aws-ingressgateway.', zh: 'ingressgateway 的 Deployment 名称，如 aws-ingressgateway。' },
+      default: 'istio-ingressgateway',
+    },
+  ],
+  references: ['https://istio.io/latest/zh/docs/reference/config/istio.operator.v1alpha1/'],
+};

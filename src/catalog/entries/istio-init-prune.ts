@@ -1,0 +1,92 @@
+import { affected, clean, DetectorOutputError, makeDetector, unknown, type Rec } from '../detect.js';
+import type { CatalogEntry, DetectorResult } from '../types.js';
+
+export const ISTIO_INIT_FILTER = 'label!=io.kubernetes.container.name=istio-init';
+export const PRUNE_COMMAND = `docker system prune -af --volumes --filter "${ISTIO_INIT_FILTER}"`;
+
+const PRUNE = /\bdocker\s+(?:system|container)\s+prune\b/;
+const KEEPS = /label!=io\.kubernetes\.container\.name=istio-init\b/;
+
+const CRON_FILES = [
+  '/etc/crontab', '/etc/cron.d/*', '/etc/cron.hourly/*', '/etc/cron.daily/*', '/etc/cron.weekly/*',
+  '/var/spool/cron/*', '/var/spool/cron/crontabs/*',
+];
+
+function judge(recs: Rec[]): DetectorResult {
+  const cron = recs.find((r) => r.tag === 'cron');
+  if (!cron) throw new DetectorOutputError('no cron record');
+  const jobs = cron.body
+    .map((l) => {
+      const i = l.indexOf(':');
+      return i > 0 ? { file: l.slice(0, i), line: l.slice(i + 1).trim() } : undefined;
+    })
+    .filter((j): j is { file: string; line: string } => j !== undefined && !j.line.startsWith('#') && PRUNE.test(j.line));
+  if (jobs.length === 0) return unknown('no scheduled docker system/container prune found in cron (other schedulers are not checked)');
+  const bad = jobs.filter((j) => !KEEPS.test(j.line));
+  if (bad.length > 0) return affected(`prune without the istio-init filter: ${bad.map((j) => `${j.file}: ${j.line}`).join('; ')}`);
+  return clean(`${jobs.length} scheduled prune job${jobs.length === 1 ? '' : 's'}, all keep istio-init`);
+}
+
+export const entry: CatalogEntry = {
+  id: 'istio-init-prune',
+  level: 'host',
+  title: {
+    en: 'Scheduled container cleanup removes istio-init (istio-init exits abnormally)',
+    zh: '定时清理容器时删除了 istio-init（Sidecar istio-init 异常退出）',
+  },
+  explanation: {
+    en:
+      "A scheduled `docker system prune` also deletes the exited istio-init init containers. kubelet then starts " +
+      'istio-init again inside the running Pod, where its iptables chains already exist: iptables-restore fails ' +
+      '("iptables-restore: line 2 failed"), istio-init panics, istio-proxy cannot start properly and the Pod breaks ' +
+      '(seen with Istio 1.7.1). Scheduled cleanups must keep istio-init.',
+    zh:
+      '问题一般是由于 istio-init 被异常清理导致的：定时执行的 docker system prune 会把已退出的 istio-init 初始化容器一并删除，' +
+      'kubelet 随后在仍在运行的 Pod 中重复启动 istio-init，而 iptables 规则链已经存在，iptables-restore 失败' +
+      '（“iptables-restore: line 2 failed”），istio-init 异常退出（panic），istio-proxy 无法正常启动导致 Pod 异常（Istio 1.7.1）。' +
+      '如果是定时清理，需要保留 istio-init。',
+  },
+  action: {
+    en:
+      'Make the scheduled cleanup keep istio-init (replace the existing prune job with this command):\n' +
+      `  ${PRUNE_COMMAND}\n` +
+      'Note that -a removes every unused image and --volumes every unused volume. Pods that already broke recover ' +
+      'when they are re-created:\n' +
+      '  kubectl -n <namespace> delete pod <pod>',
+    zh:
+      '定时清理时保留 istio-init（用以下命令替换原有的清理任务）：\n' +
+      `  ${PRUNE_COMMAND}\n` +
+      '注意 -a 会删除所有未使用的镜像，--volumes 会删除所有未使用的数据卷。已经异常的 Pod 需重建后恢复：\n' +
+      '  kubectl -n <namespace> delete pod <pod>',
+  },
+  symptoms: [
+    {
+      id: 'istio-init-iptables-restore',
+      pattern: /^\s*iptables-restore: line \d+ failed\s*$/,
+      example: 'iptables-restore: line 2 failed',
+      source: 'notes (istio-init, Istio 1.7.1)',
+    },
+    {
+      id: 'istio-iptables-runorfail',
+      pattern: /istio-iptables\/pkg\/dependencies\.\(\*RealDependencies\)\.RunOrFail/,
+      example:
+        'istio.io/istio/tools/istio-iptables/pkg/dependencies.(*RealDependencies).RunOrFail(0x51d3150, 0x2ec4603, 0x10, 0xc00071c1e0, 0x2, 0x2)',
+      source: 'notes (istio-init panic stack)',
+    },
+  ],
+  detector: makeDetector({
+    helpers: [],
+    script: () =>
+      [
+        'echo "@@crane cron"',
+        `for f in ${CRON_FILES.join(' ')}; do`,
+        `  [ -f "$f" ] && grep -H 'prune' "$f" 2>/dev/null`,
+        `done | while IFS= read -r l; do printf '|%s\\n' "$l"; done`,
+      ].join('\n'),
+    judge,
+  }),
+  playbook: 'istio-init-prune.yaml',
+  reversible: false,
+  destructive: false,
+  references: ['https://zhuanlan.zhihu.com/p/166206610'],
+};

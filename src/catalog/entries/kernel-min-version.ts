@@ -1,0 +1,112 @@
+import { affected, clean, DetectorOutputError, fileRec, majorMinor, makeDetector, unknown, versionLess, type Rec } from '../detect.js';
+import type { CatalogEntry, DetectorResult } from '../types.js';
+
+export const MIN_KERNEL: [number, number] = [4, 14];
+
+/** Whether the pids controller is available: /proc/cgroups (v1 and v2) or cgroup.controllers (v2). */
+export function hasPidsCgroup(procCgroups: string | undefined, controllers: string | undefined): boolean {
+  if (controllers !== undefined && controllers.split(/\s+/).includes('pids')) return true;
+  if (procCgroups === undefined) return false;
+  return procCgroups.split('\n').some((l) => {
+    const f = l.trim().split(/\s+/);
+    return f[0] === 'pids' && f[3] === '1';
+  });
+}
+
+function judge(recs: Rec[]): DetectorResult {
+  const k = recs.find((r) => r.tag === 'kernel');
+  if (!k) throw new DetectorOutputError('no kernel record');
+  const release = (k.body[0] ?? '').trim();
+  const ver = majorMinor(release);
+  if (!ver) return unknown(`cannot read the kernel version from ${JSON.stringify(release)}`);
+  const v1 = fileRec(recs, 'cgroups');
+  const v2 = fileRec(recs, 'cgroup2');
+  const pids = hasPidsCgroup(v1.kind === 'file' ? v1.text : undefined, v2.kind === 'file' ? v2.text : undefined);
+  const problems: string[] = [];
+  if (versionLess(ver, MIN_KERNEL)) problems.push(`kernel ${release} is older than ${MIN_KERNEL.join('.')}`);
+  if (!pids) {
+    if (v1.kind !== 'file' && v2.kind !== 'file') problems.push('cannot read /proc/cgroups');
+    else problems.push('no pids cgroup controller');
+  }
+  if (problems.length === 0) return clean(`kernel ${release}, pids cgroup available`);
+  if (problems.length === 1 && problems[0] === 'cannot read /proc/cgroups') return unknown(`kernel ${release}; cannot read /proc/cgroups`);
+  return affected(problems.join('; '));
+}
+
+export const entry: CatalogEntry = {
+  id: 'kernel-min-version',
+  level: 'host',
+  title: {
+    en: 'Kernel older than 4.14 or without the pids cgroup',
+    zh: '内核版本低于 4.14 或缺少 pids cgroup',
+  },
+  explanation: {
+    en:
+      "On old kernels such as CentOS 7's 3.10.0-327, kubelet cannot find the pids cgroup (\"failed to find subsystem " +
+      'mount for required subsystem: pids"), fails to set up the QoS cgroups, and containers crash after the services ' +
+      'have started. On the same kind of kernel docker 19.03 cannot start containers during build or run ("getting the ' +
+      "final child's pid from pipe caused \\\"EOF\\\"\", moby/moby#40835). Upgrading the kernel to 4.14 or later fixes both.",
+    zh:
+      '在较旧的内核上（如 CentOS 7 的 3.10.0-327），kubelet 找不到 pids cgroup（“failed to find subsystem mount for ' +
+      'required subsystem: pids”），QoS cgroup 配置失败，会导致服务启动后容器异常崩溃。同类内核上 docker 19.03 在 build ' +
+      '和 run 时也会报 “getting the final child\'s pid from pipe caused \\"EOF\\"”（moby/moby#40835）。升级内核至 4.14 以上即可解决。',
+  },
+  action: {
+    en:
+      'Upgrade the kernel to 4.14 or later and reboot. On CentOS 7, for example, with the ELRepo repository installed:\n' +
+      '  yum --enablerepo=elrepo-kernel install -y kernel-ml   # or kernel-lt if its version is >= 4.14\n' +
+      '  grub2-set-default 0\n' +
+      '  reboot\n' +
+      'Afterwards check: uname -r; grep pids /proc/cgroups\n' +
+      'crane-fix only detects this; it does not change kernels.',
+    zh:
+      '升级内核至 4.14 以上并重启。例如 CentOS 7 上（已安装 ELRepo 源）：\n' +
+      '  yum --enablerepo=elrepo-kernel install -y kernel-ml   # 或版本 >= 4.14 的 kernel-lt\n' +
+      '  grub2-set-default 0\n' +
+      '  reboot\n' +
+      '重启后检查：uname -r; grep pids /proc/cgroups\n' +
+      'crane-fix 只做检测，不会更换内核。',
+  },
+  symptoms: [
+    {
+      id: 'kubelet-no-pids-cgroup',
+      pattern: /failed to find subsystem mount for required subsystem: pids/,
+      example:
+        'Dec 24 10:30:08 BJ-M8-HADOOP-105-144 kubelet[350845]: W1224 10:30:08.150199  350845 qos_container_manager_linux.go:138] [ContainerManager] Failed to reserve QoS requests: failed to set supported cgroup subsystems for cgroup [kubepods burstable]: failed to find subsystem mount for required subsystem: pids',
+      source: 'notes',
+    },
+    {
+      id: 'runc-child-pid-eof',
+      pattern: /getting the final child's pid from pipe caused \\*"EOF\\*"/,
+      example:
+        'OCI runtime create failed: container_linux.go:349: starting container process caused "process_linux.go:319: getting the final child\'s pid from pipe caused \\"EOF\\"": unknown',
+      source: 'notes (moby/moby#40835)',
+    },
+    {
+      id: 'uname-old-kernel',
+      pattern: /^Linux \S+ (?:2\.6|3\.\d+|4\.(?:\d|1[0-3]))\.\d+\S* #\d+/,
+      example:
+        'Linux ip-10-200-1-206.ap-southeast-1.compute.internal 3.10.0-1127.el7.x86_64 #1 SMP Tue Mar 31 23:36:51 UTC 2020 x86_64 x86_64 x86_64 GNU/Linux',
+      source: 'notes (uname -a)',
+    },
+    {
+      id: 'dmesg-old-kernel',
+      pattern: /\bLinux version (?:2\.6|3\.\d+|4\.(?:\d|1[0-3]))\.\d+/,
+      example:
+        '[    0.000000] Linux version 3.10.0-327.el7.x86_64 (builder@kbuilder.dev.centos.org) (gcc version 4.8.3 20140911 (Red Hat 4.8.3-9) (GCC) ) #1 SMP Thu Nov 19 22:10:57 UTC 2015',
+      source: 'kernel boot log (dmesg)',
+    },
+  ],
+  detector: makeDetector({
+    helpers: ['file'],
+    script: () =>
+      [
+        `echo "@@crane kernel"; printf '|%s\\n' "$(uname -r)"`,
+        'crane_file cgroups /proc/cgroups',
+        'crane_file cgroup2 /sys/fs/cgroup/cgroup.controllers',
+      ].join('\n'),
+    judge,
+  }),
+  reversible: true,
+  references: ['https://github.com/moby/moby/issues/40835'],
+};

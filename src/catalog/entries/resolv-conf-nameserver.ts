@@ -1,0 +1,62 @@
+import { affected, clean, fileRec, makeDetector, pathVar, unknown, type Rec } from '../detect.js';
+import type { CatalogEntry, DetectorResult } from '../types.js';
+import { resolvConfVar, resolvNameservers, resolvScript } from './resolv-conf-trim.js';
+
+function judge(recs: Rec[], vars: Record<string, unknown>): DetectorResult {
+  const path = pathVar(vars, ['resolv_conf'], '/etc/resolv.conf')!;
+  const f = fileRec(recs, 'resolv');
+  if (f.kind === 'missing') return affected(`${path} is missing: no nameserver`);
+  if (f.kind !== 'file') return unknown(`${path} is not a regular file`);
+  const ns = resolvNameservers(f.text);
+  if (ns.length === 0) return affected(`no nameserver line in ${path}`);
+  return clean(`${ns.length} nameserver${ns.length === 1 ? '' : 's'} in ${path}: ${ns.join(' ')}`);
+}
+
+export const entry: CatalogEntry = {
+  id: 'resolv-conf-nameserver',
+  level: 'host',
+  title: {
+    en: 'No nameserver in /etc/resolv.conf (CoreDNS: "no nameservers found")',
+    zh: '/etc/resolv.conf 中没有 nameserver（CoreDNS 报 “no nameservers found”）',
+  },
+  explanation: {
+    en:
+      'CoreDNS forwards names outside the cluster to the nameservers of the node\'s /etc/resolv.conf ' +
+      '(forward . /etc/resolv.conf). When that file has none, CoreDNS fails with "plugin/forward: no nameservers found".',
+    zh:
+      'CoreDNS 通过 forward 插件把集群外的域名转发给宿主机 /etc/resolv.conf 中的 nameserver（forward . /etc/resolv.conf）。' +
+      '该文件中没有 nameserver 时，部署 CoreDNS 会报错 “plugin/forward: no nameservers found”。',
+  },
+  action: {
+    en:
+      'Add a nameserver line to /etc/resolv.conf on the node, then restart CoreDNS:\n' +
+      "  echo 'nameserver <resolv_nameserver>' >> /etc/resolv.conf\n" +
+      '  kubectl -n kube-system delete pod -l k8s-app=kube-dns',
+    zh:
+      '在本机 /etc/resolv.conf 中添加一条 nameserver，然后重启 CoreDNS：\n' +
+      "  echo 'nameserver <resolv_nameserver>' >> /etc/resolv.conf\n" +
+      '  kubectl -n kube-system delete pod -l k8s-app=kube-dns',
+  },
+  symptoms: [
+    {
+      id: 'coredns-no-nameservers',
+      pattern: /plugin\/forward: no nameservers found/,
+      example: 'plugin/forward: no nameservers found',
+      source: 'notes',
+    },
+  ],
+  detector: makeDetector({ helpers: ['file'], script: resolvScript, judge }),
+  playbook: 'resolv-conf-nameserver.yaml',
+  reversible: true,
+  vars: [
+    resolvConfVar,
+    {
+      name: 'resolv_nameserver',
+      description: {
+        en: 'The nameserver the fix adds, e.g. the site DNS server.',
+        zh: '修复时添加的 nameserver 地址，如机房内的 DNS 服务器。',
+      },
+      required: true,
+    },
+  ],
+};
