@@ -11,11 +11,12 @@ export function registerLab(program: Command): void {
     .option('-n, --nodes <n>', 'how many nodes', '3')
     .option('--dir <dir>', 'lab directory', DEFAULT_LAB_DIR)
     .option('--no-disks', 'skip the XFS loop disks')
+    .option('--subnet <b>', 'nodes on 127.0.<b>.11… (run several labs at once)', '0')
     .action(async (o) => {
       const n = Number(o.nodes);
       if (!Number.isInteger(n) || n < 1) throw new InputError('expects a whole number from 1', { flag: '--nodes' });
       const t0 = Date.now();
-      const st = await labUp({ nodes: n, dir: o.dir, disks: o.disks });
+      const st = await labUp({ nodes: n, dir: o.dir, disks: o.disks, subnet: Number(o.subnet) });
       console.log(`lab: ${st.nodes.length} nodes up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${st.nodes[0]!.ip} .. ${st.nodes[st.nodes.length - 1]!.ip})`);
       console.log(`  inventory (YAML): ${st.inventoryYaml}`);
       console.log(`  inventory (INI, Crane-shaped): ${st.inventoryIni}`);

@@ -231,6 +231,8 @@ export interface LabUpOptions {
   dir?: string;
   /** Skip the XFS loop disks (faster; the xfs-ftype checks then report 'unknown'). */
   disks?: boolean;
+  /** Nodes get 127.0.<subnet>.11…; give concurrent labs different subnets. */
+  subnet?: number;
   log?: (line: string) => void;
 }
 
@@ -239,7 +241,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
   const log = opts.log ?? (() => {});
   const why = labUnavailableReason();
   if (why) throw new ExitError(EXIT.INPUT, `lab: ${why}`);
-  const specs = labNodes(opts.nodes);
+  const specs = labNodes(opts.nodes, opts.subnet ?? 0);
   if (await readLabState(dir)) {
     throw new ExitError(EXIT.INPUT, `lab: a lab is already up in ${dir}; run 'crane-fix lab down --dir ${dir}' first`);
   }

@@ -26,13 +26,18 @@ export interface NodeSpec {
   resolvBindMounted: boolean;
 }
 
-export function nodeIp(index: number): string {
+/**
+ * Node i of a lab lives on 127.0.<subnet>.(10+i). Several labs can run at once (parallel
+ * test suites, a benchmark beside a demo) when each has its own subnet.
+ */
+export function nodeIp(index: number, subnet = 0): string {
   const n = index + LAB_FIRST_OCTET_OFFSET;
   if (index < 1 || n > 250) throw new RangeError(`lab node index ${index} out of range 1..${LAB_MAX_NODES}`);
-  return `127.0.0.${n}`;
+  if (!Number.isInteger(subnet) || subnet < 0 || subnet > 255) throw new RangeError(`lab subnet ${subnet} out of range 0..255`);
+  return `127.0.${subnet}.${n}`;
 }
 
-export function nodeSpec(index: number, total: number): NodeSpec {
+export function nodeSpec(index: number, total: number, subnet = 0): NodeSpec {
   const masters = total <= 2 ? 1 : Math.min(3, Math.ceil(total / 3));
   const isMaster = index <= masters;
   const name = `node${String(index).padStart(2, '0')}`;
@@ -45,7 +50,7 @@ export function nodeSpec(index: number, total: number): NodeSpec {
   return {
     index,
     name,
-    ip: nodeIp(index),
+    ip: nodeIp(index, subnet),
     hostname,
     groups: isMaster ? ['kube-master', 'etcd'] : ['kube-node'],
     resolv: shapes[(index - 1) % 4]!,
@@ -55,9 +60,9 @@ export function nodeSpec(index: number, total: number): NodeSpec {
   };
 }
 
-export function labNodes(total: number): NodeSpec[] {
+export function labNodes(total: number, subnet = 0): NodeSpec[] {
   if (!Number.isInteger(total) || total < 1 || total > LAB_MAX_NODES) {
     throw new RangeError(`--nodes must be an integer from 1 to ${LAB_MAX_NODES}`);
   }
-  return Array.from({ length: total }, (_, i) => nodeSpec(i + 1, total));
+  return Array.from({ length: total }, (_, i) => nodeSpec(i + 1, total, subnet));
 }

@@ -23,7 +23,7 @@ describe.skipIf(skipReason)('lab: 50 real sshd nodes in their own namespaces', (
   const hostBefore = Object.fromEntries(HOST_FILES.map((f) => [f, sha(f)]));
 
   beforeAll(async () => {
-    state = await labUp({ nodes: 50, dir: DIR });
+    state = await labUp({ nodes: 50, dir: DIR, subnet: 1 });
   }, 120_000);
 
   afterAll(async () => {

@@ -1,0 +1,211 @@
+/**
+ * Issue 3's "done when", on 6 real lab nodes through the real CLI:
+ * dry-run changes no byte and shows diffs; apply changes exactly what the diffs said;
+ * a second apply changes nothing; a failing node is restored byte-identically while the
+ * others complete (exit 2); `rollback <run-id>` restores every node; unknown/changed host
+ * keys are refused; a stopped node gives exit 4; bad input gives exit 1 with file:line:col
+ * and contacts no node.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { labUp, labDown, nodeExec, type LabState, type LabNode } from '../../src/lab/lab.js';
+import { failUnitStart, rotateHostKey, stopNode, startNode, systemctlCalls, makeUnwritable } from '../../src/lab/faults.js';
+import { cli, skipReason, ROOT } from './labHelpers.js';
+
+const DIR = '/tmp/crane-fix-test-engine';
+const FILES = ['/etc/systemd/system/kubelet.service.d/10-kubelet.conf', '/var/lib/kubelet/config.yaml'];
+const FIX = path.join(ROOT, 'playbooks', 'clusterip-dns.yaml');
+
+async function fileState(n: LabNode, files = FILES): Promise<string> {
+  const r = await nodeExec(n, files.map((f) => `if [ -e ${f} ]; then stat -c '%n %a %u %g %s' ${f}; sha256sum ${f}; else echo "${f} absent"; fi`).join('; '));
+  return r.stdout;
+}
+
+async function allStates(state: LabState): Promise<string[]> {
+  return Promise.all(state.nodes.map((n) => fileState(n)));
+}
+
+/** Lines the node's sshd logged for incoming connections: proves whether we contacted it. */
+function connectionsSeen(n: LabNode): number {
+  const log = fs.readFileSync(path.join(n.dir, 'sshd.log'), 'utf8');
+  return (log.match(/Connection from /g) ?? []).length;
+}
+
+describe.skipIf(skipReason)('engine on real SSH nodes', () => {
+  let state: LabState;
+  let journal: string;
+  let inv: string;
+  let original: string[];
+  const base = () => ['-i', inv, '--journal-dir', journal];
+
+  beforeAll(async () => {
+    state = await labUp({ nodes: 6, dir: DIR, disks: false, subnet: 2 });
+    journal = fs.mkdtempSync(path.join(os.tmpdir(), 'crane-fix-journal-'));
+    inv = state.inventoryIni;
+    original = await allStates(state);
+  }, 120_000);
+
+  afterAll(async () => {
+    await labDown({ dir: DIR });
+  });
+
+  it('dry-run shows the diffs and changes no byte on any node', async () => {
+    const r = await cli(['apply', ...base(), FIX, '-e', 'dns_cluster_ip=10.9.0.10', '--dry-run', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json.mode).toBe('dry-run');
+    expect(Object.keys(r.json.hosts)).toHaveLength(6);
+    for (const h of Object.values<any>(r.json.hosts)) {
+      const diffs = h.tasks.filter((t: any) => t.diff).map((t: any) => t.diff).join('');
+      expect(diffs).toContain('-Environment="KUBELET_DNS_ARGS=--cluster-dns=10.96.0.10 --cluster-domain=cluster.local"');
+      expect(diffs).toContain('+Environment="KUBELET_DNS_ARGS=--cluster-dns=10.9.0.10 --cluster-domain=cluster.local"');
+      expect(diffs).toContain('+- 10.9.0.10  # CoreDNS service ClusterIP');
+      expect(h.tasks.some((t: any) => t.name === 'restart kubelet' && t.changed)).toBe(true);
+    }
+    expect(await allStates(state)).toEqual(original);
+    for (const n of state.nodes) expect(await systemctlCalls(n)).toEqual([]);
+  });
+
+  let applyRun = '';
+  it('apply changes exactly what the diffs said, restarts kubelet once, verifies', async () => {
+    const dry = await cli(['apply', ...base(), FIX, '-e', 'dns_cluster_ip=10.9.0.10', '--dry-run', '--json']);
+    const r = await cli(['apply', ...base(), FIX, '-e', 'dns_cluster_ip=10.9.0.10', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    applyRun = r.json.runId;
+    for (const n of state.nodes) {
+      const h = r.json.hosts[n.name];
+      expect(h.status).toBe('changed');
+      // The applied diffs are the dry-run's diffs, task for task.
+      expect(h.tasks.filter((t: any) => t.diff).map((t: any) => t.diff)).toEqual(dry.json.hosts[n.name].tasks.filter((t: any) => t.diff).map((t: any) => t.diff));
+      const cfg = (await nodeExec(n, `cat ${FILES[1]}`)).stdout;
+      expect(cfg).toContain('- 10.9.0.10  # CoreDNS service ClusterIP');
+      expect(cfg).not.toContain('10.96.0.10');
+      const calls = await systemctlCalls(n);
+      expect(calls.filter((c) => c === 'restart kubelet' || c === 'daemon-reload' || c.startsWith('daemon-reload'))).toHaveLength(2);
+      expect(calls).toContain('is-active kubelet');
+      // 3 sessions: gather, apply (tasks + handler), verify.
+      expect(h.sessions).toBeLessThanOrEqual(3);
+      // Mode and owner kept.
+      const st = await fileState(n);
+      expect(st.split('\n')[0]).toMatch(/ 644 0 0 /);
+    }
+    // Rolling: serial 25% of 6 hosts = batches of 1.
+    expect(r.stderr.match(/^changed .* handler \[restart kubelet\]/gm)).toHaveLength(6);
+  });
+
+  it('a second apply changes nothing, in one session per host', async () => {
+    const r = await cli(['apply', ...base(), FIX, '-e', 'dns_cluster_ip=10.9.0.10', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json.summary).toMatchObject({ changed: 0, ok: 6, failed: 0 });
+    for (const h of Object.values<any>(r.json.hosts)) {
+      expect(h.tasks.every((t: any) => !t.changed)).toBe(true);
+      expect(h.sessions).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it('rollback <run-id> restores every node byte-identically and re-runs the hooks', async () => {
+    const dry = await cli(['rollback', applyRun, '--journal-dir', journal, '--dry-run', '--json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(JSON.stringify(dry.json)).toContain('-- 10.9.0.10');
+    expect(await allStates(state)).not.toEqual(original);
+    const r = await cli(['rollback', applyRun, '--journal-dir', journal, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json.summary.rolledBack).toBe(6);
+    expect(await allStates(state)).toEqual(original);
+    for (const n of state.nodes) expect((await systemctlCalls(n)).slice(-2)).toEqual(['daemon-reload', 'restart kubelet']);
+  });
+
+  it('a failing verify on one node restores that node byte-identically; others complete; exit 2', async () => {
+    const bad = state.nodes[2]!;
+    await failUnitStart(bad, 'kubelet');
+    try {
+      const r = await cli(['apply', ...base(), FIX, '-e', 'dns_cluster_ip=10.9.0.10', '--serial', '100%', '--json']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.json.hosts[bad.name].status).toBe('rolled-back');
+      expect(r.json.hosts[bad.name].error).toMatch(/kubelet/);
+      expect(await fileState(bad)).toBe(original[2]);
+      for (const n of state.nodes.filter((x) => x !== bad)) {
+        expect(r.json.hosts[n.name].status).toBe('changed');
+        expect((await nodeExec(n, `cat ${FILES[1]}`)).stdout).toContain('10.9.0.10');
+      }
+      expect(r.json.summary).toMatchObject({ changed: 5, rolledBack: 1 });
+      const again = await cli(['rollback', r.json.runId, '--journal-dir', journal]);
+      expect(again.code, again.stderr).toBe(0);
+      expect(await allStates(state)).toEqual(original);
+    } finally {
+      await failUnitStart(bad, 'kubelet', false);
+    }
+  });
+
+  it('a file that cannot be replaced fails the host and restores what it had written', async () => {
+    const n = state.nodes[3]!;
+    await makeUnwritable(n, FILES[1]!);
+    const r = await cli(['apply', ...base(), FIX, '-e', 'dns_cluster_ip=10.9.0.10', '--limit', n.name, '--json']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.json.hosts[n.name].status).toBe('rolled-back');
+    expect(await fileState(n)).toBe(original[3]);
+    await nodeExec(n, `umount ${FILES[1]}`);
+  });
+
+  it('an unknown host key is refused (exit 4); --accept-new-host-keys records it', async () => {
+    const empty = path.join(journal, 'empty_known_hosts');
+    fs.writeFileSync(empty, '');
+    const r = await cli(['apply', ...base(), FIX, '-e', 'dns_cluster_ip=10.9.0.10', '--dry-run', '--known-hosts', empty, '--limit', 'node01', '--json']);
+    expect(r.code).toBe(4);
+    expect(r.json.hosts.node01.status).toBe('unreachable');
+    expect(r.json.hosts.node01.error).toMatch(/host key .* is unknown/);
+    const ok = await cli(['apply', ...base(), FIX, '-e', 'dns_cluster_ip=10.9.0.10', '--dry-run', '--known-hosts', empty, '--accept-new-host-keys', '--limit', 'node01', '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(fs.readFileSync(empty, 'utf8')).toContain(`${state.nodes[0]!.ip} ssh-ed25519 `);
+  });
+
+  it('a changed host key is refused even with --accept-new-host-keys', async () => {
+    const n = state.nodes[5]!;
+    await rotateHostKey(state, n);
+    const r = await cli(['apply', ...base(), FIX, '-e', 'dns_cluster_ip=10.9.0.10', '--accept-new-host-keys', '--json']);
+    expect(r.code).toBe(4);
+    expect(r.json.hosts[n.name].status).toBe('unreachable');
+    expect(r.json.hosts[n.name].error).toMatch(/CHANGED/);
+    expect(await fileState(n)).toBe(original[5]);
+    expect(r.json.summary.changed).toBe(5);
+    await cli(['rollback', r.json.runId, '--journal-dir', journal]);
+    await rotateHostKey(state, n, true);
+  });
+
+  it('a stopped node is unreachable (exit 4) while the others are done', async () => {
+    const n = state.nodes[4]!;
+    await stopNode(n);
+    try {
+      const r = await cli(['apply', ...base(), FIX, '-e', 'dns_cluster_ip=10.9.0.10', '--json']);
+      expect(r.code).toBe(4);
+      expect(r.json.hosts[n.name].status).toBe('unreachable');
+      expect(r.json.summary).toMatchObject({ unreachable: 1, changed: 5, failed: 0 });
+      await cli(['rollback', r.json.runId, '--journal-dir', journal]);
+    } finally {
+      await startNode(state, n);
+    }
+    expect(await allStates(state)).toEqual(original);
+  });
+
+  it('malformed inventory or playbook: exit 1 naming file:line:col, no node contacted', async () => {
+    const before = state.nodes.map(connectionsSeen);
+    const badInv = path.join(journal, 'bad.yaml');
+    fs.writeFileSync(badInv, 'all:\n  hosts:\n    node01: {ansible_host: 127.0.0.11\n');
+    const r1 = await cli(['apply', '-i', badInv, FIX, '-e', 'dns_cluster_ip=10.9.0.10']);
+    expect(r1.code).toBe(1);
+    expect(r1.stderr).toMatch(new RegExp(`${badInv}:\\d+:\\d+`));
+    const badPb = path.join(journal, 'bad-playbook.yaml');
+    fs.writeFileSync(badPb, '- hosts: all\n  tasks:\n    - name: typo in an option\n      replace:\n        path: /etc/x\n        regex: a\n        replace: b\n');
+    const r2 = await cli(['apply', ...base(), badPb]);
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain(`${badPb}:6:9`);
+    const r3 = await cli(['apply', ...base(), FIX]); // dns_cluster_ip missing
+    expect(r3.code).toBe(1);
+    expect(r3.stderr).toMatch(/dns_cluster_ip/);
+    const r4 = await cli(['apply', ...base(), 'no-such-fix']);
+    expect(r4.code).toBe(1);
+    expect(r4.stderr).toMatch(/unknown fix id 'no-such-fix'.*clusterip-dns/);
+    expect(state.nodes.map(connectionsSeen)).toEqual(before);
+  });
+});
