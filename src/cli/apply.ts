@@ -83,6 +83,7 @@ export function registerApply(program: Command): void {
     .option('--accept-new-host-keys', 'record unknown host keys (never changed ones)')
     .option('--connect-timeout <s>', 'SSH connect timeout in seconds', numOpt('--connect-timeout'), 10)
     .option('--timeout <s>', 'per-command timeout in seconds', numOpt('--timeout'), 300)
+    .option('--lock-timeout <s>', 'wait this long for another run\'s lock on a host', numOpt('--lock-timeout'), 30)
     .action(async (targets: string[], o) => {
       const extraVars = parseExtraVars(o.extraVars as string[], process.cwd());
       const out = humanLog(Boolean(o.json));
@@ -105,6 +106,7 @@ export function registerApply(program: Command): void {
           acceptNewHostKeys: Boolean(o.acceptNewHostKeys),
           connectTimeoutMs: o.connectTimeout * 1000,
           commandTimeoutMs: o.timeout * 1000,
+          lockWaitS: o.lockTimeout,
           argv: process.argv.slice(2),
           log: out,
           confirm: confirmOnTty,

@@ -7,7 +7,7 @@
  * failed_when on commands) applies tasks AND handlers in one script, so apply costs
  * gather + apply + verify = 3 sessions and a no-op costs 1, whatever the number of tasks.
  */
-import type { Connector } from '../transport/types.js';
+import type { Connector, OpenSession } from '../transport/types.js';
 import { TransportError } from '../transport/types.js';
 import type { FileState, Op } from '../modules/types.js';
 import type { TaskDef } from '../playbook/types.js';
@@ -20,6 +20,7 @@ import {
   parseApply,
   parseGather,
   restoreScript,
+  type OpOutcome,
   type ScriptOp,
   type Snapshot,
 } from './remoteScript.js';
@@ -68,6 +69,10 @@ export interface HostRunOptions {
   /** Aborted by SIGINT/SIGTERM: stop before the next round trip, restore what was done. */
   signal?: AbortSignal;
   verifyDefaults?: { retries: number; delayMs: number };
+  /** For the host lock's owner record. */
+  runId?: string;
+  /** How long to wait for another run's lock on the host. */
+  lockWaitS?: number;
 }
 
 class HostFailure extends Error {
@@ -126,12 +131,24 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
   let touchedAnything = false;
 
   const handlerPrepared = hp.handlers.flatMap((h, i) => prepareTask(h, i, hp.vars, true));
+  let holder: OpenSession | undefined;
   try {
     // 1. gather: every fact of tasks, handlers and verify in one round trip.
     const req = collectFactRequests([...hp.tasks, ...handlerPrepared, ...hp.verify].flatMap((t) => t.facts));
-    const g = await exec(conn, opts, gatherScript(req));
-    if (g.rc !== 0 && !g.stdout.includes('@@CF end')) throw new HostFailure(`fact gathering failed (rc ${g.rc}): ${g.stderr.trim()}`);
-    const facts = parseGather(req, g.stdout);
+    // The gather session stays open: its shell holds the host lock until we are done here.
+    if (opts.signal?.aborted) throw new HostFailure('interrupted before the first step (signal)');
+    holder = await conn.open(opts.shell.command, {
+      stdin: opts.shell.stdinPrefix + gatherScript(req, { exclusive: !opts.checkMode, runId: opts.runId ?? 'unknown', waitS: opts.lockWaitS ?? 30 }),
+    });
+    let gathered: string;
+    try {
+      gathered = await holder.waitFor('@@CF end', ((opts.lockWaitS ?? 30) + 120) * 1000);
+    } catch (err) {
+      const out = (err as { result?: { stdout: string } }).result?.stdout ?? '';
+      if (out.includes('@@CF locked')) parseGather(req, out); // throws HostLockedError
+      throw err;
+    }
+    const facts = parseGather(req, gathered);
     original = facts.files;
     const state: PlanState = { files: new Map(facts.files), commands: facts.commands, hostFacts: {} };
 
@@ -142,23 +159,39 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
       statesBefore.push(state.files);
       plans.push(planTask(p, state, opts.checkMode));
     }
-    const failedAtPlan = plans.find((t) => t.status === 'failed');
-    if (opts.checkMode || failedAtPlan) {
-      let stop = false;
-      for (const t of plans) {
-        if (stop) break;
-        rep.tasks.push(report(t));
-        if (t.status === 'failed') stop = true;
-      }
-      if (!failedAtPlan) {
-        for (const h of notifiedHandlers(plans, hp.handlers)) {
-          for (const hpI of handlerPrepared.filter((x) => x.def === h)) rep.tasks.push(report(planTask(hpI, state, true)));
+    if (opts.checkMode) {
+      // Dry-run: nothing is written. Only commands marked `check_mode: false` run (Ansible
+      // does the same: the author declares them read-only), and the tasks after them are
+      // planned again with their real results.
+      for (let i = 0; i < plans.length; i++) {
+        const t = plans[i]!;
+        if (t.runtimeOutcome && t.prepared.def.checkMode === false && t.ops.length) {
+          const sops = t.ops.filter((op) => op.op === 'exec').map((op, id) => ({ id, op, mayFail: true }));
+          const r = await exec(conn, opts, applyScript(sops));
+          const ex = parseApply(r.stdout).outcomes.filter((o): o is Extract<OpOutcome, { kind: 'exec' }> => o.kind === 'exec').pop();
+          const verdict = ex ? judgeExec(t, ex.result, state) : { failed: true, error: `${t.name}: no result` };
+          if (verdict.failed) {
+            rep.tasks.push(report(t, { status: 'failed', changed: false, error: verdict.error }));
+            throw new HostFailure(verdict.error!);
+          }
+          for (let j = i + 1; j < plans.length; j++) plans[j] = planTask(hp.tasks[j]!, state, true);
         }
+        rep.tasks.push(report(t));
+        if (t.status === 'failed') throw new HostFailure(`task '${t.name}' failed: ${t.msg ?? 'failed'}`);
+      }
+      for (const h of notifiedHandlers(plans, hp.handlers)) {
+        for (const x of handlerPrepared.filter((y) => y.def === h)) rep.tasks.push(report(planTask(x, state, true)));
       }
       journal?.append({ type: 'plan', host: hostName, tasks: rep.tasks.map((t) => ({ name: t.name, status: t.status, changed: t.changed, diff: t.diff })) });
-      if (failedAtPlan) throw new HostFailure(`task '${failedAtPlan.name}' failed: ${failedAtPlan.msg ?? 'failed'}`);
       rep.status = rep.tasks.some((t) => t.changed) ? 'changed' : 'ok';
       return rep;
+    }
+    const failedAtPlan = plans.findIndex((t) => t.status === 'failed' && !t.runtimeOutcome);
+    if (failedAtPlan >= 0) {
+      // Failing before anything ran on the host: report up to the failure, change nothing.
+      for (const t of plans.slice(0, failedAtPlan + 1)) rep.tasks.push(report(t));
+      const f = plans[failedAtPlan]!;
+      throw new HostFailure(`task '${f.name}' failed: ${f.msg ?? 'failed'}`);
     }
 
     // 3. apply, segment by segment.
@@ -220,35 +253,18 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
             return;
           }
           if (outs.some((o) => o.kind === 'ok' && o.inPlace)) rep.notes.push(`${t.name}: target is a mount point; wrote it in place (rename would give EBUSY)`);
-          const execs = outs.filter((o) => o.kind === 'exec');
-          if (t.runtimeOutcome && execs.length) {
-            const last = execs[execs.length - 1]! as Extract<(typeof outs)[number], { kind: 'exec' }>;
-            const res: Record<string, unknown> = {
-              ...predictedResult(),
-              ...t.result,
-              predicted: false,
-              rc: last.result.rc,
-              stdout: last.result.stdout.replace(/\n$/, ''),
-              stderr: last.result.stderr.replace(/\n$/, ''),
-              stdout_lines: last.result.stdout.split('\n').filter((_, j, a) => j < a.length - 1 || a[j] !== ''),
-              stderr_lines: last.result.stderr.split('\n').filter((_, j, a) => j < a.length - 1 || a[j] !== ''),
-            };
-            let failed = last.result.rc !== 0;
-            let changed = t.status === 'changed';
-            const v = { ...t.prepared.vars, ...state.hostFacts, ...(t.register ? { [t.register]: res } : {}) };
-            const def = t.prepared.def;
-            if (def.changedWhen?.length) changed = evalCondition(def.changedWhen, v);
-            if (def.failedWhen?.length) failed = evalCondition(def.failedWhen, { ...v, ...(t.register ? { [t.register]: { ...res, changed } } : {}) });
-            res.changed = changed;
-            res.failed = failed;
-            if (t.register) state.hostFacts[t.register] = res;
-            if (failed && !def.ignoreErrors) {
-              failure = `${t.name}: command failed (rc ${last.result.rc})${last.result.stderr.trim() ? `: ${last.result.stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`;
+          const execs = outs.filter((o): o is Extract<OpOutcome, { kind: 'exec' }> => o.kind === 'exec');
+          const lastExec = execs[execs.length - 1];
+          const cutShort = outs.length < expected && !(lastExec && lastExec.result.rc !== 0);
+          if (t.runtimeOutcome && lastExec && !cutShort) {
+            const verdict = judgeExec(t, lastExec.result, state);
+            if (verdict.failed) {
+              failure = verdict.error;
               rep.tasks.push(report(t, { status: 'failed', changed: false, error: failure }));
               return;
             }
-            t.status = changed ? 'changed' : 'ok';
           } else if (outs.length < expected) {
+            // The script ended (exit, lost connection, killed) before this task's ops all ran.
             failure = `${t.name}: the host stopped before this step finished${r.stderr.trim() ? `: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}` : ''}`;
             rep.tasks.push(report(t, { status: 'failed', changed: false, error: failure }));
             return;
@@ -303,7 +319,9 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
           const r = await exec(conn, opts, applyScript(vp.ops.map((op, id) => ({ id, op, mayFail: true }))));
           const outs = parseApply(r.stdout).outcomes;
           const ex = outs.filter((o) => o.kind === 'exec').pop() as Extract<(typeof outs)[number], { kind: 'exec' }> | undefined;
-          const res = ex ? { ...predictedResult(), predicted: false, rc: ex.result.rc, stdout: ex.result.stdout.trim(), stderr: ex.result.stderr.trim() } : undefined;
+          const res = ex
+            ? { ...predictedResult(), predicted: false, changed: false, failed: ex.result.rc !== 0, rc: ex.result.rc, stdout: ex.result.stdout.trim(), stderr: ex.result.stderr.trim() }
+            : undefined;
           let failed = !ex || ex.result.rc !== 0;
           if (res && v.def.failedWhen?.length) failed = evalCondition(v.def.failedWhen, { ...v.vars, ...(v.def.register ? { [v.def.register]: res } : {}) });
           if (res && v.def.until?.length) failed = !evalCondition(v.def.until, { ...v.vars, ...(v.def.register ? { [v.def.register]: res } : {}) });
@@ -335,10 +353,46 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
       }
     }
   } finally {
+    // Release the host lock (the gather shell exits on EOF).
+    await holder?.end().catch(() => undefined);
     rep.sessions = conn.sessionsOpened - sessionsBefore;
     journal?.append({ type: 'host-result', host: hostName, status: rep.status, ...(rep.error ? { error: rep.error } : {}) });
   }
   return rep;
+}
+
+
+/**
+ * Decide a runtime task's outcome from its command result: rc, then changed_when /
+ * failed_when over the registered result (Ansible semantics); record `register`.
+ */
+function judgeExec(t: TaskPlan, r: { rc: number; stdout: string; stderr: string }, state: PlanState): { failed: boolean; error?: string } {
+  const lines = (x: string) => (x === '' ? [] : x.replace(/\n$/, '').split('\n'));
+  const res: Record<string, unknown> = {
+    ...predictedResult(),
+    ...t.result,
+    predicted: false,
+    rc: r.rc,
+    stdout: r.stdout.replace(/\n$/, ''),
+    stderr: r.stderr.replace(/\n$/, ''),
+    stdout_lines: lines(r.stdout),
+    stderr_lines: lines(r.stderr),
+  };
+  let failed = r.rc !== 0;
+  let changed = t.status === 'changed';
+  const def = t.prepared.def;
+  const v = { ...t.prepared.vars, ...state.hostFacts, ...(t.register ? { [t.register]: res } : {}) };
+  if (def.changedWhen?.length) changed = evalCondition(def.changedWhen, v);
+  if (def.failedWhen?.length) failed = evalCondition(def.failedWhen, { ...v, ...(t.register ? { [t.register]: { ...res, changed } } : {}) });
+  res.changed = changed;
+  res.failed = failed;
+  if (t.register) state.hostFacts[t.register] = res;
+  if (failed && !def.ignoreErrors) {
+    const err = r.stderr.trim() ? `: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` : '';
+    return { failed: true, error: `${t.name}: command failed (rc ${r.rc})${err}` };
+  }
+  t.status = changed ? 'changed' : 'ok';
+  return { failed: false };
 }
 
 /** Apply already-planned tasks in one script (handlers after a judged last segment). */

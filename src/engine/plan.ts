@@ -10,6 +10,7 @@
  *  - `planTasks`: evaluate `when`, call each module's planner, apply its ops to the
  *    virtual files so the next task sees them, collect notified handlers.
  */
+import * as path from 'node:path';
 import { getModule } from '../modules/index.js';
 import type { CommandResult, FactRequest, FileDiff, FileState, ModuleDef, Op, PlanContext, PlanStatus } from '../modules/types.js';
 import { applyOps, unifiedDiff } from '../modules/virtualFs.js';
@@ -97,9 +98,11 @@ export interface PlanState {
 
 export class MissingFactError extends Error {}
 
-function contextFor(state: PlanState, checkMode: boolean): PlanContext {
+function contextFor(state: PlanState, checkMode: boolean, vars: Record<string, unknown>, playbookDir: string): PlanContext {
   return {
     checkMode,
+    vars,
+    playbookDir,
     file(path) {
       const f = state.files.get(path);
       if (!f) throw new MissingFactError(`fact for file ${path} was not gathered`);
@@ -148,7 +151,7 @@ export function planTask(p: PreparedTask, state: PlanState, checkMode: boolean):
     if (p.def.register) state.hostFacts[p.def.register] = { ...predictedResult(), ...result };
     return { ...base, status: 'skipped', msg: `${p.module.name} does not support check mode: would run at apply`, ops: [], diffs: [], runtimeOutcome: true, result };
   }
-  const mp = p.module.plan(args, contextFor(state, checkMode && p.def.checkMode !== false));
+  const mp = p.module.plan(args, contextFor(state, checkMode && p.def.checkMode !== false, vars, path.dirname(p.def.pos.file)));
   let status = mp.status;
   const result: Record<string, unknown> = {
     ...(mp.runtimeOutcome ? predictedResult() : {}),

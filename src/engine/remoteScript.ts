@@ -39,8 +39,34 @@ export function collectFactRequests(reqs: FactRequest[]): GatherRequest {
   return { files: [...files], commands: [...commands].map(([key, command]) => ({ key, command })) };
 }
 
-export function gatherScript(req: GatherRequest): string {
+/**
+ * The per-host lock: every run takes /run/lock/crane-fix.lock (flock; exclusive for apply and
+ * rollback, shared for dry-run) in its gather script and holds it until the run is done with
+ * the host — the gather shell keeps waiting on stdin, holding fd 9. A second crane-fix waits
+ * up to `waitS` seconds, then reports "locked by run <id>" having changed nothing. The kernel
+ * drops a flock when its holder dies, so a dead run never holds a host forever.
+ */
+export interface LockSpec {
+  exclusive: boolean;
+  runId: string;
+  waitS: number;
+}
+
+function lockScript(lock: LockSpec): string {
+  const mode = lock.exclusive ? '-x' : '-s';
+  return `L=/run/lock; [ -d "$L" ] || L=/var/lock; [ -d "$L" ] || L=/tmp
+if command -v flock >/dev/null 2>&1; then
+  exec 9>>"$L/crane-fix.lock"
+  if ! flock -n ${mode} 9; then
+    flock -w ${Math.max(0, Math.floor(lock.waitS))} ${mode} 9 || { echo "@@CF locked $(cat "$L/crane-fix.owner" 2>/dev/null)"; exit 6; }
+  fi
+  printf '%s\n' ${shq(lock.runId)} > "$L/crane-fix.owner"
+else echo "@@CF nolock"; fi`;
+}
+
+export function gatherScript(req: GatherRequest, lock?: LockSpec): string {
   const lines = [PRELUDE];
+  if (lock) lines.push(lockScript(lock));
   req.files.forEach((p, i) => {
     lines.push(
       `p=${shq(p)}`,
@@ -76,7 +102,15 @@ export interface GatheredFacts {
   commands: Map<string, CommandResult>;
 }
 
+export class HostLockedError extends Error {
+  constructor(readonly owner: string) {
+    super(`locked by run ${owner || '(unknown)'}: another crane-fix is changing this host; nothing was changed`);
+  }
+}
+
 export function parseGather(req: GatherRequest, stdout: string): GatheredFacts {
+  const locked = /^@@CF locked ?(.*)$/m.exec(stdout);
+  if (locked) throw new HostLockedError(locked[1]!.trim());
   const lines = stdout.split('\n');
   const files = new Map<string, FileState>();
   const commands = new Map<string, CommandResult>();
@@ -85,6 +119,7 @@ export function parseGather(req: GatherRequest, stdout: string): GatheredFacts {
     const line = lines[i]!;
     if (!line.startsWith('@@CF ')) continue;
     const [, kind, idxS, rest] = line.split(' ', 4) as [string, string, string, string | undefined];
+    if (kind === 'nolock') continue;
     if (kind === 'end') {
       sawEnd = true;
       continue;

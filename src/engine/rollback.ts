@@ -11,7 +11,7 @@ import { Journal, defaultJournalDir, newRunId, readRun, snapshotsByHost } from '
 import type { TaskDef } from '../playbook/types.js';
 import { KnownHosts } from '../transport/knownHosts.js';
 import { SshConnector } from '../transport/ssh.js';
-import { TransportError } from '../transport/types.js';
+import { TransportError, type OpenSession } from '../transport/types.js';
 import { collectFactRequests, gatherScript, parseGather } from './remoteScript.js';
 import { restoreHost, type HostReport } from './hostRun.js';
 import { unifiedDiff } from '../modules/virtualFs.js';
@@ -28,6 +28,7 @@ export interface RollbackOptions {
   forks?: number;
   log?: (line: string) => void;
   argv?: string[];
+  lockWaitS?: number;
 }
 
 function fakeInventory(hosts: string[]): Inventory {
@@ -77,12 +78,22 @@ export async function runRollback(opts: RollbackOptions): Promise<RunReport> {
         : [(spec.sshArgs && /UserKnownHostsFile[= ]\s*(\S+)/.exec(spec.sshArgs)?.[1]?.replace(/^['"]|['"]$/g, '')) || path.join(os.homedir(), '.ssh', 'known_hosts')];
       const rep: HostReport = { status: 'ok', tasks: [], sessions: 0, notes: [] };
       let conn: SshConnector | undefined;
+      let holder: OpenSession | undefined;
       try {
         conn = await SshConnector.connect(spec, { knownHosts: KnownHosts.load(files) });
         const list = snaps.get(h)!;
         const req = collectFactRequests(list.map((s) => ({ kind: 'file' as const, path: s.path })));
-        const g = await conn.run('sh -s', { stdin: gatherScript(req) });
-        const now = parseGather(req, g.stdout).files;
+        // Hold the host lock (exclusive unless dry-run) for the whole restore, like apply does.
+        holder = await conn.open('sh -s', { stdin: gatherScript(req, { exclusive: !opts.dryRun, runId, waitS: opts.lockWaitS ?? 30 }) });
+        let out: string;
+        try {
+          out = await holder.waitFor('@@CF end', ((opts.lockWaitS ?? 30) + 60) * 1000);
+        } catch (err) {
+          const partial = (err as { result?: { stdout: string } }).result?.stdout ?? '';
+          if (partial.includes('@@CF locked')) parseGather(req, partial);
+          throw err;
+        }
+        const now = parseGather(req, out).files;
         for (const s of list) {
           const cur = now.get(s.path);
           const before = cur?.content ?? '';
@@ -108,6 +119,7 @@ export async function runRollback(opts: RollbackOptions): Promise<RunReport> {
         rep.status = err instanceof TransportError && err.unreachable ? 'unreachable' : 'failed';
         rep.error = (err as Error).message;
       } finally {
+        await holder?.end().catch(() => undefined);
         await conn?.close();
       }
       journal?.append({ type: 'host-result', host: h, status: rep.status, ...(rep.error ? { error: rep.error } : {}) });

@@ -46,6 +46,8 @@ export interface ApplyOptions {
   confirm?: (question: string, expect?: string) => Promise<boolean>;
   signal?: AbortSignal;
   becomePassword?: string;
+  /** Seconds to wait for another crane-fix run's lock on a host (default 30). */
+  lockWaitS?: number;
 }
 
 export interface RunReport {
@@ -130,6 +132,16 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
         throw err;
       }
       const perHost = new Map<string, { tasks: PreparedTask[]; verify: PreparedTask[]; vars: Record<string, unknown> }>();
+      // Ansible's `groups` magic var: every group, empty ones included.
+      const groupsVar = Object.fromEntries(
+        [...inv.groups.keys()].map((g) => {
+          try {
+            return [g, selectHosts(inv, g)];
+          } catch {
+            return [g, []];
+          }
+        }),
+      );
       const irreversible = new Set<string>();
       const destructive = new Set<string>();
       for (const h of hosts) {
@@ -141,7 +153,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
           inventory_hostname: h,
           inventory_hostname_short: h.split('.')[0],
           group_names: host.groups.filter((g) => g !== 'all' && g !== 'ungrouped'),
-          groups: Object.fromEntries([...inv.groups.keys()].map((g) => [g, selectHosts(inv, g)])),
+          groups: groupsVar,
           ansible_check_mode: Boolean(opts.dryRun),
           crane_fix_check_mode: Boolean(opts.dryRun),
         };
@@ -269,6 +281,8 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
                   shell: shellFor(spec, spec.becomePassword ?? opts.becomePassword),
                   log,
                   signal: opts.signal,
+                  runId,
+                  lockWaitS: opts.lockWaitS,
                 },
                 h,
               );

@@ -12,7 +12,8 @@ import * as os from 'node:os';
 import { Client, type ConnectConfig } from 'ssh2';
 import type { ConnectionSpec } from '../inventory/types.js';
 import { KnownHosts, fingerprint, keyTypeOf, type HostKeyVerdict } from './knownHosts.js';
-import { TransportError, type Connector, type RunOptions, type RunResult, type TransportLevel } from './types.js';
+import { TransportError, type Connector, type OpenSession, type RunOptions, type RunResult, type TransportLevel } from './types.js';
+import { openSession } from './openSession.js';
 
 export interface SshOptions {
   knownHosts: KnownHosts;
@@ -241,6 +242,40 @@ export class SshConnector implements Connector {
     } finally {
       this.slots.give();
     }
+  }
+
+  async open(command: string, opts: RunOptions = {}): Promise<OpenSession> {
+    if (this.closed) throw new TransportError(`connection to ${this.name} is closed`, 'client-socket');
+    await this.slots.take();
+    const stream = await new Promise<import('ssh2').ClientChannel>((resolve, reject) => {
+      this.client.exec(command, (err, ch) => {
+        if (err) {
+          this.slots.give();
+          reject(new TransportError(`cannot open a session on ${this.name}: ${err.message}`, this.closed ? 'client-socket' : 'channel', { cause: err }));
+        } else resolve(ch);
+      });
+    });
+    this.sessionsOpened++;
+    let rc: number | undefined;
+    let sig: string | undefined;
+    stream.on('exit', (code: number | null, s?: string) => {
+      if (code !== null && code !== undefined) rc = code;
+      if (s) sig = s;
+    });
+    stream.once('close', () => this.slots.give());
+    return openSession(
+      this.name,
+      {
+        onStdout: (cb) => stream.on('data', cb),
+        onStderr: (cb) => stream.stderr.on('data', cb),
+        onExit: (cb) => stream.once('close', () => cb(rc, sig)),
+        write: (d) => stream.write(d),
+        endInput: () => stream.end(),
+        kill: () => stream.close(),
+      },
+      opts.stdin ?? '',
+      opts.timeoutMs ?? this.commandTimeoutMs,
+    );
   }
 
   async close(): Promise<void> {

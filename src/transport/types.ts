@@ -21,9 +21,22 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+/**
+ * A command that keeps running while we read its output as it comes: the gather script
+ * holds the host's lock this way for the whole run (its shell waits on stdin until `end`).
+ */
+export interface OpenSession {
+  /** Resolves with all stdout so far once it contains `marker`; rejects if the command ends first. */
+  waitFor(marker: string, timeoutMs?: number): Promise<string>;
+  /** Close stdin and wait for the command to exit. */
+  end(): Promise<RunResult>;
+}
+
 export interface Connector {
   readonly name: string;
   run(command: string, opts?: RunOptions): Promise<RunResult>;
+  /** Start a command, write `opts.stdin` without closing it, read output as it arrives. */
+  open(command: string, opts?: RunOptions): Promise<OpenSession>;
   close(): Promise<void>;
   /** How many exec channels this connection opened (benchmarks and tests count them). */
   readonly sessionsOpened: number;
