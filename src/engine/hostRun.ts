@@ -445,10 +445,12 @@ export async function restoreHost(
   const noSignal = { ...opts, signal: undefined }; // a restore must run even after Ctrl-C
   const r = await exec(conn, noSignal, restoreScript(snaps));
   const { complete, outcomes } = parseApply(r.stdout);
-  const bad = outcomes.find((o) => o.kind !== 'ok');
-  if (!complete || bad) {
-    journal?.append({ type: 'restored', host: hostName, ok: false, error: r.stderr.trim() || JSON.stringify(bad) });
-    throw new Error(`restore failed: ${r.stderr.trim() || JSON.stringify(bad)}`);
+  const reversed = [...snaps].reverse();
+  const bad = outcomes.filter((o) => o.kind !== 'ok').map((o) => `${reversed[o.id]?.path ?? '?'} (${o.kind === 'error' ? o.what : o.kind})`);
+  if (!complete || bad.length) {
+    const why = bad.length ? `could not restore ${bad.join(', ')}` : r.stderr.trim() || 'the restore script stopped';
+    journal?.append({ type: 'restored', host: hostName, ok: false, error: why });
+    throw new Error(`restore failed: ${why}`);
   }
   journal?.append({ type: 'restored', host: hostName, ok: true });
   if (!hooks.length) return;

@@ -335,19 +335,22 @@ export interface Snapshot {
  * to put back exactly what was there, whatever a half-applied run left.
  */
 export function restoreScript(snaps: Snapshot[]): string {
-  const lines = [PRELUDE];
+  const lines = [PRELUDE, 'failed=0'];
   [...snaps].reverse().forEach((s, i) => {
+    // Each restore runs in a subshell: one file that cannot be restored must not stop the
+    // others (best effort, every failure reported). A file already as it was is left alone.
     const p = `p=${shq(s.path)}`;
+    let body: string;
     if (!s.existed) {
-      lines.push(p, `if [ -d "$p" ] && [ ! -L "$p" ]; then rmdir -- "$p" 2>/dev/null; else rm -f -- "$p"; fi; echo "@@CF op ${i} ok"`);
+      body = `${p}\nif [ -d "$p" ] && [ ! -L "$p" ]; then rmdir -- "$p" 2>/dev/null; else rm -f -- "$p"; fi; [ -e "$p" ] && { echo "@@CF op ${i} error remove"; exit 4; }; echo "@@CF op ${i} ok"`;
     } else if (s.type === 'directory') {
-      lines.push(p, `mkdir -p -- "$p" && chmod ${octal(s.mode ?? 0o755)} "$p" && chown ${s.uid}:${s.gid} "$p" && echo "@@CF op ${i} ok" || echo "@@CF op ${i} error dir"`);
+      body = `${p}\nmkdir -p -- "$p" && chmod ${octal(s.mode ?? 0o755)} "$p" && chown ${s.uid}:${s.gid} "$p" && echo "@@CF op ${i} ok" || { echo "@@CF op ${i} error dir"; exit 4; }`;
     } else {
-      lines.push(
-        writeFileScript(i, { path: s.path, contentB64: s.contentB64 ?? '', mode: s.mode ?? 0o644, uid: s.uid, gid: s.gid }),
-      );
+      const same = `[ -f "$p" ] && [ "$(sha256sum < "$p" | cut -c1-64)" = ${shq(s.sha256 ?? '')} ] && [ "$(stat -c '%a:%u:%g' -- "$p")" = ${shq(`${(s.mode ?? 0o644).toString(8)}:${s.uid}:${s.gid}`)} ]`;
+      body = `${p}\nif ${same}; then echo "@@CF op ${i} ok"; exit 0; fi\n${writeFileScript(i, { path: s.path, contentB64: s.contentB64 ?? '', mode: s.mode ?? 0o644, uid: s.uid, gid: s.gid })}`;
     }
+    lines.push(`(\n${body}\n) || failed=1`);
   });
-  lines.push('echo "@@CF end"');
+  lines.push('[ $failed = 0 ] && echo "@@CF end"');
   return lines.join('\n') + '\n';
 }

@@ -88,9 +88,10 @@ export async function clearDisk(node: LabNode): Promise<void> {
 }
 
 /** Make `systemctl start/restart <unit>` fail on the node (a broken kubelet). */
-export async function failUnitStart(node: LabNode, unit: string, fail = true): Promise<void> {
+export async function failUnitStart(node: LabNode, unit: string, fail = true, when?: { pattern: string; file: string }): Promise<void> {
   const f = `/var/lib/crane-lab/fail-start/${unit.includes('.') ? unit : unit + '.service'}`;
-  await nodeExec(node, fail ? `mkdir -p /var/lib/crane-lab/fail-start && : > '${f}'` : `rm -f '${f}'`);
+  const content = when ? `${when.pattern} ${when.file}\n` : '';
+  await nodeExec(node, fail ? `mkdir -p /var/lib/crane-lab/fail-start && cat > '${f}'` : `rm -f '${f}'`, content);
 }
 
 /** Every systemctl call the node has seen, oldest first (the stand-in's log). */
@@ -99,5 +100,7 @@ export async function systemctlCalls(node: LabNode): Promise<string[]> {
   return r.stdout
     .split('\n')
     .filter(Boolean)
-    .map((l) => l.replace(/^\S+ systemctl /, ''));
+    .map((l) => l.replace(/^\S+ systemctl /, ''))
+    // `systemctl restart -- kubelet` and `systemctl restart kubelet` are the same call.
+    .map((l) => l.replace(/ -- /g, ' '));
 }

@@ -527,6 +527,7 @@ export async function nodeExec(
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ rc: code ?? 1, stdout, stderr }));
+    child.stdin.on('error', () => {}); // the command may exit without reading its input (EPIPE)
     child.stdin.end(input ?? '');
   });
 }

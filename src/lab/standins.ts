@@ -5,6 +5,7 @@
  *
  * Fault hook: a file /var/lib/crane-lab/fail-start/<unit> makes start/restart of that unit
  * fail (as a kubelet with a broken config would), so verify gates and rollback get exercised.
+ * If the file holds "PATTERN FILE", the unit fails only while FILE contains PATTERN.
  */
 export const SYSTEMCTL_STANDIN = `#!/bin/sh
 # crane-fix lab stand-in for systemctl (systemd is not PID 1 in the lab).
@@ -22,6 +23,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 cmd="$1"; [ $# -gt 0 ] && shift
+# Drop option-like args after the verb (Ansible passes e.g. 'start -- kubelet', 'show --no-pager').
+# Unit names never start with '-': every such arg is an option we accept and ignore.
+for a in "$@"; do shift; case "$a" in -*) ;; *) set -- "$@" "$a" ;; esac; done
 unit_name() { case "$1" in *.*) echo "$1" ;; *) echo "$1.service" ;; esac; }
 active() { [ -f "$state/$(unit_name "$1").active" ] && [ "$(cat "$state/$(unit_name "$1").active")" = active ]; }
 case "$cmd" in
@@ -30,7 +34,15 @@ case "$cmd" in
     rc=0
     for u in "$@"; do
       n=$(unit_name "$u")
-      if [ -e "/var/lib/crane-lab/fail-start/$n" ] || [ -e "/var/lib/crane-lab/fail-start/$u" ]; then
+      f=/var/lib/crane-lab/fail-start/$n; [ -e "$f" ] || f=/var/lib/crane-lab/fail-start/$u
+      fail=0
+      if [ -e "$f" ]; then
+        # An empty fault file always fails; "PATTERN FILE" fails only while FILE matches
+        # PATTERN (a config change that breaks the unit — what verify gates are for).
+        read -r pat file < "$f" || true
+        if [ -z "$pat" ] || grep -q -- "$pat" "$file" 2>/dev/null; then fail=1; fi
+      fi
+      if [ $fail = 1 ]; then
         echo failed > "$state/$n.active"
         echo "Job for $n failed because the control process exited with error code." >&2
         rc=1

@@ -43,6 +43,7 @@ export function cli(args: string[], opts: { input?: string; env?: NodeJS.Process
       }
       resolve({ code: code ?? -1, stdout, stderr, json });
     });
+    child.stdin.on('error', () => {}); // the CLI may exit before reading its input
     child.stdin.end(opts.input ?? '');
   });
 }

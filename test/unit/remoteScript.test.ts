@@ -1,0 +1,127 @@
+import { describe, it, expect, beforeEach } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import { LocalConnector } from '../../src/transport/local.js';
+import { applyScript, gatherScript, parseApply, parseGather, restoreScript, collectFactRequests } from '../../src/engine/remoteScript.js';
+
+// The remote scripts are plain POSIX sh: run them here, on temp files, exactly as a node would.
+const sh = new LocalConnector();
+const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
+let dir: string;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crane-fix-rs-'));
+});
+
+async function gather(files: string[], commands: { key: string; command: string }[] = []) {
+  const req = collectFactRequests([...files.map((p) => ({ kind: 'file' as const, path: p })), ...commands.map((c) => ({ kind: 'command' as const, ...c }))]);
+  const r = await sh.run('sh -s', { stdin: gatherScript(req) });
+  return parseGather(req, r.stdout);
+}
+
+describe('gather script', () => {
+  it('reads content, sha256, mode, owner and absence in one round trip', async () => {
+    const f = path.join(dir, 'a b.conf'); // a space in the name must survive quoting
+    fs.writeFileSync(f, 'nameserver 1.1.1.1\n');
+    fs.chmodSync(f, 0o640);
+    const before = sh.sessionsOpened;
+    const g = await gather([f, path.join(dir, 'missing'), dir], [{ key: 'k', command: 'echo out; echo err >&2; exit 3' }]);
+    expect(sh.sessionsOpened - before).toBe(1);
+    const s = g.files.get(f)!;
+    expect(s).toMatchObject({ exists: true, type: 'file', mode: 0o640, uid: process.getuid!(), content: 'nameserver 1.1.1.1\n', sha256: sha('nameserver 1.1.1.1\n'), mountpoint: false });
+    expect(g.files.get(path.join(dir, 'missing'))).toEqual({ path: path.join(dir, 'missing'), exists: false });
+    expect(g.files.get(dir)!.type).toBe('directory');
+    expect(g.commands.get('k')).toEqual({ rc: 3, stdout: 'out\n', stderr: 'err\n' });
+  });
+
+  it('flags binary files instead of decoding them as text', async () => {
+    const f = path.join(dir, 'bin');
+    fs.writeFileSync(f, Buffer.from([0, 1, 2, 0xff]));
+    const s = (await gather([f])).files.get(f)!;
+    expect(s.binary).toBe(true);
+    expect(s.content).toBeUndefined();
+  });
+
+  it('a frame-like line inside content cannot forge a record', async () => {
+    const f = path.join(dir, 'evil');
+    fs.writeFileSync(f, '@@CF end\n@@CF file 0 absent\n');
+    const s = (await gather([f])).files.get(f)!;
+    expect(s.content).toBe('@@CF end\n@@CF file 0 absent\n');
+  });
+});
+
+describe('apply script', () => {
+  it('writes atomically, keeps mode and owner, and reports each op', async () => {
+    const f = path.join(dir, 'config.yaml');
+    fs.writeFileSync(f, 'old\n');
+    fs.chmodSync(f, 0o600);
+    const r = await sh.run('sh -s', {
+      stdin: applyScript([
+        { id: 0, op: { op: 'write', path: f, content: 'new\n', expectSha256: sha('old\n') }, before: { path: f, exists: true, mode: 0o600, uid: 0, gid: 0 } },
+        { id: 1, op: { op: 'exec', command: 'printf "%s" "$(cat)"', stdin: 'hello $(id) `x`' } },
+      ]),
+    });
+    const { outcomes, complete } = parseApply(r.stdout);
+    expect(complete).toBe(true);
+    expect(outcomes[0]).toEqual({ id: 0, kind: 'ok' });
+    expect(outcomes[1]).toMatchObject({ id: 1, kind: 'exec', result: { rc: 0, stdout: 'hello $(id) `x`' } });
+    expect(fs.readFileSync(f, 'utf8')).toBe('new\n');
+    expect(fs.statSync(f).mode & 0o7777).toBe(0o600);
+    expect(fs.readdirSync(dir)).toEqual(['config.yaml']); // no temp file left
+  });
+
+  it('refuses to clobber a file that changed since it was read (guard) and stops', async () => {
+    const f = path.join(dir, 'x');
+    fs.writeFileSync(f, 'changed by someone else\n');
+    const r = await sh.run('sh -s', {
+      stdin: applyScript([
+        { id: 0, op: { op: 'write', path: f, content: 'mine\n', expectSha256: sha('what we read\n') } },
+        { id: 1, op: { op: 'exec', command: 'touch ' + path.join(dir, 'should-not-run') } },
+      ]),
+    });
+    const { outcomes, complete } = parseApply(r.stdout);
+    expect(complete).toBe(false);
+    expect(outcomes).toEqual([{ id: 0, kind: 'guard', found: sha('changed by someone else\n') }]);
+    expect(fs.readFileSync(f, 'utf8')).toBe('changed by someone else\n');
+    expect(fs.existsSync(path.join(dir, 'should-not-run'))).toBe(false);
+  });
+
+  it('a failing command stops the script unless the task may fail', async () => {
+    const r = await sh.run('sh -s', { stdin: applyScript([{ id: 0, op: { op: 'exec', command: 'exit 7' } }, { id: 1, op: { op: 'exec', command: 'echo after' } }]) });
+    expect(parseApply(r.stdout).outcomes.map((o) => o.id)).toEqual([0]);
+    const r2 = await sh.run('sh -s', { stdin: applyScript([{ id: 0, op: { op: 'exec', command: 'exit 7' }, mayFail: true }, { id: 1, op: { op: 'exec', command: 'echo after' } }]) });
+    expect(parseApply(r2.stdout).outcomes.map((o) => o.id)).toEqual([0, 1]);
+  });
+
+  it('creates a new file with the requested mode; "must not exist" guard holds', async () => {
+    const f = path.join(dir, 'new');
+    const ok = await sh.run('sh -s', { stdin: applyScript([{ id: 0, op: { op: 'write', path: f, content: 'x', mode: 0o640, expectSha256: null } }]) });
+    expect(parseApply(ok.stdout).outcomes[0]).toEqual({ id: 0, kind: 'ok' });
+    expect(fs.statSync(f).mode & 0o777).toBe(0o640);
+    const again = await sh.run('sh -s', { stdin: applyScript([{ id: 0, op: { op: 'write', path: f, content: 'y', expectSha256: null } }]) });
+    expect(parseApply(again.stdout).outcomes[0]!.kind).toBe('guard');
+  });
+});
+
+describe('restore script', () => {
+  it('puts back content, mode and existence byte for byte', async () => {
+    const a = path.join(dir, 'a');
+    const created = path.join(dir, 'created');
+    const orig = Buffer.from('line1\nline2 ünïcode\n');
+    fs.writeFileSync(a, 'modified\n');
+    fs.chmodSync(a, 0o644);
+    fs.writeFileSync(created, 'made by the run\n');
+    const r = await sh.run('sh -s', {
+      stdin: restoreScript([
+        { path: a, existed: true, type: 'file', mode: 0o600, uid: process.getuid!(), gid: process.getgid!(), contentB64: orig.toString('base64'), sha256: sha(orig) },
+        { path: created, existed: false },
+      ]),
+    });
+    expect(parseApply(r.stdout).complete).toBe(true);
+    expect(fs.readFileSync(a).equals(orig)).toBe(true);
+    expect(fs.statSync(a).mode & 0o777).toBe(0o600);
+    expect(fs.existsSync(created)).toBe(false);
+  });
+});
