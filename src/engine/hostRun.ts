@@ -99,6 +99,7 @@ function snapshotOf(f: FileState | undefined, path: string): Snapshot {
     uid: f.uid,
     gid: f.gid,
     contentB64: f.content !== undefined ? Buffer.from(f.content, 'utf8').toString('base64') : undefined,
+    ...(f.linkTarget !== undefined ? { linkTarget: f.linkTarget } : {}),
     sha256: f.sha256,
   };
 }

@@ -52,7 +52,15 @@ export function prepareTask(def: TaskDef, index: number, vars: Record<string, un
     const taskVars = { ...vars, ...(def.vars ? (renderValue(def.vars, vars) as Record<string, unknown>) : {}) };
     if (def.loop !== undefined) taskVars.item = item;
     const rendered = renderValue(def.args, taskVars);
-    const args = validateArgs(def, rendered);
+    let args: unknown;
+    try {
+      args = validateArgs(def, rendered);
+    } catch (err) {
+      // Args built from a registered result (e.g. `name: "{{ current.stdout | lower }}"`) only
+      // have their real value once that command ran; planTask templates and validates again.
+      if (!usesRegistered(def, vars)) throw err;
+      args = rendered;
+    }
     const name = String(renderValue(def.name, taskVars));
     out.push({
       index,
@@ -61,12 +69,25 @@ export function prepareTask(def: TaskDef, index: number, vars: Record<string, un
       module,
       args,
       vars: taskVars,
-      facts: module.facts(args),
+      facts: safeFacts(module, args),
       judged: Boolean(def.register || def.changedWhen?.length || def.failedWhen?.length || def.ignoreErrors || def.until?.length),
       isHandler,
     });
   }
   return out;
+}
+
+function usesRegistered(def: TaskDef, vars: Record<string, unknown>): boolean {
+  const text = JSON.stringify(def.args);
+  return Object.entries(vars).some(([k, v]) => (v as { predicted?: boolean } | null)?.predicted === true && new RegExp(`\\b${k}\\b`).test(text));
+}
+
+function safeFacts(module: ModuleDef<any>, args: unknown): FactRequest[] {
+  try {
+    return module.facts(args);
+  } catch {
+    return []; // args not valid yet (see usesRegistered); planTask reports what is missing
+  }
 }
 
 export interface TaskPlan {

@@ -73,7 +73,9 @@ export function gatherScript(req: GatherRequest, lock?: LockSpec): string {
       `if [ -e "$p" ] || [ -L "$p" ]; then`,
       `  s=$(stat -c '%F|%a|%u|%g|%U|%G|%s' -- "$p" 2>/dev/null) || s='other|0|0|0|?|?|0'`,
       `  m=0; ismount "$p" && m=1`,
-      `  echo "@@CF file ${i} $s|$m"`,
+      // A symlink's target (base64: it may hold '|' or spaces); `file state=link` needs it.
+      `  l=-; [ -L "$p" ] && l=$(readlink -- "$p" | base64 -w0)`,
+      `  echo "@@CF file ${i} $s|$m|$l"`,
       `  if [ -f "$p" ] && [ "$(stat -c %s -- "$p")" -le ${MAX_FACT_FILE_BYTES} ]; then sha256sum < "$p" | cut -c1-64; b64 "$p"; else echo -; echo -; fi`,
       `else echo "@@CF file ${i} absent"; fi`,
     );
@@ -132,7 +134,7 @@ export function parseGather(req: GatherRequest, stdout: string): GatheredFacts {
         files.set(path, { path, exists: false });
         continue;
       }
-      const [t, mode, uid, gid, owner, group, size, mount] = tail.split('|');
+      const [t, mode, uid, gid, owner, group, size, mount, link] = tail.split('|');
       const sha = lines[++i]!;
       const content = fromB64(lines[++i]);
       const state: FileState = {
@@ -146,6 +148,7 @@ export function parseGather(req: GatherRequest, stdout: string): GatheredFacts {
         group,
         mountpoint: mount === '1',
       };
+      if (link && link !== '-') state.linkTarget = Buffer.from(link, 'base64').toString('utf8').replace(/\n$/, '');
       if (state.type === 'file') {
         if (sha === '-') state.tooLarge = Number(size) > MAX_FACT_FILE_BYTES;
         else {
@@ -327,6 +330,8 @@ export interface Snapshot {
   gid?: number;
   /** base64 of the original bytes (files only). */
   contentB64?: string;
+  /** Where a symlink pointed. */
+  linkTarget?: string;
   sha256?: string;
 }
 
@@ -343,6 +348,8 @@ export function restoreScript(snaps: Snapshot[]): string {
     let body: string;
     if (!s.existed) {
       body = `${p}\nif [ -d "$p" ] && [ ! -L "$p" ]; then rmdir -- "$p" 2>/dev/null; else rm -f -- "$p"; fi; [ -e "$p" ] && { echo "@@CF op ${i} error remove"; exit 4; }; echo "@@CF op ${i} ok"`;
+    } else if (s.type === 'symlink') {
+      body = `${p}\nif [ -L "$p" ] && [ "$(readlink -- "$p")" = ${shq(s.linkTarget ?? '')} ]; then echo "@@CF op ${i} ok"; exit 0; fi\nrm -f -- "$p" && ln -s -- ${shq(s.linkTarget ?? '')} "$p" && echo "@@CF op ${i} ok" || { echo "@@CF op ${i} error symlink"; exit 4; }`;
     } else if (s.type === 'directory') {
       body = `${p}\nmkdir -p -- "$p" && chmod ${octal(s.mode ?? 0o755)} "$p" && chown ${s.uid}:${s.gid} "$p" && echo "@@CF op ${i} ok" || { echo "@@CF op ${i} error dir"; exit 4; }`;
     } else {

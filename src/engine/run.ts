@@ -168,9 +168,9 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
           });
         const tasks = prep(play.tasks);
         const verify = prep(play.verify);
-        prep(play.handlers); // templates checked now; planned per host later
-        for (const t of tasks) {
-          if (t.def.irreversible || (typeof t.module.reversible === 'function' ? !t.module.reversible(t.args) : !t.module.reversible)) irreversible.add(t.name);
+        for (const t of [...tasks, ...prep(play.handlers)]) {
+          const consent = typeof t.module.needsConsent === 'function' ? t.module.needsConsent(t.args) : Boolean(t.module.needsConsent);
+          if (t.def.irreversible || consent) irreversible.add(t.name);
           if (typeof t.module.destructive === 'function' ? t.module.destructive(t.args) : t.module.destructive) destructive.add(t.name);
         }
         perHost.set(h, { tasks, verify, vars });
@@ -198,7 +198,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
   // ---- irreversible / destructive steps need an explicit yes.
   const irreversible = [...new Set(prepared.flatMap((p) => p.irreversible))];
   const destructive = [...new Set(prepared.flatMap((p) => p.destructive))];
-  if (irreversible.length) log(`note: these steps cannot be undone by rollback: ${irreversible.join('; ')}`);
+  if (irreversible.length) log(`note: these steps cannot be undone by rollback and need consent: ${irreversible.join('; ')}`);
   if (!opts.dryRun && (irreversible.length || destructive.length) && !opts.yes) {
     const question = destructive.length
       ? `DESTRUCTIVE steps (${destructive.join('; ')}) will run on ${allHosts.length} host(s). Type the number of hosts to continue`

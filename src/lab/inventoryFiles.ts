@@ -13,6 +13,7 @@ function hostVars(node: LabNode): Record<string, string> {
   const vars: Record<string, string> = { ansible_host: node.ip };
   // The ftype=0 disk cannot be mounted here; name it so the xfs-ftype fix has an explicit device.
   if (node.loopDevice && node.diskFtype === 0) vars.xfs_device = node.loopDevice;
+  if (node.ctlPathOffPath) vars.kubernetes_ctl_path = '/opt/crane/bin';
   return vars;
 }
 

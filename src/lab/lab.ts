@@ -27,7 +27,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { labNodes, type NodeSpec } from './layout.js';
 import { seedFiles } from './seed.js';
-import { STANDIN_UNITS, SYSTEMCTL_STANDIN } from './standins.js';
+import { DOCKER_STANDIN, STANDIN_UNITS, SYSTEMCTL_STANDIN } from './standins.js';
 import { labInventoryIni, labInventoryYaml } from './inventoryFiles.js';
 import { ExitError, EXIT } from '../errors.js';
 
@@ -35,6 +35,8 @@ const run = promisify(execFile);
 
 export const DEFAULT_LAB_DIR = '/tmp/crane-fix-lab';
 const DISK_SIZE = '300M'; // mkfs.xfs refuses smaller filesystems
+/** Top-level dirs each node gets its own writable copy of (overlay, upper layer on tmpfs). */
+const OVERLAY_DIRS = ['etc', 'var', 'root', 'opt', 'usr'];
 const RW_SIZE = '64m';
 
 export interface LabNode extends NodeSpec {
@@ -139,14 +141,13 @@ set -eu
 mount --make-rprivate /
 hostname ${q(node.hostname)}
 mount -t tmpfs -o size=${RW_SIZE},mode=0755 crane-lab-rw ${q(rw)}
-for d in etc var root; do mkdir -p ${q(rw)}/$d-up ${q(rw)}/$d-wk; done
-cp -a ${q(seed)}/etc/. ${q(rw)}/etc-up/
-cp -a ${q(seed)}/var/. ${q(rw)}/var-up/
+for d in ${OVERLAY_DIRS.join(' ')}; do mkdir -p ${q(rw)}/$d-up ${q(rw)}/$d-wk; cp -a ${q(seed)}/$d/. ${q(rw)}/$d-up/; done
 mkdir -p ${q(rw)}/var-up/lib/docker ${q(rw)}/var-up/log/crane-lab ${q(rw)}/var-up/lib/crane-lab/units ${q(rw)}/var-up/lib/crane-lab/fail-start
 for u in ${STANDIN_UNITS.join(' ')}; do echo active > ${q(rw)}/var-up/lib/crane-lab/units/$u.active; echo enabled > ${q(rw)}/var-up/lib/crane-lab/units/$u.enabled; done
-mount -t overlay crane-lab-etc -o lowerdir=/etc,upperdir=${q(rw)}/etc-up,workdir=${q(rw)}/etc-wk /etc
-mount -t overlay crane-lab-var -o lowerdir=/var,upperdir=${q(rw)}/var-up,workdir=${q(rw)}/var-wk /var
-mount -t overlay crane-lab-root -o lowerdir=/root,upperdir=${q(rw)}/root-up,workdir=${q(rw)}/root-wk /root
+for d in ${OVERLAY_DIRS.join(' ')}; do
+  [ -d /$d ] || continue
+  mount -t overlay crane-lab-$d -o lowerdir=/$d,upperdir=${q(rw)}/$d-up,workdir=${q(rw)}/$d-wk /$d
+done
 mount -t tmpfs -o mode=0755 crane-lab-run /run
 mkdir -p /run/sshd /run/lock /run/systemd/system
 mount -t overlay crane-lab-bin -o lowerdir=${q(standins)}:/usr/local/bin /usr/local/bin
@@ -157,6 +158,8 @@ ${
     ? `cp /etc/resolv.conf ${q(rw)}/resolv.conf.bind && mount --bind ${q(rw)}/resolv.conf.bind /etc/resolv.conf`
     : '# /etc/resolv.conf is a plain file'
 }
+# drop_caches acts on the whole machine's kernel: inside a node it writes a recorder file.
+: > ${q(rw)}/drop_caches && mount --bind ${q(rw)}/drop_caches /proc/sys/vm/drop_caches
 echo ready > ${q(path.join(dir, 'ready'))}
 exec sleep infinity
 `;
@@ -222,7 +225,8 @@ async function writeTree(root: string, files: Record<string, string>): Promise<v
   for (const [p, content] of Object.entries(files)) {
     const dest = path.join(root, p);
     await fs.mkdir(path.dirname(dest), { recursive: true });
-    await fs.writeFile(dest, content, { mode: 0o644 });
+    // Scripts (a #! line) are executable, like the binaries they stand for.
+    await fs.writeFile(dest, content, { mode: content.startsWith('#!') ? 0o755 : 0o644 });
   }
 }
 
@@ -252,6 +256,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
   await fs.mkdir(path.join(dir, 'nodes'), { recursive: true, mode: 0o700 });
   await fs.mkdir(path.join(dir, 'standins'), { recursive: true });
   await fs.writeFile(path.join(dir, 'standins', 'systemctl'), SYSTEMCTL_STANDIN, { mode: 0o755 });
+  await fs.writeFile(path.join(dir, 'standins', 'docker'), DOCKER_STANDIN, { mode: 0o755 });
 
   const privateKey = path.join(dir, 'id_ed25519');
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'crane-fix-lab', '-f', privateKey]);
@@ -267,17 +272,16 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
     specs.map(async (spec) => {
       const ndir = path.join(dir, 'nodes', spec.name);
       await fs.mkdir(path.join(ndir, 'rw'), { recursive: true });
-      await fs.mkdir(path.join(ndir, 'seed', 'etc'), { recursive: true });
-      await fs.mkdir(path.join(ndir, 'seed', 'var'), { recursive: true });
-      const files = seedFiles(spec);
-      const etc: Record<string, string> = {};
-      const varFiles: Record<string, string> = {};
-      for (const [p, c] of Object.entries(files)) {
-        if (p.startsWith('/etc/')) etc[p.slice('/etc'.length)] = c;
-        else if (p.startsWith('/var/')) varFiles[p.slice('/var'.length)] = c;
+      const byTop: Record<string, Record<string, string>> = Object.fromEntries(OVERLAY_DIRS.map((d) => [d, {}]));
+      for (const [p, c] of Object.entries(seedFiles(spec))) {
+        const top = p.split('/')[1]!;
+        if (!byTop[top]) throw new Error(`lab: seed file ${p} is outside the node's overlays (${OVERLAY_DIRS.join(', ')})`);
+        byTop[top]![p.slice(top.length + 1)] = c;
       }
-      await writeTree(path.join(ndir, 'seed', 'etc'), etc);
-      await writeTree(path.join(ndir, 'seed', 'var'), varFiles);
+      for (const d of OVERLAY_DIRS) {
+        await fs.mkdir(path.join(ndir, 'seed', d), { recursive: true });
+        await writeTree(path.join(ndir, 'seed', d), byTop[d]!);
+      }
       await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', spec.name, '-f', path.join(ndir, 'ssh_host_ed25519_key')]);
       await fs.writeFile(path.join(ndir, 'sshd_config'), sshdConfig(spec, ndir, dir));
       if (useDisks) await run('cp', ['--sparse=always', templates[spec.diskFtype], path.join(ndir, 'disk.img')]);

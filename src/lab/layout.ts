@@ -24,6 +24,14 @@ export interface NodeSpec {
   storageDriver: 'overlay2' | 'devicemapper';
   /** /etc/resolv.conf is a bind mount (as in containers): rename over it gives EBUSY. */
   resolvBindMounted: boolean;
+  /** kubelet config already has featureGates.CSIMigration: false. */
+  csiMigrationOff: boolean;
+  /** kube-proxy config already lists nodePortAddresses. */
+  nodePortAddresses: string[] | null;
+  /** Crane binaries live in /opt/crane/bin (kubernetes_ctl_path), which is not on PATH. */
+  ctlPathOffPath: boolean;
+  /** A cron job prunes docker: 'unfiltered' also deletes istio-init containers. */
+  dockerPruneCron: 'none' | 'unfiltered' | 'keeps-istio-init';
 }
 
 /**
@@ -57,6 +65,10 @@ export function nodeSpec(index: number, total: number, subnet = 0): NodeSpec {
     diskFtype: index % 3 === 0 ? 0 : 1,
     storageDriver: index % 5 === 0 ? 'devicemapper' : 'overlay2',
     resolvBindMounted: index % 6 === 0,
+    csiMigrationOff: index % 4 === 2,
+    nodePortAddresses: index % 5 === 1 ? ['10.200.0.0/16'] : null,
+    ctlPathOffPath: index % 4 === 3,
+    dockerPruneCron: (['none', 'unfiltered', 'keeps-istio-init'] as const)[index % 3]!,
   };
 }
 

@@ -27,7 +27,7 @@ ExecStart=/usr/local/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $
 `;
 }
 
-export function kubeletConfig(dns = LAB_OLD_DNS): string {
+export function kubeletConfig(dns = LAB_OLD_DNS, csiMigrationOff = false): string {
   return `# kubelet configuration written by Crane
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
@@ -38,7 +38,7 @@ authentication:
     cacheTTL: 0s
     enabled: true
 cgroupDriver: systemd
-clusterDNS:
+${csiMigrationOff ? 'featureGates:\n  CSIMigration: false\n' : ''}clusterDNS:
 - ${dns}  # CoreDNS service ClusterIP
 clusterDomain: cluster.local
 rotateCertificates: true
@@ -66,13 +66,13 @@ spec:
 `;
 }
 
-export function kubeProxyConfig(): string {
+export function kubeProxyConfig(nodePortAddresses: string[] | null = null): string {
   return `apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection:
   kubeconfig: /var/lib/kube-proxy/kubeconfig.conf
 mode: ipvs
-nodePortAddresses: null
+nodePortAddresses: ${nodePortAddresses ? `\n${nodePortAddresses.map((a) => `- ${a}`).join('\n')}` : 'null'}
 `;
 }
 
@@ -97,11 +97,19 @@ export function seedFiles(node: NodeSpec): Record<string, string> {
     '/etc/resolv.conf': resolvConf(node),
     '/etc/hostname': node.hostname + '\n',
     '/etc/systemd/system/kubelet.service.d/10-kubelet.conf': kubeletDropIn(),
-    '/var/lib/kubelet/config.yaml': kubeletConfig(),
-    '/var/lib/kube-proxy/config.conf': kubeProxyConfig(),
+    '/var/lib/kubelet/config.yaml': kubeletConfig(LAB_OLD_DNS, node.csiMigrationOff),
+    '/var/lib/kube-proxy/config.conf': kubeProxyConfig(node.nodePortAddresses),
     '/etc/docker/daemon.json': dockerDaemonJson(node),
     '/etc/kubernetes/manifests/.keep': '',
   };
+  if (node.ctlPathOffPath) {
+    // Crane's kubernetes_ctl_path outside PATH: "ctr: command not found" from a non-login sh.
+    files['/opt/crane/bin/ctr'] = '#!/bin/sh\necho "ctr (crane-fix lab stub) $*"\n';
+  }
+  if (node.dockerPruneCron !== 'none') {
+    const filter = node.dockerPruneCron === 'keeps-istio-init' ? ' --filter "label!=io.kubernetes.container.name=istio-init"' : '';
+    files['/etc/cron.d/docker-prune'] = `# nightly docker clean-up\n30 3 * * * root docker system prune -af --volumes${filter}\n`;
+  }
   if (node.groups.includes('kube-master')) {
     files['/etc/kubernetes/manifests/kube-apiserver.yaml'] = apiserverManifest();
   }

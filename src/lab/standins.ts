@@ -81,3 +81,18 @@ esac
 
 /** Units that start active+enabled on every node. */
 export const STANDIN_UNITS = ['kubelet.service', 'docker.service', 'containerd.service'];
+
+/**
+ * docker cannot run in the lab (no daemon, no cgroup delegation): a recording stand-in that
+ * answers the few calls fixes make (`system prune`, `info`) and logs them.
+ */
+export const DOCKER_STANDIN = `#!/bin/sh
+# crane-fix lab stand-in for docker (no docker daemon in the lab).
+mkdir -p /var/log/crane-lab
+printf '%s docker %s\\n' "$(date +%s.%N)" "$*" >> /var/log/crane-lab/docker.log
+case "$1 $2" in
+  "system prune"|"container prune"|"image prune") echo "Total reclaimed space: 0B" ;;
+  "info "*|"info") echo "Storage Driver: overlay2" ;;
+  *) echo "crane-fix lab docker stand-in: $*" ;;
+esac
+`;

@@ -125,3 +125,17 @@ describe('restore script', () => {
     expect(fs.existsSync(created)).toBe(false);
   });
 });
+
+describe('symlinks', () => {
+  it('gather reports a link target; restore puts a replaced link back as a link', async () => {
+    const l = path.join(dir, 'link');
+    fs.symlinkSync('/etc/original target', l);
+    const g = (await gather([l])).files.get(l)!;
+    expect(g).toMatchObject({ type: 'symlink', linkTarget: '/etc/original target' });
+    fs.unlinkSync(l);
+    fs.writeFileSync(l, 'a file now');
+    const r = await sh.run('sh -s', { stdin: restoreScript([{ path: l, existed: true, type: 'symlink', linkTarget: '/etc/original target' }]) });
+    expect(parseApply(r.stdout).complete).toBe(true);
+    expect(fs.readlinkSync(l)).toBe('/etc/original target');
+  });
+});
