@@ -9,7 +9,7 @@
  */
 import type { Connector, OpenSession } from '../transport/types.js';
 import { TransportError } from '../transport/types.js';
-import type { FileState, Op } from '../modules/types.js';
+import type { CommandResult, FileState, Op } from '../modules/types.js';
 import type { TaskDef } from '../playbook/types.js';
 import { evalCondition } from '../playbook/template.js';
 import type { Journal } from '../journal/journal.js';
@@ -154,12 +154,21 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
     const state: PlanState = { files: new Map(facts.files), commands: facts.commands, hostFacts: {} };
 
     // 2. plan every task against the virtual state.
+    // The virtual state before each task, so tasks can be planned again from any point
+    // (after a judged command ran) without seeing their own earlier planning.
     const statesBefore: Map<string, FileState>[] = [];
+    const commandsBefore: Map<string, CommandResult>[] = [];
     const plans: TaskPlan[] = [];
-    for (const p of hp.tasks) {
-      statesBefore.push(state.files);
-      plans.push(planTask(p, state, opts.checkMode));
-    }
+    const planFrom = (k: number, checkMode: boolean) => {
+      state.files = statesBefore[k] ?? state.files;
+      state.commands = new Map(commandsBefore[k] ?? state.commands);
+      for (let j = k; j < hp.tasks.length; j++) {
+        statesBefore[j] = state.files;
+        commandsBefore[j] = new Map(state.commands);
+        plans[j] = planTask(hp.tasks[j]!, state, checkMode);
+      }
+    };
+    planFrom(0, opts.checkMode);
     if (opts.checkMode) {
       // Dry-run: nothing is written. Only commands marked `check_mode: false` run (Ansible
       // does the same: the author declares them read-only), and the tasks after them are
@@ -175,7 +184,10 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
             rep.tasks.push(report(t, { status: 'failed', changed: false, error: verdict.error }));
             throw new HostFailure(verdict.error!);
           }
-          for (let j = i + 1; j < plans.length; j++) plans[j] = planTask(hp.tasks[j]!, state, true);
+          if (i + 1 < plans.length) {
+            // Plan the rest again from the state before task i+1, with the real result known.
+            planFrom(i + 1, true);
+          }
         }
         rep.tasks.push(report(t));
         if (t.status === 'failed') throw new HostFailure(`task '${t.name}' failed: ${t.msg ?? 'failed'}`);
@@ -280,11 +292,8 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
       i = end + 1;
       // Results just judged may change later tasks' `when`/args: plan the rest again.
       if (segHasJudged && i < plans.length) {
-        state.files = virtual;
-        for (let j = i; j < plans.length; j++) {
-          statesBefore[j] = state.files;
-          plans[j] = planTask(hp.tasks[j]!, state, false);
-        }
+        statesBefore[i] = virtual;
+        planFrom(i, false);
       }
       // Handlers that could not ride along (last segment was judged) run now.
       if (lastSegment && segHasJudged) {

@@ -46,7 +46,7 @@ function boolOf(v: unknown): boolean {
 /** Template a task (all loop items) for one host. Throws TemplateError/InputError on bad input. */
 export function prepareTask(def: TaskDef, index: number, vars: Record<string, unknown>, isHandler = false): PreparedTask[] {
   const module = getModule(def.module);
-  const items = def.loop === undefined ? [undefined] : (expandLoop(renderValue(def.loop, vars)) as unknown[]);
+  const items = def.loop === undefined ? [undefined] : (expandLoop(renderValue(def.loop, vars), def.loopKind) as unknown[]);
   const out: PreparedTask[] = [];
   for (const item of items) {
     const taskVars = { ...vars, ...(def.vars ? (renderValue(def.vars, vars) as Record<string, unknown>) : {}) };
@@ -180,7 +180,8 @@ export function planTask(p: PreparedTask, state: PlanState, checkMode: boolean):
     changed: status === 'changed',
     failed: status === 'failed',
     skipped: status === 'skipped',
-    msg: mp.msg,
+    // Ansible's own message when the module gives one; our human explanation otherwise.
+    msg: (mp.result as { msg?: unknown } | undefined)?.msg ?? mp.msg,
   };
   if (!mp.runtimeOutcome) {
     // Expressions over a result known at plan time are decided now (Ansible semantics).
@@ -199,6 +200,8 @@ export function planTask(p: PreparedTask, state: PlanState, checkMode: boolean):
   if (p.module.name === 'set_fact' && mp.result) Object.assign(state.hostFacts, mp.result);
   if (p.def.register) state.hostFacts[p.def.register] = result;
   state.files = applyOps(state.files, mp.ops);
+  // Command facts as they will read after this task (e.g. a unit stopped by an earlier task).
+  if (mp.factUpdates) for (const [k, v] of Object.entries(mp.factUpdates)) state.commands.set(k, v);
   const diffText = mp.diffs.length ? mp.diffs.map(unifiedDiff).join('') : undefined;
   return { ...base, status, msg: mp.msg, ops: mp.ops, diffs: mp.diffs, diffText, runtimeOutcome: Boolean(mp.runtimeOutcome), result, irreversible: base.irreversible && mp.ops.length > 0, destructive: base.destructive && mp.ops.length > 0 };
 }

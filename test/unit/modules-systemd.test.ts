@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { serviceModule, systemdModule } from '../../src/modules/systemd.js';
+import { run } from './modules-helpers.js';
+
+function facts(unit: string, active: string, enabled: string, enabledRc: number, load = 'loaded') {
+  return {
+    commands: {
+      [`systemd.show:system:${unit}`]: { rc: 0, stdout: `LoadState=${load}\nActiveState=${active}\n` },
+      [`systemd.is-enabled:system:${unit}`]: { rc: enabledRc, stdout: enabled + '\n' },
+    },
+  };
+}
+
+const cmds = (plan: { ops: unknown[] }) => plan.ops.map((o) => (o as { command: string }).command);
+
+describe('systemd', () => {
+  it('declares read-only facts with the unit name quoted', () => {
+    const { facts: f } = run(systemdModule, { name: "we'ird", state: 'started' }, {}, facts("we'ird", 'active', 'enabled', 0));
+    expect(f).toEqual([
+      { kind: 'command', key: "systemd.show:system:we'ird", command: `systemctl show --property=LoadState,ActiveState,LoadError -- 'we'"'"'ird'` },
+      { kind: 'command', key: "systemd.is-enabled:system:we'ird", command: `systemctl is-enabled -- 'we'"'"'ird'` },
+      { kind: 'file', path: "/etc/init.d/we'ird" },
+    ]);
+  });
+
+  it('started / stopped are changes only when needed', () => {
+    expect(run(systemdModule, { name: 'kubelet', state: 'started' }, {}, facts('kubelet', 'active', 'enabled', 0)).plan).toMatchObject({ status: 'ok', ops: [] });
+    expect(cmds(run(systemdModule, { name: 'kubelet', state: 'started' }, {}, facts('kubelet', 'failed', 'enabled', 0)).plan)).toEqual(['systemctl start -- kubelet']);
+    expect(cmds(run(systemdModule, { name: 'kubelet', state: 'stopped' }, {}, facts('kubelet', 'deactivating', 'enabled', 0)).plan)).toEqual(['systemctl stop -- kubelet']);
+    expect(run(systemdModule, { name: 'kubelet', state: 'stopped' }, {}, facts('kubelet', 'inactive', 'enabled', 0)).plan.status).toBe('ok');
+  });
+
+  it('restarted/reloaded always change; a stopped unit is started instead', () => {
+    const r = run(systemdModule, { name: 'kubelet', state: 'restarted' }, {}, facts('kubelet', 'active', 'enabled', 0)).plan;
+    expect(r).toMatchObject({ status: 'changed', runtimeOutcome: true, result: { state: 'started', changed: true } });
+    expect(cmds(r)).toEqual(['systemctl restart -- kubelet']);
+    expect(cmds(run(systemdModule, { name: 'kubelet', state: 'reloaded' }, {}, facts('kubelet', 'inactive', 'enabled', 0)).plan)).toEqual(['systemctl start -- kubelet']);
+  });
+
+  it('enabled follows is-enabled rc, treating a lone "indirect"/"alias" as disabled', () => {
+    expect(run(systemdModule, { name: 'k', enabled: true }, {}, facts('k', 'active', 'enabled', 0)).plan.status).toBe('ok');
+    expect(cmds(run(systemdModule, { name: 'k', enabled: true }, {}, facts('k', 'active', 'disabled', 1)).plan)).toEqual(['systemctl enable -- k']);
+    expect(cmds(run(systemdModule, { name: 'k', enabled: true }, {}, facts('k', 'active', 'indirect', 0)).plan)).toEqual(['systemctl enable -- k']);
+    expect(cmds(run(systemdModule, { name: 'k', enabled: false }, {}, facts('k', 'active', 'static', 0)).plan)).toEqual(['systemctl disable -- k']);
+  });
+
+  it('daemon_reload runs first but is not a change (Ansible reports ok)', () => {
+    const p = run(systemdModule, { daemon_reload: true }, {}).plan;
+    expect(p).toMatchObject({ status: 'ok', result: { changed: false } });
+    expect(cmds(p)).toEqual(['systemctl daemon-reload']);
+    const q = run(systemdModule, { name: 'k', state: 'started', enabled: true, masked: false, daemon_reload: true }, {}, facts('k', 'inactive', 'masked', 1, 'masked')).plan;
+    expect(cmds(q)).toEqual(['systemctl daemon-reload', 'systemctl unmask -- k', 'systemctl enable -- k', 'systemctl start -- k']);
+  });
+
+  it('a unit that does not exist fails like Ansible, unless daemon_reload may make it appear', () => {
+    const missing = facts('ghost', 'inactive', '', 1, 'not-found');
+    expect(run(systemdModule, { name: 'ghost', state: 'started' }, {}, missing).plan).toMatchObject({ status: 'failed', msg: 'Could not find the requested service ghost: host' });
+    const p = run(systemdModule, { name: 'ghost', state: 'started', enabled: true, daemon_reload: true }, {}, missing).plan;
+    expect(p.status).toBe('changed');
+    expect(cmds(p)).toEqual(['systemctl daemon-reload', 'systemctl enable -- ghost', 'systemctl start -- ghost']);
+    expect(run(systemdModule, { name: 'old', state: 'started' }, { '/etc/init.d/old': '#!/bin/sh' }, facts('old', 'inactive', '', 1, 'not-found')).plan.status).toBe('changed');
+  });
+
+  it('scope, no_block, force flags; a load error fails', () => {
+    const p = run(systemdModule, { name: 'u', state: 'restarted', scope: 'user', no_block: true, force: true }, {}, {
+      commands: { 'systemd.show:user:u': { stdout: 'LoadState=loaded\nActiveState=active\n' }, 'systemd.is-enabled:user:u': { stdout: 'enabled\n' } },
+    }).plan;
+    expect(cmds(p)).toEqual(['systemctl --user --no-block --force restart -- u']);
+    const bad = { commands: { 'systemd.show:system:x': { stdout: 'LoadState=error\nActiveState=inactive\nLoadError=org.freedesktop.systemd1.BadUnitSetting "bad"\n' }, 'systemd.is-enabled:system:x': { stdout: '' } } };
+    expect(run(systemdModule, { name: 'x', state: 'started' }, {}, bad).plan.msg).toBe(`Error loading unit file 'x': org.freedesktop.systemd1.BadUnitSetting "bad"`);
+  });
+
+  it('argument rules', () => {
+    const ok = (a: object) => systemdModule.args.safeParse(a).success;
+    expect(ok({ name: 'k' })).toBe(false);
+    expect(ok({ state: 'started' })).toBe(false);
+    expect(ok({ name: 'k*', state: 'started' })).toBe(false);
+    expect(ok({ name: 'k', state: 'running' })).toBe(false);
+    expect(ok({ unit: 'k', state: 'started', 'daemon-reload': 'yes' })).toBe(true);
+  });
+});
+
+describe('factUpdates: later tasks of the same run see the unit as the earlier ops leave it', () => {
+  it('stop docker, then start docker, plans both (the xfs-ftype catalogue flow)', () => {
+    const f = facts('docker', 'active', 'enabled', 0);
+    const stop = run(systemdModule, { name: 'docker', state: 'stopped' }, {}, f).plan;
+    expect(cmds(stop)).toEqual(['systemctl stop -- docker']);
+    expect(stop.factUpdates!['systemd.show:system:docker']!.stdout).toBe('LoadState=loaded\nActiveState=inactive\n');
+    const after = { commands: { ...f.commands, ...stop.factUpdates } };
+    expect(cmds(run(systemdModule, { name: 'docker', state: 'started' }, {}, after).plan)).toEqual(['systemctl start -- docker']);
+    // without the updates the second task would wrongly be a no-op
+    expect(run(systemdModule, { name: 'docker', state: 'started' }, {}, f).plan.ops).toEqual([]);
+  });
+
+  it('enable/disable/mask update is-enabled; no change means no updates', () => {
+    const p = run(systemdModule, { name: 'k', enabled: false }, {}, facts('k', 'active', 'enabled', 0)).plan;
+    expect(p.factUpdates!['systemd.is-enabled:system:k']).toEqual({ rc: 1, stdout: 'disabled\n', stderr: '' });
+    expect(run(systemdModule, { name: 'k', enabled: false }, {}, { commands: { ...facts('k', 'active', 'enabled', 0).commands, ...p.factUpdates } }).plan.status).toBe('ok');
+    expect(run(systemdModule, { name: 'k', state: 'started' }, {}, facts('k', 'active', 'enabled', 0)).plan.factUpdates).toBeUndefined();
+  });
+});
+
+describe('service (systemd host)', () => {
+  it('maps to systemd semantics and ignores sysv-only options', () => {
+    const p = run(serviceModule, { name: 'containerd', state: 'restarted', pattern: 'x', sleep: 3 }, {}, facts('containerd', 'active', 'enabled', 0)).plan;
+    expect(cmds(p)).toEqual(['systemctl restart -- containerd']);
+    expect(serviceModule.args.safeParse({ name: 'x', daemon_reload: true, state: 'started' }).success).toBe(false);
+    expect(serviceModule.args.safeParse({ name: 'x' }).success).toBe(false);
+  });
+});
