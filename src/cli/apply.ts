@@ -7,7 +7,7 @@ import { InputError, ExitError } from '../errors.js';
 import { parseExtraVars } from '../inventory/index.js';
 import { runApply, type RunReport } from '../engine/run.js';
 import { runRollback } from '../engine/rollback.js';
-import { humanLog, confirmOnTty, installSignalHandlers } from './io.js';
+import { humanLog, confirmOnTty, installSignalHandlers, askSecret } from './io.js';
 
 function intOpt(flag: string) {
   return (v: string) => {
@@ -83,10 +83,15 @@ export function registerApply(program: Command): void {
     .option('--accept-new-host-keys', 'record unknown host keys (never changed ones)')
     .option('--connect-timeout <s>', 'SSH connect timeout in seconds', numOpt('--connect-timeout'), 10)
     .option('--timeout <s>', 'per-command timeout in seconds', numOpt('--timeout'), 300)
+    .option('-F, --ssh-config <file>', 'ssh_config to read (default ~/.ssh/config)')
+    .option('-K, --ask-become-pass', 'ask for the become (sudo) password on the terminal')
     .option('--lock-timeout <s>', 'wait this long for another run\'s lock on a host', numOpt('--lock-timeout'), 30)
     .action(async (targets: string[], o) => {
       const extraVars = parseExtraVars(o.extraVars as string[], process.cwd());
       const out = humanLog(Boolean(o.json));
+      // The become password comes from the environment or a no-echo prompt, never from argv.
+      let becomePassword = process.env.CRANE_FIX_BECOME_PASSWORD || process.env.ANSIBLE_BECOME_PASS || undefined;
+      if (o.askBecomePass) becomePassword = await askSecret('BECOME password: ');
       const signals = installSignalHandlers(out);
       try {
         const report = await runApply({
@@ -111,7 +116,8 @@ export function registerApply(program: Command): void {
           log: out,
           confirm: confirmOnTty,
           signal: signals.signal,
-          becomePassword: process.env.CRANE_FIX_BECOME_PASSWORD || process.env.ANSIBLE_BECOME_PASS || undefined,
+          becomePassword,
+          sshConfig: o.sshConfig,
         });
         if (o.json) process.stdout.write(jsonReport(report));
         if (report.exitCode) throw new ExitError(report.exitCode, '');

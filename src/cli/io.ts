@@ -4,6 +4,7 @@
  * what it did and leaves a consistent journal.
  */
 import * as readline from 'node:readline/promises';
+import { InputError } from '../errors.js';
 
 export function humanLog(json: boolean): (line: string) => void {
   // With --json, stdout carries exactly one JSON document; people read stderr.
@@ -46,4 +47,11 @@ export function installSignalHandlers(log: (l: string) => void): { signal: Abort
       process.off('SIGTERM', handler);
     },
   };
+}
+
+/** A no-echo prompt for a secret (become password). No terminal: a clear input error. */
+export async function askSecret(message: string): Promise<string> {
+  if (!process.stdin.isTTY) throw new InputError('needs a terminal to ask on; set CRANE_FIX_BECOME_PASSWORD instead', { flag: '--ask-become-pass' });
+  const { password } = await import('@inquirer/prompts');
+  return password({ message, mask: false });
 }

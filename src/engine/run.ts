@@ -46,6 +46,8 @@ export interface ApplyOptions {
   confirm?: (question: string, expect?: string) => Promise<boolean>;
   signal?: AbortSignal;
   becomePassword?: string;
+  /** ssh_config file (default ~/.ssh/config): Host, HostName, User, Port, IdentityFile, ProxyJump. */
+  sshConfig?: string;
   /** Seconds to wait for another crane-fix run's lock on a host (default 30). */
   lockWaitS?: number;
 }
@@ -183,7 +185,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
   const specs = new Map<string, ConnectionSpec & { sshArgs?: string }>();
   for (const h of allHosts) {
     const host = inv.hosts.get(h)!;
-    const spec = resolveConnection(host, {}) as ConnectionSpec & { sshArgs?: string };
+    const spec = resolveConnection(host, { sshConfigPath: opts.sshConfig }) as ConnectionSpec & { sshArgs?: string };
     const args = host.vars.ansible_ssh_common_args ?? host.vars.ansible_ssh_extra_args;
     if (typeof args === 'string') spec.sshArgs = args;
     if (spec.privateKeyPath) {

@@ -195,6 +195,20 @@ describe.skipIf(skipReason)('engine on real SSH nodes', () => {
     expect(await allStates(state)).toEqual(original);
   });
 
+  it('ProxyJump from an ssh_config reaches a node through a bastion node', async () => {
+    const [bastion, target] = [state.nodes[0]!, state.nodes[1]!];
+    const cfg = path.join(journal, 'ssh_config');
+    fs.writeFileSync(cfg, `Host ${target.ip}\n  ProxyJump root@${bastion.ip}\nHost ${bastion.ip}\n  IdentityFile ${state.privateKey}\n`);
+    const invFile = path.join(journal, 'jump.ini');
+    fs.writeFileSync(invFile, `[kube-node]\nbehind-bastion ansible_host=${target.ip}\n[k8s-cluster:children]\nkube-node\n[all:vars]\nansible_ssh_user=root\nansible_ssh_private_key_file=${state.privateKey}\nansible_ssh_common_args='-o UserKnownHostsFile=${state.knownHosts}'\n`);
+    const accepted = () => (fs.readFileSync(path.join(bastion.dir, 'sshd.log'), 'utf8').match(/Accepted publickey/g) ?? []).length;
+    const before = accepted();
+    const r = await cli(['apply', '-i', invFile, '-F', cfg, FIX, '-e', 'dns_cluster_ip=10.9.0.10', '--dry-run', '--journal-dir', journal, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json.hosts['behind-bastion'].status).toBe('changed');
+    expect(accepted()).toBe(before + 1); // one login on the bastion: the jump
+  });
+
   it('malformed inventory or playbook: exit 1 naming file:line:col, no node contacted', async () => {
     const before = state.nodes.map(connectionsSeen);
     const badInv = path.join(journal, 'bad.yaml');

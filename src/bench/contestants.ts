@@ -1,0 +1,265 @@
+/**
+ * The contestants of the benchmark and how each run is judged valid. Every contestant is a
+ * separate process started the way a user would start it, timed by GNU time.
+ */
+import * as fs from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import * as path from 'node:path';
+import type { LabState } from '../lab/lab.js';
+import { pool, runTimed, type Timed } from './measure.js';
+import { BENCH_NEW_DNS } from './nodes.js';
+
+const run = promisify(execFile);
+
+export type ContestantId = 'floor' | 'floor3' | 'crane-dry' | 'crane-apply' | 'crane-noop' | 'ansible-check' | 'ansible-apply' | 'ansible-noop';
+export type Mode = 'dry' | 'apply' | 'noop';
+
+export const LABELS: Record<ContestantId, string> = {
+  floor: 'floor (ssh2: connect + 1 command)',
+  floor3: 'floor, 3 sessions (connect + 3 commands in turn)',
+  'crane-dry': 'crane-fix --dry-run --diff',
+  'crane-apply': 'crane-fix apply',
+  'crane-noop': 'crane-fix re-run (no-op)',
+  'ansible-check': 'ansible-playbook --check --diff',
+  'ansible-apply': 'ansible-playbook apply',
+  'ansible-noop': 'ansible-playbook re-run (no-op)',
+};
+
+export interface Ctx {
+  root: string; // repository root
+  lab: LabState;
+  nodes: number;
+  scratch: string; // per-bench temp dir (journals, ansible control sockets, time files)
+  timeoutMs: number;
+  /** Extra node flags for the crane-fix child, e.g. ['--cpu-prof', '--cpu-prof-dir=…']. */
+  nodeFlags?: string[];
+}
+
+export interface Outcome {
+  timed: Timed;
+  ok: boolean;
+  problem?: string;
+  /** Sessions per host as crane-fix itself reports them (cross-check of the sshd count). */
+  reportedSessionsMean?: number;
+  changedHosts?: number;
+}
+
+function tail(s: string, n = 12): string {
+  return s.trim().split('\n').slice(-n).join('\n');
+}
+
+// ---------------------------------------------------------------- floor
+
+export async function runFloor(ctx: Ctx, sessions = 1): Promise<Outcome> {
+  const timed = await runTimed(process.execPath, [path.join(ctx.root, 'dist', 'bench', 'floor.js'), ctx.lab.dir, '--sessions', String(sessions)], {
+    timeoutMs: ctx.timeoutMs,
+    scratch: ctx.scratch,
+  });
+  let ok = timed.exitCode === 0;
+  let problem: string | undefined;
+  try {
+    const r = JSON.parse(timed.stdout) as { ok: number; failed: string[] };
+    if (r.ok !== ctx.nodes) {
+      ok = false;
+      problem = `floor reached ${r.ok}/${ctx.nodes}: ${r.failed.slice(0, 3).join('; ')}`;
+    }
+  } catch {
+    ok = false;
+    problem = `floor: exit ${timed.exitCode}: ${tail(timed.stderr)}`;
+  }
+  return { timed, ok, ...(problem ? { problem } : {}) };
+}
+
+// ---------------------------------------------------------------- crane-fix
+
+interface CraneJson {
+  hosts: Record<string, { status: string; sessions?: number; tasks: { name: string; status: string; changed: boolean; diff?: string }[] }>;
+  summary: Record<string, number>;
+}
+
+export function craneArgs(ctx: Ctx, mode: Mode, journalDir: string): string[] {
+  return [
+    ...(ctx.nodeFlags ?? []),
+    path.join(ctx.root, 'dist', 'cli', 'main.js'),
+    'apply',
+    '-i',
+    ctx.lab.inventoryIni,
+    path.join(ctx.root, 'bench', 'playbooks', 'bench.yaml'),
+    '-e',
+    `dns_cluster_ip=${BENCH_NEW_DNS}`,
+    '--forks',
+    String(ctx.nodes),
+    '--yes', // restarting kubelet is irreversible: consent, as an unattended run gives it
+    '--json',
+    '--journal-dir',
+    journalDir,
+    ...(mode === 'dry' ? ['--dry-run', '--diff'] : []),
+  ];
+}
+
+export async function runCrane(ctx: Ctx, mode: Mode): Promise<Outcome> {
+  const journalDir = await fs.mkdtemp(path.join(ctx.scratch, 'journal-'));
+  try {
+    const timed = await runTimed(process.execPath, craneArgs(ctx, mode, journalDir), { timeoutMs: ctx.timeoutMs, scratch: ctx.scratch, cwd: ctx.root });
+    return judgeCrane(ctx, mode, timed);
+  } finally {
+    await fs.rm(journalDir, { recursive: true, force: true });
+  }
+}
+
+function judgeCrane(ctx: Ctx, mode: Mode, timed: Timed): Outcome {
+  let rep: CraneJson;
+  try {
+    rep = JSON.parse(timed.stdout) as CraneJson;
+  } catch {
+    return { timed, ok: false, problem: `crane-fix ${mode}: exit ${timed.exitCode}, no JSON: ${tail(timed.stderr)}` };
+  }
+  const hosts = Object.entries(rep.hosts);
+  const sessions = hosts.map(([, h]) => h.sessions ?? NaN);
+  const reportedSessionsMean = sessions.reduce((a, b) => a + b, 0) / (sessions.length || 1);
+  const changedHosts = hosts.filter(([, h]) => h.status === 'changed').length;
+  const problems: string[] = [];
+  if (timed.exitCode !== 0) problems.push(`exit ${timed.exitCode}`);
+  if (hosts.length !== ctx.nodes) problems.push(`${hosts.length}/${ctx.nodes} hosts in the report`);
+  const want = mode === 'noop' ? 'ok' : 'changed';
+  const off = hosts.filter(([, h]) => h.status !== want);
+  if (off.length) problems.push(`${off.length} host(s) not '${want}', e.g. ${off[0]![0]}: ${off[0]![1].status}`);
+  if (mode === 'dry') {
+    const noDiff = hosts.filter(([, h]) => !h.tasks.some((t) => t.diff));
+    if (noDiff.length) problems.push(`${noDiff.length} host(s) without a diff`);
+  }
+  if (mode === 'apply') {
+    const noRestart = hosts.filter(([, h]) => !h.tasks.some((t) => /restart kubelet/.test(t.name) && t.changed));
+    if (noRestart.length) problems.push(`${noRestart.length} host(s) without the kubelet restart`);
+  }
+  return {
+    timed,
+    ok: problems.length === 0,
+    ...(problems.length ? { problem: `crane-fix ${mode}: ${problems.join('; ')}${timed.exitCode ? `\n${tail(timed.stderr)}` : ''}` } : {}),
+    reportedSessionsMean,
+    changedHosts,
+  };
+}
+
+// ---------------------------------------------------------------- ansible
+
+export async function ansibleVersion(): Promise<string | undefined> {
+  try {
+    const { stdout } = await run('ansible-playbook', ['--version']);
+    return stdout.split('\n')[0]?.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** ansible.cfg used for every Ansible run (also written into the results for reproduction). */
+export function ansibleCfg(forks: number, localTmp: string): string {
+  return [
+    '[defaults]',
+    `forks = ${forks}`,
+    'gathering = explicit',
+    'host_key_checking = True',
+    'retry_files_enabled = False',
+    // A fixed interpreter: no per-host interpreter discovery round trip.
+    'interpreter_python = /usr/bin/python3',
+    // The default callback (ansible-core has no json one); the bench reads its PLAY RECAP.
+    `local_tmp = ${localTmp}`,
+    'timeout = 30',
+    '',
+    '[ssh_connection]',
+    'pipelining = True',
+    // Ansible's default minus -C (compression only costs CPU on loopback).
+    'ssh_args = -o ControlMaster=auto -o ControlPersist=60s',
+    '',
+  ].join('\n');
+}
+
+export async function runAnsible(ctx: Ctx, mode: Mode): Promise<Outcome> {
+  const dir = await fs.mkdtemp(path.join(ctx.scratch, 'ans-'));
+  const cpDir = path.join(dir, 'cp'); // fresh ControlPath dir: every run starts cold, like crane-fix
+  await fs.mkdir(cpDir, { mode: 0o700 });
+  await fs.mkdir(path.join(dir, 'tmp'), { mode: 0o700 });
+  const cfg = path.join(dir, 'ansible.cfg');
+  await fs.writeFile(cfg, ansibleCfg(ctx.nodes, path.join(dir, 'tmp')));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ANSIBLE_CONFIG: cfg,
+    ANSIBLE_SSH_CONTROL_PATH_DIR: cpDir,
+    ANSIBLE_NOCOLOR: '1',
+    ANSIBLE_NOCOWS: '1',
+  };
+  try {
+    const timed = await runTimed(
+      'ansible-playbook',
+      [
+        '-i',
+        ctx.lab.inventoryIni,
+        path.join(ctx.root, 'bench', 'playbooks', 'bench.ansible.yaml'),
+        '-e',
+        `dns_cluster_ip=${BENCH_NEW_DNS}`,
+        ...(mode === 'dry' ? ['--check', '--diff'] : []),
+      ],
+      { env, timeoutMs: ctx.timeoutMs, scratch: ctx.scratch, cwd: dir },
+    );
+    return judgeAnsible(ctx, mode, timed);
+  } finally {
+    await closeControlMasters(cpDir);
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Stop the ControlPersist masters this run left (by their sockets), so the next run starts cold. */
+export async function closeControlMasters(cpDir: string): Promise<void> {
+  let socks: string[] = [];
+  try {
+    socks = (await fs.readdir(cpDir)).map((f) => path.join(cpDir, f));
+  } catch {
+    return;
+  }
+  await pool(socks, 16, async (s) => {
+    try {
+      await run('ssh', ['-o', `ControlPath=${s}`, '-O', 'exit', 'crane-fix-bench'], { timeout: 5_000 });
+    } catch {
+      /* already gone */
+    }
+  });
+}
+
+interface AnsibleStats {
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+}
+
+/** The PLAY RECAP lines of the default callback (ansible-core ships no json callback). */
+export function parseRecap(stdout: string): Record<string, AnsibleStats> {
+  const out: Record<string, AnsibleStats> = {};
+  const at = stdout.lastIndexOf('PLAY RECAP');
+  if (at < 0) return out;
+  for (const line of stdout.slice(at).split('\n').slice(1)) {
+    const m = /^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/.exec(line.trim());
+    if (m) out[m[1]!] = { ok: Number(m[2]), changed: Number(m[3]), unreachable: Number(m[4]), failed: Number(m[5]) };
+  }
+  return out;
+}
+
+function judgeAnsible(ctx: Ctx, mode: Mode, timed: Timed): Outcome {
+  const hosts = Object.entries(parseRecap(timed.stdout));
+  if (!hosts.length) return { timed, ok: false, problem: `ansible ${mode}: exit ${timed.exitCode}, no PLAY RECAP: ${tail(timed.stderr)} ${tail(timed.stdout, 5)}` };
+  const problems: string[] = [];
+  if (timed.exitCode !== 0) problems.push(`exit ${timed.exitCode}`);
+  if (hosts.length !== ctx.nodes) problems.push(`${hosts.length}/${ctx.nodes} hosts in the stats`);
+  const bad = hosts.filter(([, s]) => s.failed || s.unreachable);
+  if (bad.length) problems.push(`${bad.length} host(s) failed/unreachable`);
+  const changedHosts = hosts.filter(([, s]) => s.changed > 0).length;
+  if (mode === 'noop' && changedHosts) problems.push(`${changedHosts} host(s) changed on the re-run`);
+  if (mode !== 'noop' && changedHosts !== ctx.nodes) problems.push(`${changedHosts}/${ctx.nodes} hosts changed`);
+  return {
+    timed,
+    ok: problems.length === 0,
+    ...(problems.length ? { problem: `ansible ${mode}: ${problems.join('; ')}${timed.exitCode ? `\n${tail(timed.stderr)}` : ''}` } : {}),
+    changedHosts,
+  };
+}

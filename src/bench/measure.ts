@@ -1,0 +1,188 @@
+/**
+ * Benchmark plumbing: run a contestant as a child process under GNU time (wall clock from
+ * spawn to exit, user+sys CPU and peak RSS of the process and every descendant it waited
+ * for, from wait4's rusage), and count SSH sessions per lab node from sshd's own log.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { LabNode } from '../lab/lab.js';
+
+export const TIME_BIN = '/usr/bin/time';
+
+export interface Timed {
+  wallMs: number;
+  userMs: number;
+  sysMs: number;
+  /** Peak resident set of the largest single process (GNU time %M, from ru_maxrss), KiB. */
+  maxRssKb: number;
+  exitCode: number;
+  signal?: string;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** Children alive right now (each leads its own process group), so a signal can stop them. */
+export const liveChildren = new Set<ChildProcess>();
+
+export function killChild(child: ChildProcess, sig: NodeJS.Signals = 'SIGTERM'): void {
+  if (!child.pid) return;
+  try {
+    // Its own process group (spawned detached): the contestant and its helpers.
+    process.kill(-child.pid, sig);
+  } catch {
+    try {
+      child.kill(sig);
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+export async function runTimed(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs: number; scratch: string },
+): Promise<Timed> {
+  const timeFile = path.join(opts.scratch, `time-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.txt`);
+  const started = process.hrtime.bigint();
+  const child = spawn(TIME_BIN, ['-f', '%e %U %S %M', '-o', timeFile, cmd, ...args], {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  liveChildren.add(child);
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout!.on('data', (d: Buffer) => out.push(d));
+  child.stderr!.on('data', (d: Buffer) => err.push(d));
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killChild(child, 'SIGKILL');
+  }, opts.timeoutMs);
+  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (c, s) => resolve({ code: c, signal: s }));
+  });
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  clearTimeout(timer);
+  liveChildren.delete(child);
+  let userMs = NaN;
+  let sysMs = NaN;
+  let maxRssKb = NaN;
+  try {
+    const text = await fs.readFile(timeFile, 'utf8');
+    // A killed child adds "Command terminated by signal N" / "Command exited with non-zero status" lines first.
+    const last = text.trim().split('\n').pop() ?? '';
+    const [, u, s, m] = last.split(/\s+/).map(Number);
+    userMs = (u ?? NaN) * 1000;
+    sysMs = (s ?? NaN) * 1000;
+    maxRssKb = m ?? NaN;
+  } catch {
+    /* no rusage: reported as NaN */
+  }
+  await fs.rm(timeFile, { force: true });
+  return {
+    wallMs,
+    userMs,
+    sysMs,
+    maxRssKb,
+    exitCode: code ?? 128,
+    ...(signal ? { signal } : {}),
+    stdout: Buffer.concat(out).toString('utf8'),
+    stderr: Buffer.concat(err).toString('utf8'),
+    timedOut,
+  };
+}
+
+export interface SessionCount {
+  total: number;
+  perHostMean: number;
+  perHostMin: number;
+  perHostMax: number;
+}
+
+/**
+ * Counts "Starting session" lines (sshd, LogLevel VERBOSE: one per exec/shell/subsystem
+ * channel) added to each node's sshd.log since the last `mark()`.
+ */
+export class SessionCounter {
+  private offsets = new Map<string, number>();
+  constructor(private nodes: LabNode[]) {}
+
+  private logOf(n: LabNode): string {
+    return path.join(n.dir, 'sshd.log');
+  }
+
+  async mark(): Promise<void> {
+    await Promise.all(
+      this.nodes.map(async (n) => {
+        const st = await fs.stat(this.logOf(n)).catch(() => undefined);
+        this.offsets.set(n.name, st?.size ?? 0);
+      }),
+    );
+  }
+
+  /** Sessions per node since mark(); advances the mark. */
+  async since(): Promise<SessionCount & { byHost: Record<string, number> }> {
+    const byHost: Record<string, number> = {};
+    await Promise.all(
+      this.nodes.map(async (n) => {
+        const from = this.offsets.get(n.name) ?? 0;
+        let text = '';
+        let size = from;
+        try {
+          const fh = await fs.open(this.logOf(n), 'r');
+          try {
+            const st = await fh.stat();
+            size = st.size;
+            if (st.size > from) {
+              const buf = Buffer.alloc(st.size - from);
+              await fh.read(buf, 0, buf.length, from);
+              text = buf.toString('utf8');
+            }
+          } finally {
+            await fh.close();
+          }
+        } catch {
+          /* no log yet */
+        }
+        this.offsets.set(n.name, size);
+        byHost[n.name] = text.split('\n').filter((l) => l.includes('Starting session')).length;
+      }),
+    );
+    const counts = Object.values(byHost);
+    const total = counts.reduce((a, b) => a + b, 0);
+    return {
+      total,
+      perHostMean: counts.length ? total / counts.length : 0,
+      perHostMin: counts.length ? Math.min(...counts) : 0,
+      perHostMax: counts.length ? Math.max(...counts) : 0,
+      byHost,
+    };
+  }
+}
+
+/** Run `fn` over items, at most `limit` at once. */
+export async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+export function median(xs: number[]): number {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}

@@ -1,0 +1,82 @@
+/**
+ * Lab node state for the benchmark, set and checked from inside each node's namespace
+ * (nsenter, not SSH — so it never shows up in the sshd session counts).
+ */
+import { nodeExec, type LabNode } from '../lab/lab.js';
+import { seedFiles } from '../lab/seed.js';
+import { STANDIN_UNITS } from '../lab/standins.js';
+import { shq } from '../util/shell.js';
+import { pool } from './measure.js';
+
+/** How many nsenter helpers run at once (2 cores are shared with other people's tests). */
+const NSENTER_CONCURRENCY = 16;
+
+export const BENCH_NEW_DNS = '10.9.0.10';
+
+/**
+ * A lab node's /root is an overlay of this machine's /root, so root's ~/.bashrc here — which
+ * bash sources for every SSH command (Debian's bash does, under sshd) — runs on every session
+ * of every node. On the machine this was written on, that .bashrc runs `pyenv init -`: ~170
+ * processes per SSH session, which no cluster node has. The bench gives each node its own
+ * empty .bashrc (written inside the node, in its private tmpfs layer; this machine's file is
+ * untouched) unless asked to keep the host's (`--host-dotfiles`).
+ */
+const CLEAN_BASHRC = '# crane-fix bench: a clean node (the lab inherits this machine\'s /root otherwise)\n';
+
+function resetScript(node: LabNode, cleanDotfiles: boolean): string {
+  const lines = ['set -e'];
+  if (cleanDotfiles) lines.push(`printf %s ${shq(CLEAN_BASHRC)} > /root/.bashrc`);
+  for (const [p, content] of Object.entries(seedFiles(node))) {
+    // In place (`>`), not rename: /etc/resolv.conf is a bind mount on every 6th node.
+    lines.push(`mkdir -p ${shq(p.replace(/\/[^/]*$/, '') || '/')}`);
+    lines.push(`printf %s ${shq(Buffer.from(content).toString('base64'))} | base64 -d > ${shq(p)}`);
+    lines.push(`chmod 0644 ${shq(p)}`, `chown 0:0 ${shq(p)}`);
+  }
+  lines.push('mkdir -p /var/log/crane-lab /var/lib/crane-lab/units /var/lib/crane-lab/fail-start');
+  lines.push(': > /var/log/crane-lab/systemctl.log');
+  lines.push('rm -f /var/lib/crane-lab/fail-start/*');
+  for (const u of STANDIN_UNITS) {
+    lines.push(`echo active > /var/lib/crane-lab/units/${u}.active`, `echo enabled > /var/lib/crane-lab/units/${u}.enabled`);
+  }
+  lines.push('echo reset-ok');
+  return lines.join('\n') + '\n';
+}
+
+/** Fresh node state: every seeded file rewritten, systemctl stand-in log and unit state cleared. */
+export async function resetNodes(nodes: LabNode[], cleanDotfiles = true): Promise<void> {
+  const results = await pool(nodes, NSENTER_CONCURRENCY, async (n) => ({ n, r: await nodeExec(n, 'exec /bin/sh -s', resetScript(n, cleanDotfiles)) }));
+  const bad = results.filter(({ r }) => r.rc !== 0 || !r.stdout.includes('reset-ok'));
+  if (bad.length) throw new Error(`bench: could not reset ${bad.map(({ n, r }) => `${n.name} (rc ${r.rc}: ${r.stderr.trim()})`).join(', ')}`);
+}
+
+export interface NodeCheck {
+  /** Nodes whose drop-in AND config.yaml carry the new DNS IP and not the old one. */
+  dnsChanged: number;
+  /** Nodes with at most 3 nameserver lines. */
+  resolvTrimmed: number;
+  /** Nodes whose stand-in systemctl log shows exactly one kubelet restart (and a daemon-reload). */
+  restartedOnce: number;
+  nodes: number;
+}
+
+const CHECK = `d=/etc/systemd/system/kubelet.service.d/10-kubelet.conf; c=/var/lib/kubelet/config.yaml
+new=0; grep -q '${BENCH_NEW_DNS.replace(/\./g, '\\.')}' "$d" && grep -q '${BENCH_NEW_DNS.replace(/\./g, '\\.')}' "$c" && ! grep -q '10\\.96\\.0\\.10' "$d" "$c" && new=1
+ns=$(grep -c '^nameserver' /etc/resolv.conf || true)
+r=$(grep -cE " restart (-- )?'?kubelet" /var/log/crane-lab/systemctl.log || true)
+dr=$(grep -c ' daemon-reload' /var/log/crane-lab/systemctl.log || true)
+echo "check $new $ns $r $dr"
+`;
+
+/** What the last apply did on every node (read from inside the nodes). */
+export async function checkNodes(nodes: LabNode[]): Promise<NodeCheck> {
+  const rows = await pool(nodes, NSENTER_CONCURRENCY, async (n) => (await nodeExec(n, CHECK)).stdout);
+  const out: NodeCheck = { dnsChanged: 0, resolvTrimmed: 0, restartedOnce: 0, nodes: nodes.length };
+  for (const row of rows) {
+    const m = /check (\d) (\d+) (\d+) (\d+)/.exec(row);
+    if (!m) continue;
+    if (m[1] === '1') out.dnsChanged++;
+    if (Number(m[2]) <= 3) out.resolvTrimmed++;
+    if (Number(m[3]) === 1 && Number(m[4]) >= 1) out.restartedOnce++;
+  }
+  return out;
+}

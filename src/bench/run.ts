@@ -1,0 +1,422 @@
+/**
+ * `npm run bench -- --nodes 50 [--reps 5]` (issue 7): crane-fix against the SSH floor and
+ * Ansible on a dedicated lab (subnet 10, its own dir), contestants alternating, fresh node
+ * state before every apply. Writes bench/results/<date>-<nodes>.md and .json.
+ *
+ * Options:
+ *   --nodes N        lab size (default 50)
+ *   --reps R         counted repetitions (default 5)
+ *   --warmup W       uncounted warm-up rounds first (default 1)
+ *   --no-ansible     skip Ansible (e.g. a quick look at crane-fix alone)
+ *   --profile        one extra untimed crane-fix apply and no-op under node --cpu-prof, summarised
+ *   --disks          give lab nodes their XFS loop disks (the bench does not need them)
+ *   --host-dotfiles  keep this machine's /root/.bashrc on the nodes (default: an empty one;
+ *                    bash sources it for every SSH command — see src/bench/nodes.ts)
+ *   --lab-only       only time `lab up` / `lab down` R times, write <date>-<nodes>-lab.*
+ *   --timeout S      per-run limit in seconds (default 600)
+ *   --out DIR        results directory (default bench/results)
+ *   --no-write       print, do not write results files
+ *
+ * Always takes its lab down: on success, on error and on SIGINT/SIGTERM.
+ */
+import * as fs from 'node:fs/promises';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { labDown, labUp, readLabState, type LabState } from '../lab/lab.js';
+import { ansibleCfg, ansibleVersion, runAnsible, runCrane, runFloor, type ContestantId, type Ctx, type Mode, type Outcome } from './contestants.js';
+import { killChild, liveChildren, SessionCounter, TIME_BIN } from './measure.js';
+import { checkNodes, resetNodes } from './nodes.js';
+import { summariseProfile, type ProfileSummary } from './profile.js';
+import { markdown, resultsTable, scalingRows, summarise, targets, targetsTable, type BenchResult, type Sample } from './report.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SUBNET = 10; // test labs use subnets 0–7
+const BENCH_BASE = '/tmp/crane-fix-bench';
+
+interface Opts {
+  nodes: number;
+  reps: number;
+  warmup: number;
+  ansible: boolean;
+  profile: boolean;
+  disks: boolean;
+  hostDotfiles: boolean;
+  labOnly: boolean;
+  timeoutMs: number;
+  out: string;
+  write: boolean;
+}
+
+function parseArgs(argv: string[]): Opts {
+  const o: Opts = { nodes: 50, reps: 5, warmup: 1, ansible: true, profile: false, disks: false, hostDotfiles: false, labOnly: false, timeoutMs: 600_000, out: path.join(ROOT, 'bench', 'results'), write: true };
+  const num = (flag: string, v: string | undefined, min: number) => {
+    const n = Number(v);
+    if (v === undefined || !Number.isInteger(n) || n < min) throw new Error(`${flag} expects a whole number ≥ ${min}, got ${v ?? 'nothing'}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const val = () => inline ?? argv[++i];
+    switch (flag) {
+      case '--nodes': o.nodes = num(flag, val(), 1); break;
+      case '--reps': o.reps = num(flag, val(), 1); break;
+      case '--warmup': o.warmup = num(flag, val(), 0); break;
+      case '--no-ansible': o.ansible = false; break;
+      case '--profile': o.profile = true; break;
+      case '--disks': o.disks = true; break;
+      case '--host-dotfiles': o.hostDotfiles = true; break;
+      case '--lab-only': o.labOnly = true; break;
+      case '--timeout': o.timeoutMs = num(flag, val(), 1) * 1000; break;
+      case '--out': o.out = path.resolve(val() ?? ''); break;
+      case '--no-write': o.write = false; break;
+      case '-h':
+      case '--help':
+        process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]!.replace(/^\/\*\*?|^ \* ?/gm, '') + '\n');
+        process.exit(0);
+        break;
+      default: throw new Error(`unknown option ${a} (see --help)`);
+    }
+  }
+  if (o.nodes > 240) throw new Error('--nodes: the lab holds at most 240 nodes');
+  return o;
+}
+
+const say = (s: string) => process.stderr.write(s + '\n');
+
+function localDate(d = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+function tryCmd(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch (err) {
+    return ((err as { stderr?: string }).stderr ?? '').trim();
+  }
+}
+
+/** GNU time and ansible-core from Debian, installed with apt-get when missing (root). */
+function prerequisites(o: Opts): void {
+  if (process.getuid?.() !== 0) throw new Error('the benchmark needs root (it runs a lab)');
+  const need: string[] = [];
+  if (!existsSync(TIME_BIN)) need.push('time');
+  if (o.ansible && !tryCmd('sh', ['-c', 'command -v ansible-playbook'])) need.push('ansible-core');
+  if (!need.length) return;
+  say(`bench: installing ${need.join(' ')} with apt-get`);
+  execFileSync('sh', ['-c', `apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${need.join(' ')} >/dev/null`], { stdio: 'inherit' });
+}
+
+function machine(): Record<string, string | number> {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model.trim() ?? '?',
+    memGb: Math.round(os.totalmem() / 2 ** 30),
+    kernel: os.release(),
+    node: process.version,
+    openssh: tryCmd('ssh', ['-V']).split(',')[0] ?? '?',
+    loadStart: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+  };
+}
+
+// ------------------------------------------------------------------ lifecycle & cleanup
+
+let lab: LabState | undefined;
+let labDir = '';
+let scratch = '';
+let cleaning: Promise<void> | undefined;
+
+async function cleanup(): Promise<void> {
+  if (cleaning) return cleaning;
+  cleaning = (async () => {
+    for (const c of liveChildren) killChild(c, 'SIGKILL');
+    if (labDir) {
+      try {
+        const r = await labDown({ dir: labDir });
+        if (r.leftovers.length) say(`bench: lab down left: ${r.leftovers.join(', ')}`);
+      } catch (err) {
+        say(`bench: lab down failed: ${(err as Error).message} — run: node dist/cli/main.js lab down --dir ${labDir}`);
+      }
+    }
+    if (scratch) await fs.rm(scratch, { recursive: true, force: true }).catch(() => {});
+  })();
+  return cleaning;
+}
+
+function installSignals(): void {
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      say(`\nbench: ${sig} — stopping the current run and taking the lab down`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+}
+
+// ------------------------------------------------------------------ the run
+
+async function bringUp(o: Opts): Promise<number> {
+  labDir = path.join(BENCH_BASE, `lab-${o.nodes}`);
+  if (await readLabState(labDir)) {
+    say(`bench: a previous bench lab is still up in ${labDir}; taking it down first`);
+    await labDown({ dir: labDir });
+  }
+  const t0 = performance.now();
+  lab = await labUp({ nodes: o.nodes, dir: labDir, subnet: SUBNET, disks: o.disks });
+  const ms = performance.now() - t0;
+  say(`bench: lab of ${o.nodes} nodes up in ${(ms / 1000).toFixed(1)} s (${lab.nodes[0]!.ip} .. ${lab.nodes.at(-1)!.ip})`);
+  return ms;
+}
+
+async function labOnly(o: Opts): Promise<void> {
+  const ups: number[] = [];
+  const downs: number[] = [];
+  for (let r = 0; r < o.reps; r++) {
+    ups.push(await bringUp(o));
+    const t0 = performance.now();
+    await labDown({ dir: labDir });
+    lab = undefined;
+    downs.push(performance.now() - t0);
+    say(`bench: lab down in ${((downs.at(-1) ?? 0) / 1000).toFixed(1)} s`);
+  }
+  const s = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(', ');
+  const doc = { tool: 'crane-fix bench --lab-only', date: localDate(), nodes: o.nodes, disks: o.disks, machine: machine(), upMs: ups, downMs: downs };
+  const md = `# crane-fix lab up/down — ${o.nodes} nodes, ${doc.date}\n\nXFS disks ${o.disks ? 'on' : 'off'}; ${o.reps} times. lab up s: ${s(ups)}; lab down s: ${s(downs)}. Machine: ${doc.machine.cpus} CPU, load at start ${doc.machine.loadStart}.\n`;
+  process.stdout.write(md);
+  if (o.write) {
+    await fs.mkdir(o.out, { recursive: true });
+    const base = path.join(o.out, `${doc.date}-${o.nodes}-lab${o.disks ? '-disks' : ''}`);
+    await fs.writeFile(base + '.json', JSON.stringify(doc, null, 2) + '\n');
+    await fs.writeFile(base + '.md', md);
+  }
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  prerequisites(o);
+  if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm run bench does)');
+  installSignals();
+  await fs.mkdir(BENCH_BASE, { recursive: true });
+  scratch = await fs.mkdtemp(path.join(BENCH_BASE, 'run-'));
+  if (o.labOnly) {
+    try {
+      return await labOnly(o);
+    } finally {
+      await cleanup();
+    }
+  }
+
+  const startedAt = new Date();
+  const mach = machine();
+  const ansibleV = o.ansible ? await ansibleVersion() : undefined;
+  if (ansibleV) mach.ansible = ansibleV;
+  else mach.ansible = 'Ansible not run';
+  const upMs = await bringUp(o);
+  const st = lab!;
+  const ctx: Ctx = { root: ROOT, lab: st, nodes: o.nodes, scratch, timeoutMs: o.timeoutMs };
+  await resetNodes(st.nodes, !o.hostDotfiles); // before the first floor run too
+  const counter = new SessionCounter(st.nodes);
+  const samples: Partial<Record<ContestantId, Sample[]>> = {};
+  const problems: string[] = [];
+  let seq = 0;
+
+  const measure = async (id: ContestantId, rep: number, fn: () => Promise<Outcome>): Promise<Sample> => {
+    await counter.mark();
+    const load1 = os.loadavg()[0]!;
+    const out = await fn();
+    const sessions = await counter.since();
+    const { byHost: _b, ...sessionCount } = sessions;
+    void _b;
+    const s: Sample = {
+      rep,
+      seq: ++seq,
+      wallMs: out.timed.wallMs,
+      userMs: out.timed.userMs,
+      sysMs: out.timed.sysMs,
+      maxRssKb: out.timed.maxRssKb,
+      exitCode: out.timed.exitCode,
+      ok: out.ok,
+      ...(out.problem ? { problem: out.problem } : {}),
+      sessions: sessionCount,
+      ...(out.reportedSessionsMean !== undefined ? { reportedSessionsMean: out.reportedSessionsMean } : {}),
+      load1,
+    };
+    (samples[id] ??= []).push(s);
+    if (out.problem) problems.push(`${id} (rep ${rep || 'warm-up'}): ${out.problem}`);
+    say(
+      `  ${String(s.seq).padStart(3)} ${rep ? `rep ${rep}` : 'warm-up'} ${id.padEnd(14)} ${(s.wallMs / 1000).toFixed(2).padStart(7)} s  cpu ${((s.userMs + s.sysMs) / o.nodes).toFixed(1).padStart(5)} ms/host  rss ${(s.maxRssKb / 1024).toFixed(0).padStart(4)} MB  sessions/host ${sessions.perHostMean.toFixed(1)}${s.ok ? '' : '  FAILED: ' + (out.problem ?? '').split('\n')[0]}`,
+    );
+    return s;
+  };
+
+  const group = async (tool: 'crane' | 'ansible', rep: number) => {
+    const runOne = (mode: Mode) => (tool === 'crane' ? runCrane(ctx, mode) : runAnsible(ctx, mode));
+    const ids: Record<Mode, ContestantId> =
+      tool === 'crane' ? { dry: 'crane-dry', apply: 'crane-apply', noop: 'crane-noop' } : { dry: 'ansible-check', apply: 'ansible-apply', noop: 'ansible-noop' };
+    await resetNodes(st.nodes, !o.hostDotfiles); // fresh state: the dry-run shows the full change, the apply makes it
+    await measure(ids.dry, rep, () => runOne('dry'));
+    await resetNodes(st.nodes, !o.hostDotfiles); // a dry-run must change nothing — but never rely on it
+    const applied = await measure(ids.apply, rep, () => runOne('apply'));
+    applied.check = await checkNodes(st.nodes);
+    const noop = await measure(ids.noop, rep, () => runOne('noop'));
+    noop.check = await checkNodes(st.nodes);
+    for (const [s, what] of [[applied, 'apply'], [noop, 'no-op']] as const) {
+      const c = s.check!;
+      if (c.dnsChanged !== c.nodes || c.resolvTrimmed !== c.nodes || c.restartedOnce !== c.nodes) {
+        s.ok = false;
+        const p = `${ids[what === 'apply' ? 'apply' : 'noop']} (rep ${rep || 'warm-up'}): node state after ${what}: DNS changed on ${c.dnsChanged}/${c.nodes}, resolv.conf ≤3 nameservers on ${c.resolvTrimmed}/${c.nodes}, exactly one kubelet restart on ${c.restartedOnce}/${c.nodes}`;
+        problems.push(p);
+        say('  ' + p);
+      }
+    }
+  };
+
+  const round = async (rep: number) => {
+    const tools: ('crane' | 'ansible')[] = o.ansible ? (rep % 2 === 1 ? ['crane', 'ansible'] : ['ansible', 'crane']) : ['crane'];
+    for (const t of tools) {
+      await measure('floor', rep, () => runFloor(ctx));
+      await group(t, rep);
+    }
+    // Not a target: what three round trips cost here (crane-fix's apply makes three).
+    await measure('floor3', rep, () => runFloor(ctx, 3));
+  };
+
+  let profile: ProfileSummary[] | undefined;
+  let downMs: number | undefined;
+  try {
+    for (let w = 0; w < o.warmup; w++) {
+      say(`bench: warm-up round ${w + 1}/${o.warmup} (not counted)`);
+      await round(0);
+    }
+    for (let rep = 1; rep <= o.reps; rep++) {
+      say(`bench: repetition ${rep}/${o.reps}`);
+      await round(rep);
+    }
+    if (o.profile) profile = await runProfile(ctx, o);
+    const t0 = performance.now();
+    await labDown({ dir: labDir });
+    downMs = Math.round(performance.now() - t0);
+    labDir = ''; // down already
+  } finally {
+    await cleanup();
+  }
+  mach.loadEnd = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+
+  const summary = summarise(o.nodes, samples);
+  const result: BenchResult = {
+    tool: 'crane-fix bench',
+    date: localDate(startedAt),
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    nodes: o.nodes,
+    reps: o.reps,
+    warmup: o.warmup,
+    machine: mach,
+    lab: { dir: st.dir, subnet: SUBNET, disks: o.disks, hostDotfiles: o.hostDotfiles, upMs: Math.round(upMs), ...(downMs !== undefined ? { downMs } : {}) },
+    method: method(o),
+    ...(o.ansible ? { ansibleCfg: ansibleCfg(o.nodes, '<per-run temp dir>') } : {}),
+    samples,
+    summary,
+    targets: targets(o.nodes, summary, upMs),
+    problems,
+    ...(profile ? { profile } : {}),
+  };
+  const other = latestOther(o.out, o.nodes);
+  if (other) {
+    const [small, big] = other.nodes < o.nodes ? [other, result] : [result, other];
+    const rows = scalingRows(small, big);
+    result.scaling = { from: { nodes: small.nodes, date: small.date }, to: { nodes: big.nodes, date: big.date }, rows };
+    const flat = rows.filter((r) => r.what.startsWith('crane-fix apply') || r.what.startsWith('crane-fix re-run'));
+    if (flat.length) {
+      const worst = Math.max(...flat.map((r) => r.ratio));
+      result.targets.push({
+        what: `cost per host flat, ${small.nodes} → ${big.nodes} nodes (crane-fix apply/no-op, wall and CPU per host)`,
+        target: 'ratio ≤ 1.25',
+        measured: `worst ratio ${worst.toFixed(2)} (${flat.map((r) => `${r.what.replace(/^crane-fix /, '')} ${r.ratio.toFixed(2)}`).join('; ')})`,
+        met: worst <= 1.25,
+      });
+    }
+  }
+
+  process.stdout.write(`\n${resultsTable(result)}\n\n${targetsTable(result.targets)}\n`);
+  if (problems.length) process.stdout.write(`\n${problems.length} problem(s):\n${problems.map((p) => '- ' + p.split('\n')[0]).join('\n')}\n`);
+  if (o.write) {
+    await fs.mkdir(o.out, { recursive: true });
+    const base = path.join(o.out, `${result.date}-${o.nodes}`);
+    await fs.writeFile(base + '.json', JSON.stringify(result, null, 2) + '\n');
+    await fs.writeFile(base + '.md', markdown(result));
+    say(`bench: wrote ${path.relative(ROOT, base)}.md and .json`);
+  }
+}
+
+function method(o: Opts): string[] {
+  return [
+    `Every contestant is its own process, started as a user would, under GNU time (\`${TIME_BIN} -f '%e %U %S %M'\`): wall clock from spawn to exit (harness clock), user+sys CPU and ru_maxrss of the process and the children it waited for.`,
+    'floor: `node dist/bench/floor.js <lab>` — plain ssh2, every node at once, host key checked against the lab\'s known_hosts, one command (`uname -n`) each.',
+    `crane-fix: \`node dist/cli/main.js apply -i <lab>/nodes.ini bench/playbooks/bench.yaml -e dns_cluster_ip=10.9.0.10 --forks ${o.nodes} --yes --json --journal-dir <fresh tmp>\` (+ \`--dry-run --diff\`); each run is checked from its JSON (every host changed / ok, diffs present, kubelet restarted).`,
+    `Ansible: \`ansible-playbook -i <lab>/nodes.ini bench/playbooks/bench.ansible.yaml -e dns_cluster_ip=10.9.0.10\` (+ \`--check --diff\`), forks = ${o.nodes}, pipelining, ControlPersist (fresh ControlPath dir per run, masters closed after it, so every run starts cold like crane-fix), gathering explicit, fixed interpreter, host keys checked with the lab known_hosts via the inventory's ansible_ssh_common_args; results checked from its PLAY RECAP (default callback).`,
+    'The Ansible twin has the same tasks and handler; crane-fix\'s `verify:` is a task after `meta: flush_handlers` run only on changed hosts and not in check mode; `rollback:` (failure-only) has no counterpart.',
+    'Per tool and repetition: reset nodes → dry-run/check → reset → apply → no-op re-run. Node reset (every seeded file rewritten in place, systemctl stand-in log and unit state cleared) and the after-run state check (new DNS in both kubelet files, ≤ 3 nameservers, exactly one kubelet restart) go through nsenter, not SSH, so they never count as sessions.',
+    'floor×3 (not a target): the floor with 3 commands in turn over the one connection — what three round trips cost here (crane-fix\'s apply makes three).',
+    'Order within a repetition: floor, tool A, floor, tool B, floor×3; A and B swap every repetition. Medians over the counted repetitions; failed runs are excluded from the statistics and listed.',
+    'The lab nodes share the client machine\'s cores: sshd, the remote scripts and the client all run on the same CPUs, so node-side work is on the client\'s clock too.',
+    o.hostDotfiles
+      ? 'Nodes keep this machine\'s /root/.bashrc (--host-dotfiles): bash sources it for every SSH command.'
+      : 'Every node gets an empty /root/.bashrc (inside the node; the lab\'s /root is an overlay of this machine\'s, whose .bashrc bash would source for every SSH command — here `pyenv init -`, ~170 processes per session, which no cluster node has). --host-dotfiles keeps it.',
+    'Sessions: "Starting session" lines (sshd LogLevel VERBOSE, one per exec channel) added to each node\'s sshd.log during the run.',
+  ];
+}
+
+function latestOther(dir: string, nodes: number): BenchResult | undefined {
+  let best: BenchResult | undefined;
+  try {
+    for (const f of readdirSync(dir)) {
+      const m = /^(\d{4}-\d{2}-\d{2})-(\d+)\.json$/.exec(f);
+      if (!m || Number(m[2]) === nodes) continue;
+      try {
+        const r = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as BenchResult;
+        if (r.tool !== 'crane-fix bench') continue;
+        if (!best || r.startedAt > best.startedAt) best = r;
+      } catch {
+        /* not ours */
+      }
+    }
+  } catch {
+    /* no results yet */
+  }
+  return best;
+}
+
+async function runProfile(ctx: Ctx, o: Opts): Promise<ProfileSummary[]> {
+  const dir = path.join(ctx.scratch, 'cpuprof');
+  await fs.mkdir(dir, { recursive: true });
+  const keep = path.join(BENCH_BASE, 'profiles', `${localDate()}-${o.nodes}`);
+  await fs.mkdir(keep, { recursive: true });
+  const out: ProfileSummary[] = [];
+  await resetNodes(ctx.lab.nodes, !o.hostDotfiles);
+  for (const mode of ['dry', 'apply', 'noop'] as Mode[]) {
+    if (mode === 'apply') await resetNodes(ctx.lab.nodes, !o.hostDotfiles);
+    const name = `crane-${mode}.cpuprofile`;
+    const pctx: Ctx = { ...ctx, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`] };
+    const r = await runCrane(pctx, mode);
+    say(`bench: profiled crane-fix ${mode}: ${(r.timed.wallMs / 1000).toFixed(2)} s${r.ok ? '' : ' (FAILED: ' + r.problem + ')'}`);
+    const file = path.join(dir, name);
+    if (existsSync(file)) {
+      await fs.copyFile(file, path.join(keep, name));
+      out.push(await summariseProfile(path.join(keep, name)));
+    }
+  }
+  say(`bench: profiles kept in ${keep} (open in Chrome DevTools → Performance)`);
+  return out;
+}
+
+main().catch(async (err: unknown) => {
+  say(`bench: ${(err as Error).stack ?? String(err)}`);
+  await cleanup();
+  process.exit(1);
+});
+
