@@ -9,6 +9,7 @@ import { registerApply } from './apply.js';
 import { registerLab } from './lab.js';
 import { registerRuns } from './runs.js';
 import { registerCatalog } from './catalog.js';
+import { registerSchedule } from './schedule.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerRuns(program);
   registerLab(program);
   registerCatalog(program);
+  registerSchedule(program);
   void Option;
   return program;
 }

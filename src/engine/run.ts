@@ -46,6 +46,8 @@ export interface ApplyOptions {
   confirm?: (question: string, expect?: string) => Promise<boolean>;
   signal?: AbortSignal;
   becomePassword?: string;
+  /** Called once the run is journaled (the scheduler names the running run in skip records). */
+  onRunStart?: (runId: string, journalDir: string) => void;
   /** ssh_config file (default ~/.ssh/config): Host, HostName, User, Port, IdentityFile, ProxyJump. */
   sshConfig?: string;
   /** Seconds to wait for another crane-fix run's lock on a host (default 30). */
@@ -223,6 +225,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
     job: opts.job,
     hosts: Object.fromEntries([...specs].map(([h, s]) => [h, stripSecret(s)])),
   });
+  opts.onRunStart?.(runId, journal.dir);
   const report: RunReport = {
     runId,
     mode,

@@ -23,7 +23,7 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-export type RunMode = 'apply' | 'dry-run' | 'rollback';
+export type RunMode = 'apply' | 'dry-run' | 'rollback' | 'check';
 
 export interface RunMeta {
   runId: string;

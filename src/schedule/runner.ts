@@ -115,17 +115,11 @@ export async function runJob(job: ScheduleJob, opts: JobRunOptions): Promise<Job
         argv,
         job: job.name,
         signal: ac.signal,
-        log: (line) => {
-          // The engine announces its run id first thing; pass it on before the run goes further.
-          if (!announced) {
-            const m = /^run (\S+) \((apply|dry-run)\)/.exec(line);
-            if (m) {
-              announced = true;
-              opts.onRun?.(m[1]!, m[2]!);
-            }
-          }
-          log(line);
+        onRunStart: (runId) => {
+          announced = true;
+          opts.onRun?.(runId, dryRun ? 'dry-run' : 'apply');
         },
+        log,
       });
       if (!announced) opts.onRun?.(report.runId, report.mode);
       result.apply = report;
@@ -164,8 +158,7 @@ async function checkRun(
   ]);
   const journal = Journal.create(opts.journalDir, {
     runId,
-    // 'check' is not (yet) one of the engine's RunModes; `crane-fix runs` prints it as is.
-    mode: 'check' as unknown as RunMode,
+    mode: 'check',
     startedAt,
     argv: opts.argv,
     inventory: path.resolve(job.inventory),

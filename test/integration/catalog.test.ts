@@ -93,6 +93,7 @@ describe.skipIf(skipReason)('catalogue fixes on seeded lab nodes', () => {
 
   afterAll(async () => {
     await labDown({ dir: DIR });
+    fs.rmSync(journal, { recursive: true, force: true });
   });
 
   for (const c of CASES) {

@@ -52,6 +52,7 @@ describe.skipIf(skipReason)('engine on real SSH nodes', () => {
 
   afterAll(async () => {
     await labDown({ dir: DIR });
+    fs.rmSync(journal, { recursive: true, force: true });
   });
 
   it('dry-run shows the diffs and changes no byte on any node', async () => {
@@ -193,6 +194,34 @@ describe.skipIf(skipReason)('engine on real SSH nodes', () => {
       await startNode(state, n);
     }
     expect(await allStates(state)).toEqual(original);
+  });
+
+  it('two concurrent runs never change the same host at once: the second waits, or fails "locked by run <id>"', async () => {
+    const n = state.nodes[0]!;
+    const pb = path.join(journal, 'slow.yaml');
+    fs.writeFileSync(
+      pb,
+      `- hosts: all\n  tasks:\n    - name: trace\n      shell: echo "{{ tag }} start" >> /etc/lock-trace; sleep 2; echo "{{ tag }} end" >> /etc/lock-trace\n`,
+    );
+    await nodeExec(n, 'rm -f /etc/lock-trace');
+    const a = cli(['apply', ...base(), pb, '-e', 'tag=A', '--limit', n.name, '--json']);
+    await new Promise((r) => setTimeout(r, 700));
+    const b = cli(['apply', ...base(), pb, '-e', 'tag=B', '--limit', n.name, '--json', '--lock-timeout', '30']);
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(ra.code, ra.stderr).toBe(0);
+    expect(rb.code, rb.stderr).toBe(0);
+    // Not interleaved: A ran whole, then B.
+    expect((await nodeExec(n, 'cat /etc/lock-trace')).stdout).toBe('A start\nA end\nB start\nB end\n');
+
+    const c = cli(['apply', ...base(), pb, '-e', 'tag=C', '--limit', n.name, '--json']);
+    await new Promise((r) => setTimeout(r, 700));
+    const d = await cli(['apply', ...base(), pb, '-e', 'tag=D', '--limit', n.name, '--json', '--lock-timeout', '0']);
+    const rc = await c;
+    expect(d.code).toBe(2);
+    expect(d.json.hosts[n.name].status).toBe('failed');
+    expect(d.json.hosts[n.name].error).toContain(`locked by run ${rc.json.runId}`);
+    expect((await nodeExec(n, 'cat /etc/lock-trace')).stdout).toBe('A start\nA end\nB start\nB end\nC start\nC end\n');
+    await nodeExec(n, 'rm -f /etc/lock-trace');
   });
 
   it('ProxyJump from an ssh_config reaches a node through a bastion node', async () => {

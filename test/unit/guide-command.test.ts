@@ -24,6 +24,11 @@ describe('guide: the equivalent command', () => {
     expect(commandLine(argv)).toContain("--known-hosts '/k 2'");
   });
 
+  it('repeats -F and -K, never a password', () => {
+    const argv = applyArgv({ inventory: 'inv', fixId: 'drop-caches', vars: [], sshConfig: '/root/.ssh/bastion config', askBecomePass: true });
+    expect(commandLine(argv)).toBe("crane-fix apply -i inv drop-caches --ssh-config '/root/.ssh/bastion config' --ask-become-pass");
+  });
+
   it('quotes only what needs quoting', () => {
     expect(shellWord('node01,node02')).toBe('node01,node02');
     expect(shellWord('node0*')).toBe("'node0*'");

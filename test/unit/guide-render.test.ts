@@ -34,15 +34,15 @@ describe('guide: preview', () => {
     expect(p.lines).toEqual([
       'What the fix would change:',
       '── 2 host(s): a, b',
-      '  changed step [trim]',
+      '  will change step [trim]',
       '    --- before: /etc/resolv.conf',
       '    +++ after: /etc/resolv.conf',
       '    @@ -1,2 +1,1 @@',
       '     a',
       '    -b',
       '── 1 host(s): c',
-      '  changed step [wipe] ⚠ cannot be undone',
-      '  changed handler [restart]',
+      '  will change step [wipe] ⚠ cannot be undone',
+      '  will change handler [restart]',
       'Nothing to change on 1 host(s): d',
       'The dry-run failed on 1 host(s); they will be left out:',
       '  e: UNREACHABLE — connect timed out',
@@ -51,7 +51,7 @@ describe('guide: preview', () => {
 
   it('in Chinese', () => {
     const p = renderPreview(zh, report);
-    expect(p.lines).toContain('  已修改 步骤 [wipe] ⚠ 不可回滚');
+    expect(p.lines).toContain('  将修改步骤【wipe】 ⚠ 不可回滚');
     expect(p.lines).toContain('1 台主机无需修改：d');
   });
 });
@@ -60,7 +60,9 @@ describe('guide: live progress', () => {
   it('localises the engine lines, keeps unknown ones, and drops the engine recap', () => {
     const tr = progressTranslator(zh);
     const lines = [
+      'note: these steps cannot be undone by rollback and need consent: set the hostname',
       'run 20261127T040443Z-91bf04 (apply) on 2 host(s); journal /j/x',
+      'PLAY [Keep at most 3 nameservers in resolv.conf] 2 host(s)',
       'changed node03 task [remove nameserver lines after the third]',
       'ok      node03 verify [resolver works]',
       'failed  node04 task [write] — permission denied',
@@ -73,7 +75,9 @@ describe('guide: live progress', () => {
       'undo this run with: crane-fix rollback 20261127T040443Z-91bf04',
     ].flatMap(tr);
     expect(lines).toEqual([
-      '  run 20261127T040443Z-91bf04 (apply) on 2 host(s); journal /j/x',
+      '  以下步骤无法通过回滚撤销：set the hostname',
+      '  运行 20261127T040443Z-91bf04 已开始，共 2 台主机；日志目录 /j/x',
+      '  剧本：Keep at most 3 nameservers in resolv.conf（2 台主机）',
       '  已修改 node03 步骤【remove nameserver lines after the third】',
       '  无变化 node03 验证【resolver works】',
       '  失败 node04 步骤【write】 — permission denied',
@@ -81,6 +85,10 @@ describe('guide: live progress', () => {
       '  node05：无法连接 —— connect ECONNREFUSED',
       '  node04：已恢复 —— 文件已还原到执行前的状态',
     ]);
+  });
+
+  it('passes unknown engine lines through', () => {
+    expect(progressTranslator(en)('something new from the engine')).toEqual(['  something new from the engine']);
   });
 
   it('turns the signal notice into the operator language', () => {

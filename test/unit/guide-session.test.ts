@@ -308,11 +308,25 @@ describe('guide session (scripted)', () => {
     expect(text()).toContain('clusterip-dns --limit kube-master -e dns_cluster_ip=10.9.0.10 --journal-dir');
   });
 
+  it('passes ssh config and become password to every run; prints -K, never the password', async () => {
+    const { d, text, engine } = deps([...pasteOpening, { id: 'hostsQ', answer: 'all' }, { id: 'useHostsQ', answer: true }, { id: 'varsChangeQ', answer: false }, { id: 'applyQ', answer: true }, { id: 'afterOkQ', answer: 'keep' }]);
+    await runGuide(opts({ sshConfig: '/etc/ssh/bastion.conf', becomePassword: 's3cret-pw', askBecomePass: true }), d);
+    expect(engine.applies.map((a) => [a.sshConfig, a.becomePassword])).toEqual([
+      ['/etc/ssh/bastion.conf', 's3cret-pw'],
+      ['/etc/ssh/bastion.conf', 's3cret-pw'],
+    ]);
+    expect(text()).toContain(`apply -i ${INV} resolv-conf-trim --journal-dir`);
+    expect(text()).toContain('--ssh-config /etc/ssh/bastion.conf --ask-become-pass   # apply');
+    expect(text()).not.toContain('s3cret-pw');
+  });
+
   it('nothing to change: says so and runs nothing', async () => {
-    const engine = fakeEngine({ dry: () => report('dry-run', { node03: trimmed('ok') }) });
+    // Hosts report in the order they finish; the guide lists them in inventory order.
+    const engine = fakeEngine({ dry: () => report('dry-run', { node04: trimmed('ok'), node03: trimmed('ok') }) });
     const { d, text } = deps([...pasteOpening, { id: 'hostsQ', answer: 'all' }, { id: 'useHostsQ', answer: true }, { id: 'varsChangeQ', answer: false }], engine);
     expect(await runGuide(opts(), d)).toBe(0);
     expect(engine.applies).toHaveLength(1);
+    expect(text()).toContain('Nothing to change on 2 host(s): node03, node04');
     expect(text()).toContain('Nothing to change: the selected hosts are already fixed.');
   });
 
@@ -350,6 +364,15 @@ describe('guide session (scripted)', () => {
     expect(out).toContain('node04: restored, 1 change(s) — verify failed after 3 tries');
     expect(out).toContain('restored node03 [restore /etc/resolv.conf]');
     expect(out).toContain('Rollback finished: 1 host(s) restored, 0 failed, 0 unreachable.');
+  });
+
+  it('hosts whose preview failed are left out of the run, and the exit status says so', async () => {
+    const engine = fakeEngine({ dry: () => report('dry-run', { node03: trimmed('changed'), node04: host('unreachable', [], 'connect ECONNREFUSED') }) });
+    const { d, text } = deps([...pasteOpening, { id: 'hostsQ', answer: 'groups' }, { id: 'groupsQ', answer: ['kube-node'] }, { id: 'useHostsQ', answer: true }, { id: 'varsChangeQ', answer: false }, { id: 'applyQ', answer: true }, { id: 'afterOkQ', answer: 'keep' }], engine);
+    expect(await runGuide(opts(), d)).toBe(4);
+    expect(engine.applies.map((a) => a.limit)).toEqual(['kube-node', 'node03']);
+    expect(text()).toContain('The dry-run failed on 1 host(s); they will be left out:');
+    expect(text()).toContain('node04: UNREACHABLE — connect ECONNREFUSED');
   });
 
   it('the operator may roll back a successful run', async () => {

@@ -1,15 +1,22 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, afterAll } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Journal, readRun, listRuns, snapshotsByHost, newRunId } from '../../src/journal/journal.js';
 import { redact, secretValues } from '../../src/engine/secrets.js';
 
+const roots: string[] = [];
+afterAll(() => roots.forEach((r) => fs.rmSync(r, { recursive: true, force: true })));
+const mk = () => {
+  const r = fs.mkdtempSync(path.join(os.tmpdir(), 'j-'));
+  roots.push(r);
+  return r;
+};
 const meta = (runId: string) => ({ runId, mode: 'apply' as const, startedAt: new Date().toISOString(), argv: [], playbooks: [], hosts: {} });
 
 describe('journal', () => {
   it('creates the run dir 0700 and files 0600', () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'j-'));
+    const root = mk();
     const j = Journal.create(root, meta('r1'));
     j.append({ type: 'snapshot', host: 'h', snap: { path: '/etc/x', existed: true, contentB64: 'c2VjcmV0' } });
     j.close();
@@ -19,7 +26,7 @@ describe('journal', () => {
   });
 
   it('tolerates a torn last line but not corruption in the middle', () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'j-'));
+    const root = mk();
     const j = Journal.create(root, meta('r2'));
     j.append({ type: 'snapshot', host: 'h', snap: { path: '/a', existed: false } });
     j.append({ type: 'snapshot', host: 'h', snap: { path: '/a', existed: true } }); // second snapshot of /a is ignored
@@ -38,7 +45,7 @@ describe('journal', () => {
   });
 
   it('lists runs and makes sortable unique ids', () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'j-'));
+    const root = mk();
     const a = newRunId(new Date('2026-01-01T00:00:00Z'));
     const b = newRunId(new Date('2026-01-02T00:00:00Z'));
     expect(a < b).toBe(true);

@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, afterAll } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,8 +14,13 @@ function keyBlob(type: string, body: string): Buffer {
 const k1 = keyBlob('ssh-ed25519', 'one');
 const k2 = keyBlob('ssh-ed25519', 'two');
 
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
 function file(text: string): string {
-  const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kh-')), 'known_hosts');
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'kh-'));
+  dirs.push(d);
+  const f = path.join(d, 'known_hosts');
   fs.writeFileSync(f, text);
   return f;
 }
