@@ -8,6 +8,7 @@ import { parseExtraVars } from '../inventory/index.js';
 import { runApply, type RunReport } from '../engine/run.js';
 import { runRollback } from '../engine/rollback.js';
 import { humanLog, confirmOnTty, installSignalHandlers, askSecret } from './io.js';
+import { HostProgress } from './progress.js';
 
 function intOpt(flag: string) {
   return (v: string) => {
@@ -88,13 +89,17 @@ export function registerApply(program: Command): void {
     .option('--lock-timeout <s>', 'wait this long for another run\'s lock on a host', numOpt('--lock-timeout'), 30)
     .action(async (targets: string[], o) => {
       const extraVars = parseExtraVars(o.extraVars as string[], process.cwd());
-      const out = humanLog(Boolean(o.json));
+      const progress = HostProgress.enabled(Boolean(o.json)) ? new HostProgress() : undefined;
+      const out = progress ? progress.log : humanLog(Boolean(o.json));
       // The become password comes from the environment or a no-echo prompt, never from argv.
       let becomePassword = process.env.CRANE_FIX_BECOME_PASSWORD || process.env.ANSIBLE_BECOME_PASS || undefined;
       if (o.askBecomePass) becomePassword = await askSecret('BECOME password: ');
-      const signals = installSignalHandlers(out);
+      const signals = installSignalHandlers(humanLog(Boolean(o.json)));
       try {
         const report = await runApply({
+          onHosts: progress?.begin,
+          onHostProgress: progress?.phase,
+          onHostDone: progress?.done,
           inventory: o.inventory,
           targets,
           limit: o.limit,
@@ -119,9 +124,11 @@ export function registerApply(program: Command): void {
           becomePassword,
           sshConfig: o.sshConfig,
         });
+        await progress?.finish();
         if (o.json) process.stdout.write(jsonReport(report));
         if (report.exitCode) throw new ExitError(report.exitCode, '');
       } finally {
+        await progress?.finish();
         signals.dispose();
       }
     });

@@ -13,10 +13,10 @@ import { runCheck } from '../engine/check.js';
 import { runApply } from '../engine/run.js';
 import { runRollback } from '../engine/rollback.js';
 import { langOf } from './catalog.js';
-import { installSignalHandlers } from './io.js';
+import { askSecret, installSignalHandlers } from './io.js';
 import { translator } from '../guide/i18n.js';
-import { inquirerPrompts, ExitPromptError } from '../guide/prompts.js';
-import { runGuide, type GuideSignals } from '../guide/session.js';
+import { inquirerPrompts, isPromptExit, ExitPromptError } from '../guide/prompts.js';
+import { runGuide, EXIT_CANCELLED, type GuideSignals } from '../guide/session.js';
 import { colorStyle, plainStyle } from '../guide/render.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -55,9 +55,22 @@ export function registerGuide(program: Command): void {
     .option('--known-hosts <file>', 'known_hosts file(s) to verify host keys against', collect, [])
     .option('--accept-new-host-keys', 'record unknown host keys (never changed ones)')
     .option('--connect-timeout <s>', 'SSH connect timeout in seconds', seconds)
+    .option('-F, --ssh-config <file>', 'ssh_config to read (default ~/.ssh/config)')
+    .option('-K, --ask-become-pass', 'ask for the become (sudo) password on the terminal')
     .action(async (o) => {
       const lang = langOf(o.lang);
-      if (!process.stdin.isTTY || !process.stdout.isTTY) throw new InputError(translator(lang)('needTty', { inventory: o.inventory }), { flag: 'guide' });
+      const t = translator(lang);
+      if (!process.stdin.isTTY || !process.stdout.isTTY) throw new InputError(t('needTty', { inventory: o.inventory }), { flag: 'guide' });
+      let becomePassword = process.env.CRANE_FIX_BECOME_PASSWORD || process.env.ANSIBLE_BECOME_PASS || undefined;
+      if (o.askBecomePass) {
+        try {
+          becomePassword = await askSecret(t('becomePassQ'));
+        } catch (err) {
+          if (!isPromptExit(err)) throw err;
+          process.stdout.write(t('cancelled') + '\n');
+          throw new ExitError(EXIT_CANCELLED, '');
+        }
+      }
       const color = !process.env.NO_COLOR && process.env.TERM !== 'dumb';
       const code = await runGuide(
         {
@@ -67,13 +80,16 @@ export function registerGuide(program: Command): void {
           knownHosts: o.knownHosts,
           acceptNewHostKeys: Boolean(o.acceptNewHostKeys),
           connectTimeout: o.connectTimeout,
+          sshConfig: o.sshConfig,
+          becomePassword,
+          askBecomePass: Boolean(o.askBecomePass),
           argv: process.argv.slice(2),
           cwd: process.cwd(),
           style: color ? colorStyle : plainStyle,
           heartbeatMs: 10_000,
         },
         {
-          prompts: inquirerPrompts(translator(lang)),
+          prompts: inquirerPrompts(t),
           engine: { runCheck, runApply, runRollback },
           out: (line) => process.stdout.write(line + '\n'),
           signals: terminalSignals,

@@ -71,6 +71,8 @@ export interface HostRunOptions {
   verifyDefaults?: { retries: number; delayMs: number };
   /** For the host lock's owner record. */
   runId?: string;
+  /** Live progress (the CLI shows it with listr2 on a terminal). */
+  progress?: (phase: string) => void;
   /** How long to wait for another run's lock on the host. */
   lockWaitS?: number;
 }
@@ -136,6 +138,7 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
   try {
     // 1. gather: every fact of tasks, handlers and verify in one round trip.
     const req = collectFactRequests([...hp.tasks, ...handlerPrepared, ...hp.verify].flatMap((t) => t.facts));
+    opts.progress?.('gathering facts');
     // The gather session stays open: its shell holds the host lock until we are done here.
     if (opts.signal?.aborted) throw new HostFailure('interrupted before the first step (signal)');
     holder = await conn.open(opts.shell.command, {
@@ -244,6 +247,7 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
       if (sops.length) {
         touchedAnything = true;
         journal?.append({ type: 'applying', host: hostName, segment: i });
+        opts.progress?.(`applying ${all.map((t) => t.name).join(', ')}`.slice(0, 120));
         const r = await exec(conn, opts, applyScript(sops));
         const { outcomes } = parseApply(r.stdout);
         const byTask = new Map<number, typeof outcomes>();
@@ -310,6 +314,7 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
     const changed = rep.tasks.some((t) => t.changed);
     if (changed && hp.verify.length) {
       for (const v of hp.verify) {
+        opts.progress?.(`verify: ${v.name}`);
         const retries = v.def.retries ?? opts.verifyDefaults?.retries ?? 3;
         const delay = (v.def.delay !== undefined ? v.def.delay * 1000 : undefined) ?? opts.verifyDefaults?.delayMs ?? 1000;
         let lastErr = '';
@@ -352,6 +357,7 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
       rep.status = 'failed';
       if (!opts.checkMode && snapshots.size && !opts.noRollback) {
         opts.log(`${hostName}: ${rep.error} — restoring ${snapshots.size} file(s)`);
+        opts.progress?.(`restoring ${snapshots.size} file(s)`);
         try {
           await restoreHost(conn, opts, [...snapshots.values()], hp.rollback, hp.vars, rep, hostName, journal);
           rep.status = 'rolled-back';

@@ -46,6 +46,11 @@ export interface ApplyOptions {
   confirm?: (question: string, expect?: string) => Promise<boolean>;
   signal?: AbortSignal;
   becomePassword?: string;
+  /** The hosts this run will work on, once input and consent are settled (before any connection). */
+  onHosts?: (hosts: string[]) => void;
+  /** Live progress per host: a phase while it runs, then its report when the host is done. */
+  onHostProgress?: (host: string, phase: string) => void;
+  onHostDone?: (host: string, report: HostReport) => void;
   /** Called once the run is journaled (the scheduler names the running run in skip records). */
   onRunStart?: (runId: string, journalDir: string) => void;
   /** ssh_config file (default ~/.ssh/config): Host, HostName, User, Port, IdentityFile, ProxyJump. */
@@ -238,6 +243,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
   const knownHostsCache = new Map<string, KnownHosts>();
   const dead = new Set<string>();
   log(`run ${runId} (${mode}) on ${allHosts.length} host(s); journal ${journal.dir}`);
+  opts.onHosts?.(allHosts);
   try {
     for (const pp of prepared) {
       log(`PLAY [${pp.play.name}] ${pp.hosts.length} host(s)`);
@@ -254,6 +260,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
             const spec = specs.get(h)!;
             let conn = conns.get(h);
             if (!conn) {
+              opts.onHostProgress?.(h, 'connecting');
               const khFiles = knownHostsFiles(opts, spec);
               const key = khFiles.join('\0');
               let kh = knownHostsCache.get(key);
@@ -288,6 +295,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
                   signal: opts.signal,
                   runId,
                   lockWaitS: opts.lockWaitS,
+                  progress: (phase) => opts.onHostProgress?.(h, phase),
                 },
                 h,
               );
@@ -301,6 +309,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
               dead.add(h); // Ansible: a failed host takes no further part in the run
             }
             printHost(log, h, rep, Boolean(opts.diff || opts.dryRun), secrets);
+            opts.onHostDone?.(h, rep);
           });
         }
         await queue.onIdle();
