@@ -2,14 +2,12 @@
  * `crane-fix check`: run catalogue detectors on every host in parallel — all detectors of a
  * host in ONE read-only round trip — and return a host x problem matrix.
  */
-import * as os from 'node:os';
-import * as path from 'node:path';
 import PQueue from 'p-queue';
 import { loadInventory, selectHosts, resolveConnection } from '../inventory/index.js';
 import type { ConnectionSpec } from '../inventory/types.js';
 import { catalog, getEntry } from '../catalog/index.js';
 import type { CatalogEntry, DetectorResult } from '../catalog/types.js';
-import { KnownHosts } from '../transport/knownHosts.js';
+import { KnownHosts, knownHostsFilesFor } from '../transport/knownHosts.js';
 import { SshConnector } from '../transport/ssh.js';
 import { gatherScript, parseGather } from './remoteScript.js';
 import { EXIT } from '../errors.js';
@@ -49,10 +47,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
     void queue.add(async () => {
       const host = inv.hosts.get(h)!;
       const spec = resolveConnection(host, {}) as ConnectionSpec;
-      const sshArgs = String(host.vars.ansible_ssh_common_args ?? '');
-      const files = opts.knownHosts?.length
-        ? opts.knownHosts
-        : [/UserKnownHostsFile[= ]\s*(\S+)/.exec(sshArgs)?.[1]?.replace(/^['"]|['"]$/g, '') ?? path.join(os.homedir(), '.ssh', 'known_hosts')];
+      const files = knownHostsFilesFor(opts.knownHosts, host.vars.ansible_ssh_common_args);
       let kh = khCache.get(files.join('\0'));
       if (!kh) khCache.set(files.join('\0'), (kh = KnownHosts.load(files)));
       const row: CheckReport['hosts'][string] = { reachable: true, results: {} };

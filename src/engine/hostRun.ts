@@ -110,6 +110,18 @@ function touchedPath(op: Op): string | undefined {
   return op.op === 'exec' ? undefined : op.path;
 }
 
+/**
+ * Before an op touches a path for the first time in this run, journal (fsynced) what the
+ * path held when facts were read: that is what a rollback puts back.
+ */
+function snapshotBeforeTouch(op: Op, snapshots: Map<string, Snapshot>, original: Map<string, FileState>, hostName: string, journal?: Journal): void {
+  const path = touchedPath(op);
+  if (!path || snapshots.has(path)) return;
+  const snap = snapshotOf(original.get(path), path);
+  snapshots.set(path, snap);
+  journal?.append({ type: 'snapshot', host: hostName, snap });
+}
+
 function report(t: TaskPlan, extra: Partial<TaskReport> = {}): TaskReport {
   const status = t.status;
   return {
@@ -233,11 +245,7 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
       all.forEach((t, k) => {
         for (const op of t.ops) {
           const path = touchedPath(op);
-          if (path && !snapshots.has(path)) {
-            const snap = snapshotOf(original.get(path), path);
-            snapshots.set(path, snap);
-            journal?.append({ type: 'snapshot', host: hostName, snap });
-          }
+          snapshotBeforeTouch(op, snapshots, original, hostName, journal);
           sops.push({ id: sops.length, op, mayFail: t.judged, before: path ? virtual.get(path) : undefined });
           owner.push(k);
           // Mode/owner of the file as it will be at this point of the script.
@@ -425,12 +433,7 @@ async function runSimple(
   const sops: ScriptOp[] = [];
   for (const t of plans)
     for (const op of t.ops) {
-      const path = touchedPath(op);
-      if (path && !snapshots.has(path)) {
-        const snap = snapshotOf(original.get(path), path);
-        snapshots.set(path, snap);
-        journal?.append({ type: 'snapshot', host: hostName, snap });
-      }
+      snapshotBeforeTouch(op, snapshots, original, hostName, journal);
       sops.push({ id: sops.length, op });
     }
   if (!sops.length) {

@@ -11,7 +11,10 @@
  * content can forge a frame.
  */
 import type { CommandResult, FactRequest, FileState, Op } from '../modules/types.js';
-import { shq } from '../util/shell.js';
+import { shellQuote } from '../modules/shellQuote.js';
+
+/** Quote for sh (Python shlex.quote semantics); numbers are quoted as their decimal text. */
+const shq = (v: string | number): string => shellQuote(String(v));
 
 /** Files larger than this are not read into memory (a module that needs content fails clearly). */
 export const MAX_FACT_FILE_BYTES = 4 * 1024 * 1024;

@@ -9,15 +9,13 @@ import type { ConnectionSpec, Inventory } from '../inventory/types.js';
 import { selectHosts } from '../inventory/index.js';
 import { Journal, defaultJournalDir, newRunId, readRun, snapshotsByHost } from '../journal/journal.js';
 import type { TaskDef } from '../playbook/types.js';
-import { KnownHosts } from '../transport/knownHosts.js';
+import { KnownHosts, knownHostsFilesFor } from '../transport/knownHosts.js';
 import { SshConnector } from '../transport/ssh.js';
 import { TransportError, type OpenSession } from '../transport/types.js';
 import { collectFactRequests, gatherScript, parseGather } from './remoteScript.js';
 import { restoreHost, type HostReport } from './hostRun.js';
 import { unifiedDiff } from '../modules/virtualFs.js';
 import type { RunReport } from './run.js';
-import * as os from 'node:os';
-import * as path from 'node:path';
 
 export interface RollbackOptions {
   runId: string;
@@ -73,9 +71,7 @@ export async function runRollback(opts: RollbackOptions): Promise<RunReport> {
   for (const h of hosts) {
     void queue.add(async () => {
       const spec = run.meta.hosts[h] as ConnectionSpec & { sshArgs?: string };
-      const files = opts.knownHosts?.length
-        ? opts.knownHosts
-        : [(spec.sshArgs && /UserKnownHostsFile[= ]\s*(\S+)/.exec(spec.sshArgs)?.[1]?.replace(/^['"]|['"]$/g, '')) || path.join(os.homedir(), '.ssh', 'known_hosts')];
+      const files = knownHostsFilesFor(opts.knownHosts, spec.sshArgs);
       const rep: HostReport = { status: 'ok', tasks: [], sessions: 0, notes: [] };
       let conn: SshConnector | undefined;
       let holder: OpenSession | undefined;

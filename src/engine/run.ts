@@ -12,7 +12,7 @@ import { loadPlaybook } from '../playbook/load.js';
 import type { PlayDef, Playbook, TaskDef } from '../playbook/types.js';
 import { TemplateError } from '../playbook/template.js';
 import { InputError, ExitError, EXIT } from '../errors.js';
-import { KnownHosts } from '../transport/knownHosts.js';
+import { KnownHosts, knownHostsFilesFor } from '../transport/knownHosts.js';
 import { SshConnector } from '../transport/ssh.js';
 import { TransportError, type Connector } from '../transport/types.js';
 import { Journal, defaultJournalDir, newRunId, type RunMode } from '../journal/journal.js';
@@ -98,13 +98,6 @@ export function batches(hosts: string[], serial: unknown): string[][] {
     k++;
   }
   return out;
-}
-
-function knownHostsFiles(opts: ApplyOptions, spec: ConnectionSpec & { sshArgs?: string }): string[] {
-  if (opts.knownHosts?.length) return opts.knownHosts;
-  const fromArgs = spec.sshArgs ? /UserKnownHostsFile[= ]\s*(\S+)/.exec(spec.sshArgs)?.[1] : undefined;
-  if (fromArgs) return [fromArgs.replace(/^['"]|['"]$/g, '')];
-  return [path.join(os.homedir(), '.ssh', 'known_hosts')];
 }
 
 function shellFor(spec: ConnectionSpec, password?: string): { command: string; stdinPrefix: string } {
@@ -261,7 +254,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
             let conn = conns.get(h);
             if (!conn) {
               opts.onHostProgress?.(h, 'connecting');
-              const khFiles = knownHostsFiles(opts, spec);
+              const khFiles = knownHostsFilesFor(opts.knownHosts, spec.sshArgs);
               const key = khFiles.join('\0');
               let kh = knownHostsCache.get(key);
               if (!kh) knownHostsCache.set(key, (kh = KnownHosts.load(khFiles)));

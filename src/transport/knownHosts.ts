@@ -6,6 +6,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 export type HostKeyVerdict = 'match' | 'mismatch' | 'unknown' | 'revoked';
@@ -118,4 +119,16 @@ export class KnownHosts {
 
 export function fingerprint(blob: Buffer): string {
   return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
+}
+
+/**
+ * Which known_hosts files to verify a host against: --known-hosts when given, else the
+ * UserKnownHostsFile in the host's ansible_ssh_common_args (Ansible users set it there),
+ * else ~/.ssh/known_hosts.
+ */
+export function knownHostsFilesFor(flag: string[] | undefined, sshArgs: unknown): string[] {
+  if (flag?.length) return flag;
+  const fromArgs = typeof sshArgs === 'string' ? /UserKnownHostsFile[= ]\s*(\S+)/.exec(sshArgs)?.[1] : undefined;
+  if (fromArgs) return [fromArgs.replace(/^['"]|['"]$/g, '')];
+  return [path.join(os.homedir(), '.ssh', 'known_hosts')];
 }
