@@ -82,9 +82,19 @@ export function registerCatalog(program: Command): void {
     .option('--json', 'JSON on stdout')
     .option('--known-hosts <file>', 'known_hosts file(s)', collect, [])
     .option('--accept-new-host-keys', 'record unknown host keys')
+    .option('-F, --ssh-config <file>', 'ssh_config to read (default ~/.ssh/config)')
     .option('--lang <en|zh>', 'language')
     .action(async (ids: string[], o) => {
-      const report = await runCheck({ inventory: o.inventory, ids, limit: o.limit, extraVars: parseExtraVars(o.extraVars, process.cwd()), knownHosts: o.knownHosts, acceptNewHostKeys: Boolean(o.acceptNewHostKeys) });
+      const report = await runCheck({
+        inventory: o.inventory,
+        ids,
+        limit: o.limit,
+        extraVars: parseExtraVars(o.extraVars, process.cwd()),
+        knownHosts: o.knownHosts,
+        acceptNewHostKeys: Boolean(o.acceptNewHostKeys),
+        sshConfig: o.sshConfig,
+        becomePassword: process.env.CRANE_FIX_BECOME_PASSWORD || undefined,
+      });
       if (o.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       else {
         const lang = langOf(o.lang);

@@ -3,13 +3,14 @@
  * The CLI entry point — the only place that calls process.exit. Commands throw ExitError;
  * everything else returns data.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { ExitError, EXIT } from '../errors.js';
 import { registerApply } from './apply.js';
 import { registerLab } from './lab.js';
 import { registerRuns } from './runs.js';
 import { registerCatalog } from './catalog.js';
 import { registerSchedule } from './schedule.js';
+import { registerGuide } from './guide.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
   registerLab(program);
   registerCatalog(program);
   registerSchedule(program);
-  void Option;
+  registerGuide(program);
   return program;
 }
 

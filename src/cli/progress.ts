@@ -46,7 +46,13 @@ export class HostProgress {
         },
       };
     });
-    const list = new Listr(tasks, { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false } });
+    const list = new Listr(tasks, {
+      concurrent: true,
+      exitOnError: false,
+      // listr2 would otherwise exit(127) on Ctrl-C, skipping the restore apply does on SIGINT.
+      registerSignalListeners: false,
+      rendererOptions: { collapseErrors: false },
+    });
     this.running = list.run().catch(() => undefined);
   };
 

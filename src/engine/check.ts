@@ -10,6 +10,7 @@ import type { CatalogEntry, DetectorResult } from '../catalog/types.js';
 import { KnownHosts, knownHostsFilesFor } from '../transport/knownHosts.js';
 import { SshConnector } from '../transport/ssh.js';
 import { gatherScript, parseGather } from './remoteScript.js';
+import { shellFor } from './run.js';
 import { EXIT } from '../errors.js';
 
 export interface CheckOptions {
@@ -21,6 +22,12 @@ export interface CheckOptions {
   acceptNewHostKeys?: boolean;
   extraVars?: Record<string, unknown>;
   connectTimeoutMs?: number;
+  /** ssh_config (ProxyJump, IdentityFile …), as for apply. */
+  sshConfig?: string;
+  /** For hosts with ansible_become: detectors run through sudo like apply's scripts. */
+  becomePassword?: string;
+  /** Stop between hosts (Ctrl-C in the guide, scheduler shutdown). */
+  signal?: AbortSignal;
 }
 
 export interface CheckReport {
@@ -46,7 +53,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
   for (const h of hosts) {
     void queue.add(async () => {
       const host = inv.hosts.get(h)!;
-      const spec = resolveConnection(host, {}) as ConnectionSpec;
+      const spec = resolveConnection(host, { sshConfigPath: opts.sshConfig }) as ConnectionSpec;
       const files = knownHostsFilesFor(opts.knownHosts, host.vars.ansible_ssh_common_args);
       let kh = khCache.get(files.join('\0'));
       if (!kh) khCache.set(files.join('\0'), (kh = KnownHosts.load(files)));
@@ -59,7 +66,9 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
           files: [],
           commands: entries.map((e) => ({ key: e.id, command: e.detector!.command(detectorVars(e, host.vars, opts.extraVars ?? {})) })),
         };
-        const r = await conn.run('sh -s', { stdin: gatherScript(req) });
+        if (opts.signal?.aborted) throw new Error('stopped (signal)');
+        const sh = shellFor(spec, spec.becomePassword ?? opts.becomePassword);
+        const r = await conn.run(sh.command, { stdin: sh.stdinPrefix + gatherScript(req) });
         const facts = parseGather(req, r.stdout);
         for (const e of entries) {
           const out = facts.commands.get(e.id)!;

@@ -100,7 +100,7 @@ export function batches(hosts: string[], serial: unknown): string[][] {
   return out;
 }
 
-function shellFor(spec: ConnectionSpec, password?: string): { command: string; stdinPrefix: string } {
+export function shellFor(spec: ConnectionSpec, password?: string): { command: string; stdinPrefix: string } {
   if (!spec.become || spec.user === spec.becomeUser) return { command: 'sh -s', stdinPrefix: '' };
   if (spec.becomeMethod !== 'sudo') throw new ExitError(EXIT.INPUT, `become method ${spec.becomeMethod} is not supported (sudo only)`);
   const user = spec.becomeUser.replace(/[^\w.-]/g, '');

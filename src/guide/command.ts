@@ -17,6 +17,10 @@ export interface ApplyCommand {
   acceptNewHostKeys?: boolean;
   /** Seconds, only when not the default. */
   connectTimeout?: number;
+  /** `-F`: the ssh_config to read. */
+  sshConfig?: string;
+  /** `-K`: ask for the become password (the password itself is never printed). */
+  askBecomePass?: boolean;
 }
 
 /** Characters that never need quoting in sh (and are not special to bash's history either). */
@@ -50,6 +54,8 @@ export function applyArgv(c: ApplyCommand, opts: { dryRun?: boolean } = {}): str
   for (const f of c.knownHosts ?? []) argv.push('--known-hosts', f);
   if (c.acceptNewHostKeys) argv.push('--accept-new-host-keys');
   if (c.connectTimeout !== undefined) argv.push('--connect-timeout', String(c.connectTimeout));
+  if (c.sshConfig) argv.push('--ssh-config', c.sshConfig);
+  if (c.askBecomePass) argv.push('--ask-become-pass');
   if (opts.dryRun) argv.push('--dry-run');
   return argv;
 }

@@ -106,7 +106,7 @@ export function renderPreview(t: T, report: RunReport, s: Style = plainStyle): P
     for (const task of changedTasks) {
       if (task.irreversible && !p.irreversible.includes(task.name)) p.irreversible.push(task.name);
       const kind = task.handler ? t('kindHandler') : t('kindTask');
-      lines.push(`  ${s.yellow(`${t('st.changed')}`)} ${kind} [${task.name}]${task.irreversible ? ` ${s.red(t('markIrreversible'))}` : ''}`);
+      lines.push(`  ${t('previewTask', { status: s.yellow(t('willChange')), kind, task: task.name, mark: task.irreversible ? ` ${s.red(t('markIrreversible'))}` : '' })}`);
       if (task.diff) for (const l of colorDiff(task.diff, s)) lines.push(`    ${l}`);
     }
     const key = lines.join('\n');
@@ -163,6 +163,12 @@ export function progressTranslator(t: T, s: Style = plainStyle): (line: string) 
       const word = status === 'changed' ? s.yellow(t('st.rolled-back')) : status === 'failed' ? s.red(t('st.failed')) : t(statusKey(status!));
       return [`  ${t('progressRestore', { status: word, host: host!, task: task!, detail: detail ? ` — ${detail}` : '' })}`];
     }
+    m = /^run (\S+) \((?:apply|dry-run)\) on (\d+) host\(s\); journal (.+)$/.exec(line);
+    if (m) return [`  ${s.dim(t('runStarted', { runId: m[1]!, count: m[2]!, journal: m[3]! }))}`];
+    m = /^PLAY \[(.*)\] (\d+) host\(s\)$/.exec(line);
+    if (m) return [`  ${s.dim(t('playStarted', { name: m[1]!, count: m[2]! }))}`];
+    m = /^note: these steps cannot be undone by rollback[^:]*: (.*)$/.exec(line);
+    if (m) return [`  ${s.yellow(t('noteIrreversible', { steps: m[1]! }))}`];
     m = /^note\s+(\S+) (.*)$/.exec(line);
     if (m) return [`  ${s.dim(t('progressNote', { host: m[1]!, note: m[2]! }))}`];
     m = /^UNREACHABLE (\S+): (.*)$/.exec(line);
@@ -172,6 +178,19 @@ export function progressTranslator(t: T, s: Style = plainStyle): (line: string) 
     if (/^\n?(SIGINT|SIGTERM): /.test(line)) return [s.yellow(t('signalStopping'))];
     return [`  ${s.dim(line)}`];
   };
+}
+
+/** The engine's per-host phase (onHostProgress), in the operator's language; unknown ones as they are. */
+export function phaseText(t: T, phase: string): string {
+  if (phase === 'connecting') return t('phase.connecting');
+  if (phase === 'gathering facts') return t('phase.gathering');
+  let m = /^applying (.*)$/.exec(phase);
+  if (m) return t('phase.applying', { what: m[1]! });
+  m = /^verify: (.*)$/.exec(phase);
+  if (m) return t('phase.verify', { what: m[1]! });
+  m = /^restoring (\d+) file\(s\)$/.exec(phase);
+  if (m) return t('phase.restoring', { count: m[1]! });
+  return phase;
 }
 
 /** Hosts whose progress lines have appeared (each host prints its lines when it is done). */

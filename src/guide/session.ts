@@ -31,7 +31,10 @@ import { translator, type T } from './i18n.js';
 import { applyArgv, commandLine, extraVarArg, rollbackCommand } from './command.js';
 import { affectedBy, challenges, groupsOf, hostsOfGroups, inInventoryOrder, limitFor, mustAsk, tryPattern, typedValue, varRows, type VarRow } from './hosts.js';
 import { isPromptExit, type Choice, type GuidePrompts } from './prompts.js';
-import { entryLabel, hostOfProgressLine, plainStyle, progressTranslator, renderMatches, renderPreview, renderRecap, shortList, statusKey, type Style } from './render.js';
+import { entryLabel, entryTags, hostOfProgressLine, phaseText, plainStyle, progressTranslator, renderMatches, renderPreview, renderRecap, shortList, statusKey, type Style } from './render.js';
+
+/** Up to this many hosts, the apply shows each host's phases as they start. */
+export const MAX_PHASE_LINES = 10;
 
 /** Exit status of a session left with Ctrl-C at a question (128 + SIGINT, like a shell). */
 export const EXIT_CANCELLED = 130;
@@ -44,6 +47,12 @@ export interface GuideOptions {
   acceptNewHostKeys?: boolean;
   /** Seconds; passed through and repeated in the printed command. */
   connectTimeout?: number;
+  /** `-F`: ssh_config for runs (bastions, ProxyJump). */
+  sshConfig?: string;
+  /** sudo password for become (from -K or the environment); never printed. */
+  becomePassword?: string;
+  /** The password came from -K: the printed command says -K too. */
+  askBecomePass?: boolean;
   /** For the journal: how the session was started. */
   argv?: string[];
   cwd?: string;
@@ -227,6 +236,8 @@ async function scan(ctx: Ctx, hosts: string[], ids?: string[]): Promise<CheckRep
       knownHosts: o.knownHosts?.length ? o.knownHosts : undefined,
       acceptNewHostKeys: o.acceptNewHostKeys,
       connectTimeoutMs: o.connectTimeout !== undefined ? o.connectTimeout * 1000 : undefined,
+      sshConfig: o.sshConfig,
+      becomePassword: o.becomePassword,
     }),
   );
   d.out(t('scanDone', { seconds: ((Date.now() - started) / 1000).toFixed(1) }));
@@ -252,7 +263,8 @@ async function fromScan(ctx: Ctx): Promise<Problem | undefined> {
     choices: [
       ...found.map(([id, hs]) => {
         const e = getEntry(id);
-        return { name: t('scanChoice', { id, title: e.title[lang], count: hs.length, hosts: shortList(t, hs, 4) }), value: id };
+        const tags = entryTags(t, e);
+        return { name: t('scanChoice', { id, title: e.title[lang], count: hs.length, hosts: shortList(t, hs, 4) }) + (tags.length ? ` [${tags.join(', ')}]` : ''), value: id };
       }),
       { name: t('back'), value: ':back' },
     ],
@@ -433,6 +445,8 @@ function baseApply(ctx: Ctx, e: CatalogEntry, limit: string | undefined): ApplyO
     acceptNewHostKeys: o.acceptNewHostKeys,
     connectTimeoutMs: o.connectTimeout !== undefined ? o.connectTimeout * 1000 : undefined,
     argv: o.argv,
+    ...(o.sshConfig ? { sshConfig: o.sshConfig } : {}),
+    ...(o.becomePassword ? { becomePassword: o.becomePassword } : {}),
   };
 }
 
@@ -454,6 +468,8 @@ function printCommand(ctx: Ctx, e: CatalogEntry, hc: HostChoice): void {
     knownHosts: o.knownHosts,
     acceptNewHostKeys: o.acceptNewHostKeys,
     connectTimeout: o.connectTimeout,
+    sshConfig: o.sshConfig,
+    askBecomePass: o.askBecomePass,
   };
   d.out('');
   d.out(s.bold(t('equivalentHeader')));
@@ -525,6 +541,9 @@ async function previewAndApply(ctx: Ctx, e: CatalogEntry, hc: HostChoice): Promi
   out(s.bold(t('applying', { id: e.id, count: p.changed.length })));
   const translate = progressTranslator(t, s);
   const done = new Set<string>();
+  const phases = new Map<string, string>();
+  // A few hosts: each phase as it starts. Many: a summary line now and then (see heartbeat).
+  const showPhases = p.changed.length <= MAX_PHASE_LINES;
   const log = (line: string) => {
     const h = hostOfProgressLine(line);
     if (h) done.add(h);
@@ -533,10 +552,32 @@ async function previewAndApply(ctx: Ctx, e: CatalogEntry, hc: HostChoice): Promi
     for (const l of translate(line)) out(l);
   };
   const sig = d.signals.forApply(log);
-  const beat = o.heartbeatMs ? setInterval(() => out(s.dim(t('stillWorking', { done: done.size, total: p.changed.length }))), o.heartbeatMs) : undefined;
+  const beat = o.heartbeatMs
+    ? setInterval(() => {
+        const busy = [...phases].filter(([h]) => !done.has(h)).map(([host, ph]) => t('hostPhase', { host, phase: phaseText(t, ph) }));
+        const counts = { done: done.size, total: p.changed.length };
+        out(s.dim(busy.length ? t('stillWorkingBusy', { ...counts, busy: shortList(t, busy, 3) }) : t('stillWorking', counts)));
+      }, o.heartbeatMs)
+    : undefined;
   let report: RunReport;
   try {
-    report = await d.engine.runApply({ ...baseApply(ctx, e, applyLimit), yes: true, journalDir: o.journalDir, signal: sig.signal, log });
+    report = await d.engine.runApply({
+      ...baseApply(ctx, e, applyLimit),
+      yes: true,
+      journalDir: o.journalDir,
+      signal: sig.signal,
+      log,
+      onRunStart: (runId: string) => {
+        ctx.runId = runId;
+      },
+      onHostProgress: (host: string, phase: string) => {
+        phases.set(host, phase);
+        if (showPhases) out(s.dim(`  ${t('phaseLine', { host, phase: phaseText(t, phase) })}`));
+      },
+      onHostDone: (host: string) => {
+        done.add(host);
+      },
+    });
   } finally {
     if (beat) clearInterval(beat);
     sig.dispose();

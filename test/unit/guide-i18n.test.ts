@@ -7,7 +7,7 @@ import { format, messages, placeholders, translator, type MessageKey } from '../
 const keys = Object.keys(messages) as MessageKey[];
 const HAN = /[\u4e00-\u9fff]/;
 // Texts that are the same in both languages on purpose (format strings, symbols only).
-const SAME_ON_PURPOSE = new Set<MessageKey>(['progressRestore', 'progressLine', 'previewTask', 'varQ']);
+const SAME_ON_PURPOSE = new Set<MessageKey>(['progressRestore', 'progressLine', 'previewTask', 'phaseLine', 'hostPhase', 'varQ']);
 
 describe('guide i18n', () => {
   it('has a non-empty en and zh text for every key', () => {

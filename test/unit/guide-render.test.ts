@@ -2,7 +2,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { translator } from '../../src/guide/i18n.js';
-import { hostOfProgressLine, progressTranslator, renderMatches, renderPreview, renderRecap, shortList } from '../../src/guide/render.js';
+import { hostOfProgressLine, phaseText, progressTranslator, renderMatches, renderPreview, renderRecap, shortList } from '../../src/guide/render.js';
 import { readPaste, PASTE_SETTLE_MS } from '../../src/guide/prompts.js';
 import { diagnose } from '../../src/catalog/diagnose.js';
 import { getEntry } from '../../src/catalog/index.js';
@@ -84,6 +84,17 @@ describe('guide: live progress', () => {
       '  提示 node06：write: target is a mount point; wrote it in place (rename would give EBUSY)',
       '  node05：无法连接 —— connect ECONNREFUSED',
       '  node04：已恢复 —— 文件已还原到执行前的状态',
+    ]);
+  });
+
+  it('names the engine phases in the operator language', () => {
+    expect(['connecting', 'gathering facts', 'applying trim, restart kubelet', 'verify: dns answers', 'restoring 2 file(s)', 'something new'].map((p) => phaseText(zh, p))).toEqual([
+      '正在连接',
+      '正在读取当前状态',
+      '正在执行 trim, restart kubelet',
+      '正在验证：dns answers',
+      '正在恢复 2 个文件',
+      'something new',
     ]);
   });
 

@@ -121,7 +121,10 @@ function fakeEngine(
         fs.mkdirSync(path.join(opts.journalDir!, 'DRY'), { recursive: true });
         return (o.dry ?? (() => report('dry-run', { node03: trimmed('changed') }, 'DRY')))(opts);
       }
+      opts.onRunStart?.('RUN-1', '/j/RUN-1');
       opts.log?.('run RUN-1 (apply) on 1 host(s); journal /j/RUN-1');
+      opts.onHostProgress?.('node03', 'connecting');
+      opts.onHostProgress?.('node03', 'applying remove nameserver lines after the third');
       opts.log?.('changed node03 task [remove nameserver lines after the third]');
       return (o.apply ?? (() => report('apply', { node03: trimmed('changed') })))(opts);
     },
@@ -198,6 +201,7 @@ describe('guide session (scripted)', () => {
     expect(out).toContain(`line 1: ${KUBELET_LINE.slice(0, 60)}`);
     expect(out).toContain('node03: affected — 5 nameservers in /etc/resolv.conf');
     expect(out).toContain('-nameserver 10.100.21.241');
+    expect(out).toContain('… node03: applying remove nameserver lines after the third');
     expect(out).toContain('changed node03 step [remove nameserver lines after the third]');
     expect(out).toContain('node03: changed, 1 change(s)');
     expect(out).toContain(`To undo this run later: crane-fix rollback RUN-1 --journal-dir ${JOURNAL}`);
@@ -373,6 +377,23 @@ describe('guide session (scripted)', () => {
     expect(engine.applies.map((a) => a.limit)).toEqual(['kube-node', 'node03']);
     expect(text()).toContain('The dry-run failed on 1 host(s); they will be left out:');
     expect(text()).toContain('node04: UNREACHABLE — connect ECONNREFUSED');
+  });
+
+  it('a slow run prints what the unfinished hosts are doing', async () => {
+    const engine = fakeEngine({
+      apply: () => report('apply', { node03: trimmed('changed') }),
+    });
+    const slowApply = engine.runApply;
+    engine.runApply = async (o) => {
+      if (!o.dryRun) {
+        o.onHostProgress?.('node03', 'verify: resolver answers');
+        await new Promise((r) => setTimeout(r, 60));
+      }
+      return slowApply(o);
+    };
+    const { d, text } = deps([...pasteOpening, { id: 'hostsQ', answer: 'all' }, { id: 'useHostsQ', answer: true }, { id: 'varsChangeQ', answer: false }, { id: 'applyQ', answer: true }, { id: 'afterOkQ', answer: 'keep' }], engine);
+    await runGuide(opts({ heartbeatMs: 20, lang: 'zh' }), d);
+    expect(text()).toContain('……仍在执行：0/1 台主机已完成 —— node03：正在验证：resolver answers');
   });
 
   it('the operator may roll back a successful run', async () => {
