@@ -5,14 +5,24 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ExitError, EXIT } from '../errors.js';
-import { registerApply } from './apply.js';
-import { registerLab } from './lab.js';
-import { registerRuns } from './runs.js';
-import { registerCatalog } from './catalog.js';
-import { registerSchedule } from './schedule.js';
-import { registerGuide } from './guide.js';
+type Register = (program: Command) => void;
 
-export function buildProgram(): Command {
+/**
+ * Each command's module, loaded only when that command runs: starting the CLI costs the
+ * client CPU the benchmark counts per host, and `apply` need not load the guide's prompts
+ * or the scheduler. Help (no or unknown command) loads them all.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  apply: async () => (await import('./apply.js')).registerApply,
+  runs: async () => (await import('./runs.js')).registerRuns,
+  lab: async () => (await import('./lab.js')).registerLab,
+  catalog: async () => (await import('./catalog.js')).registerCatalog,
+  schedule: async () => (await import('./schedule.js')).registerSchedule,
+  guide: async () => (await import('./guide.js')).registerGuide,
+};
+const MODULE_OF: Record<string, string> = { apply: 'apply', rollback: 'apply', runs: 'runs', lab: 'lab', fixes: 'catalog', check: 'catalog', diagnose: 'catalog', schedule: 'schedule', guide: 'guide' };
+
+export async function buildProgram(argv: string[] = process.argv): Promise<Command> {
   const program = new Command();
   program
     .name('crane-fix')
@@ -21,18 +31,15 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  registerApply(program);
-  registerRuns(program);
-  registerLab(program);
-  registerCatalog(program);
-  registerSchedule(program);
-  registerGuide(program);
+  const wanted = MODULE_OF[argv[2] ?? ''];
+  const names = wanted ? [wanted] : Object.keys(COMMANDS);
+  for (const n of names) (await COMMANDS[n]!())(program);
   return program;
 }
 
 async function main(): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram();
     await program.parseAsync(process.argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {

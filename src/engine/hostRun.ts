@@ -255,6 +255,8 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
       if (sops.length) {
         touchedAnything = true;
         journal?.append({ type: 'applying', host: hostName, segment: i });
+        // The snapshots must be on disk before the first byte on the host changes.
+        await journal?.durable();
         opts.progress?.(`applying ${all.map((t) => t.name).join(', ')}`.slice(0, 120));
         const r = await exec(conn, opts, applyScript(sops));
         const { outcomes } = parseApply(r.stdout);
@@ -440,6 +442,7 @@ async function runSimple(
     for (const t of plans) rep.tasks.push(report(t));
     return;
   }
+  await journal?.durable();
   const r = await exec(conn, opts, applyScript(sops));
   const { outcomes, complete } = parseApply(r.stdout);
   if (!complete) {

@@ -276,6 +276,11 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
               journal.append({ type: 'host-result', host: h, status: 'unreachable', error: conn.message });
             } else {
               const ph = pp.perHost.get(h)!;
+              // Recorded before anything changes, so `crane-fix rollback` has the hooks even
+              // after a crash mid-run.
+              if (pp.play.rollback.length && !opts.dryRun) {
+                journal.append({ type: 'rollback-hooks', host: h, tasks: pp.play.rollback, vars: redactVars(ph.vars, secrets) });
+              }
               rep = await runHostPlay(
                 conn,
                 { tasks: ph.tasks, handlers: pp.play.handlers, verify: ph.verify, rollback: pp.play.rollback, vars: ph.vars },
@@ -292,9 +297,6 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
                 },
                 h,
               );
-              if (pp.play.rollback.length && !opts.dryRun && rep.tasks.some((t) => t.changed)) {
-                journal.append({ type: 'rollback-hooks', host: h, tasks: pp.play.rollback, vars: redactVars(ph.vars, secrets) });
-              }
             }
             mergeHost(report, h, rep, secrets);
             if (rep.status === 'failed' || rep.status === 'rolled-back' || rep.status === 'unreachable') {

@@ -76,14 +76,26 @@ export class Journal {
     return new Journal(dir, meta);
   }
 
-  /** Append one event and fsync: when this returns, the event survives a crash. */
+  /**
+   * Append one event (written at once, in order). Durability is separate — see `durable()` —
+   * so 50 hosts journaling at once do not serialize on 50 synchronous fsyncs per step.
+   */
   append(ev: JournalEvent): void {
     fs.writeSync(this.fd, JSON.stringify({ at: new Date().toISOString(), ev } satisfies StoredEvent) + '\n');
-    fs.fsyncSync(this.fd);
+  }
+
+  /**
+   * fsync what was appended so far. The engine awaits this before any byte changes on a host
+   * (so its snapshots survive a crash) and at the end of the run. Async: it does not block the
+   * event loop, and concurrent callers share the kernel's work.
+   */
+  durable(): Promise<void> {
+    return new Promise((resolve, reject) => fs.fsync(this.fd, (err) => (err ? reject(err) : resolve())));
   }
 
   close(): void {
     try {
+      fs.fsyncSync(this.fd);
       fs.closeSync(this.fd);
     } catch {
       /* already closed */
