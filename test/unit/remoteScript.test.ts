@@ -142,3 +142,18 @@ describe('symlinks', () => {
     expect(fs.readlinkSync(l)).toBe('/etc/original target');
   });
 });
+
+describe.skipIf(process.getuid?.() !== 0)('a target that is a mount point (bind-mounted resolv.conf)', () => {
+  it('is written in place after re-checking the guard (rename would give EBUSY)', async () => {
+    const f = path.join(dir, 'resolv.conf');
+    fs.writeFileSync(f, 'nameserver 1.1.1.1\n');
+    // A private mount namespace: the bind mount never exists outside this one command.
+    const inNs = (script: string) => sh.run(`unshare --mount --propagation private sh -c 'mount --bind ${f} ${f} && sh -s'`, { stdin: script });
+    const g = await inNs(gatherScript(collectFactRequests([{ kind: 'file', path: f }])));
+    expect(g.stdout).toMatch(/@@CF file 0 regular file\|\d+\|\d+\|\d+\|[^|]*\|[^|]*\|\d+\|1\|/);
+    const r = await inNs(applyScript([{ id: 0, op: { op: 'write', path: f, content: 'nameserver 9.9.9.9\n', expectSha256: sha('nameserver 1.1.1.1\n') } }]));
+    expect(parseApply(r.stdout).outcomes).toEqual([{ id: 0, kind: 'ok', inPlace: true }]);
+    expect(fs.readFileSync(f, 'utf8')).toBe('nameserver 9.9.9.9\n');
+    expect(fs.readdirSync(dir)).toEqual(['resolv.conf']);
+  });
+});
