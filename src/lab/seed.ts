@@ -101,6 +101,10 @@ export function seedFiles(node: NodeSpec): Record<string, string> {
     '/var/lib/kube-proxy/config.conf': kubeProxyConfig(node.nodePortAddresses),
     '/etc/docker/daemon.json': dockerDaemonJson(node),
     '/etc/kubernetes/manifests/.keep': '',
+    // The node's /root is an overlay of this machine's: without this, bash would source this
+    // machine's .bashrc (here: pyenv init, ~170 processes) for every SSH command — nothing
+    // a cluster node does, and it would dominate every timing.
+    '/root/.bashrc': '# crane-fix lab node: a plain root .bashrc\n',
   };
   if (node.ctlPathOffPath) {
     // Crane's kubernetes_ctl_path outside PATH: "ctr: command not found" from a non-login sh.
