@@ -86,8 +86,14 @@ function systemctl(a: Pick<SystemdArgs, 'scope' | 'no_block' | 'force'>): string
   return s;
 }
 
-const showKey = (unit: string, scope: string) => `systemd.show:${scope}:${unit}`;
-const enabledKey = (unit: string, scope: string) => `systemd.is-enabled:${scope}:${unit}`;
+/**
+ * `foo` and `foo.service` name the same unit (systemctl appends .service): one fact key for
+ * both, so a later task that names the unit the other way sees an earlier task's predicted
+ * state (stop `foo.service`, then `state: stopped` on `foo` is ok, as in Ansible).
+ */
+const unitKey = (unit: string) => (unit.endsWith('.service') && unit.length > '.service'.length ? unit.slice(0, -'.service'.length) : unit);
+const showKey = (unit: string, scope: string) => `systemd.show:${scope}:${unitKey(unit)}`;
+const enabledKey = (unit: string, scope: string) => `systemd.is-enabled:${scope}:${unitKey(unit)}`;
 
 function facts(a: SystemdArgs): FactRequest[] {
   if (a.name === undefined) return [];

@@ -93,17 +93,20 @@ export class KnownHosts {
     const field = hostField(host, port);
     const b64 = blob.toString('base64');
     let sawHost = false;
+    let matched = false;
     for (const e of this.entries) {
       if (e.marker === '@cert-authority') continue;
       if (!patternsMatch(e.patterns, field)) continue;
+      // A revoked key is refused wherever its line sits, before or after a line that
+      // lists the same key as valid (issue 8: a trailing @revoked line used to be ignored).
       if (e.marker === '@revoked') {
         if (e.keyB64 === b64) return 'revoked';
         continue;
       }
       sawHost = true;
-      if (e.keyB64 === b64) return 'match';
+      if (e.keyB64 === b64) matched = true;
     }
-    return sawHost ? 'mismatch' : 'unknown';
+    return matched ? 'match' : sawHost ? 'mismatch' : 'unknown';
   }
 
   /** Record a new key (only ever for an unknown host; never to overwrite a changed one). */

@@ -138,7 +138,9 @@ function openClient(
       client.on('error', () => {});
       resolve({ client, verdict });
     });
-    client.once('error', fail);
+    // `on`, not `once`: after a handshake timeout ssh2 can emit a second error ("Connection
+    // lost before handshake"); with no listener left it would crash the process (issue 8 soak).
+    client.on('error', fail);
     try {
       client.connect(cfg);
     } catch (err) {
