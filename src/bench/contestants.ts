@@ -27,7 +27,9 @@ export const LABELS: Record<ContestantId, string> = {
 };
 
 export interface Ctx {
-  root: string; // repository root
+  root: string; // repository root (playbooks)
+  /** Where dist/ is run from: a copy frozen at the start, so a concurrent rebuild cannot change a contestant mid-run. */
+  app: string;
   lab: LabState;
   nodes: number;
   scratch: string; // per-bench temp dir (journals, ansible control sockets, time files)
@@ -52,7 +54,7 @@ function tail(s: string, n = 12): string {
 // ---------------------------------------------------------------- floor
 
 export async function runFloor(ctx: Ctx, sessions = 1): Promise<Outcome> {
-  const timed = await runTimed(process.execPath, [path.join(ctx.root, 'dist', 'bench', 'floor.js'), ctx.lab.dir, '--sessions', String(sessions)], {
+  const timed = await runTimed(process.execPath, [path.join(ctx.app, 'dist', 'bench', 'floor.js'), ctx.lab.dir, '--sessions', String(sessions)], {
     timeoutMs: ctx.timeoutMs,
     scratch: ctx.scratch,
   });
@@ -81,7 +83,7 @@ interface CraneJson {
 export function craneArgs(ctx: Ctx, mode: Mode, journalDir: string): string[] {
   return [
     ...(ctx.nodeFlags ?? []),
-    path.join(ctx.root, 'dist', 'cli', 'main.js'),
+    path.join(ctx.app, 'dist', 'cli', 'main.js'),
     'apply',
     '-i',
     ctx.lab.inventoryIni,

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs/promises';
+import { closeSync, openSync } from 'node:fs';
 import * as path from 'node:path';
 import type { LabNode } from '../lab/lab.js';
 
@@ -47,17 +48,21 @@ export async function runTimed(
 ): Promise<Timed> {
   const timeFile = path.join(opts.scratch, `time-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.txt`);
   const started = process.hrtime.bigint();
+  // stdout/stderr go to files, not pipes: a contestant never waits for this process to drain
+  // a pipe (writes to a pipe are synchronous in Node and block when it is full).
+  const outFile = timeFile.replace(/\.txt$/, '.out');
+  const errFile = timeFile.replace(/\.txt$/, '.err');
+  const outFd = openSync(outFile, 'w');
+  const errFd = openSync(errFile, 'w');
   const child = spawn(TIME_BIN, ['-f', '%e %U %S %M', '-o', timeFile, cmd, ...args], {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', outFd, errFd],
     detached: true,
   });
+  closeSync(outFd);
+  closeSync(errFd);
   liveChildren.add(child);
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  child.stdout!.on('data', (d: Buffer) => out.push(d));
-  child.stderr!.on('data', (d: Buffer) => err.push(d));
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -70,6 +75,10 @@ export async function runTimed(
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   clearTimeout(timer);
   liveChildren.delete(child);
+  const stdout = await fs.readFile(outFile, 'utf8').catch(() => '');
+  const stderr = await fs.readFile(errFile, 'utf8').catch(() => '');
+  await fs.rm(outFile, { force: true });
+  await fs.rm(errFile, { force: true });
   let userMs = NaN;
   let sysMs = NaN;
   let maxRssKb = NaN;
@@ -92,8 +101,8 @@ export async function runTimed(
     maxRssKb,
     exitCode: code ?? 128,
     ...(signal ? { signal } : {}),
-    stdout: Buffer.concat(out).toString('utf8'),
-    stderr: Buffer.concat(err).toString('utf8'),
+    stdout,
+    stderr,
     timedOut,
   };
 }

@@ -5,7 +5,10 @@
 import { nodeExec, type LabNode } from '../lab/lab.js';
 import { seedFiles } from '../lab/seed.js';
 import { STANDIN_UNITS } from '../lab/standins.js';
-import { shq } from '../util/shell.js';
+import { shellQuote } from '../modules/shellQuote.js';
+
+/** Quote for sh (Python shlex.quote semantics); numbers are quoted as their decimal text. */
+const shq = (v: string | number): string => shellQuote(String(v));
 import { pool } from './measure.js';
 
 /** How many nsenter helpers run at once (2 cores are shared with other people's tests). */
@@ -13,19 +16,8 @@ const NSENTER_CONCURRENCY = 16;
 
 export const BENCH_NEW_DNS = '10.9.0.10';
 
-/**
- * A lab node's /root is an overlay of this machine's /root, so root's ~/.bashrc here — which
- * bash sources for every SSH command (Debian's bash does, under sshd) — runs on every session
- * of every node. On the machine this was written on, that .bashrc runs `pyenv init -`: ~170
- * processes per SSH session, which no cluster node has. The bench gives each node its own
- * empty .bashrc (written inside the node, in its private tmpfs layer; this machine's file is
- * untouched) unless asked to keep the host's (`--host-dotfiles`).
- */
-const CLEAN_BASHRC = '# crane-fix bench: a clean node (the lab inherits this machine\'s /root otherwise)\n';
-
-function resetScript(node: LabNode, cleanDotfiles: boolean): string {
+function resetScript(node: LabNode): string {
   const lines = ['set -e'];
-  if (cleanDotfiles) lines.push(`printf %s ${shq(CLEAN_BASHRC)} > /root/.bashrc`);
   for (const [p, content] of Object.entries(seedFiles(node))) {
     // In place (`>`), not rename: /etc/resolv.conf is a bind mount on every 6th node.
     lines.push(`mkdir -p ${shq(p.replace(/\/[^/]*$/, '') || '/')}`);
@@ -43,8 +35,8 @@ function resetScript(node: LabNode, cleanDotfiles: boolean): string {
 }
 
 /** Fresh node state: every seeded file rewritten, systemctl stand-in log and unit state cleared. */
-export async function resetNodes(nodes: LabNode[], cleanDotfiles = true): Promise<void> {
-  const results = await pool(nodes, NSENTER_CONCURRENCY, async (n) => ({ n, r: await nodeExec(n, 'exec /bin/sh -s', resetScript(n, cleanDotfiles)) }));
+export async function resetNodes(nodes: LabNode[]): Promise<void> {
+  const results = await pool(nodes, NSENTER_CONCURRENCY, async (n) => ({ n, r: await nodeExec(n, 'exec /bin/sh -s', resetScript(n)) }));
   const bad = results.filter(({ r }) => r.rc !== 0 || !r.stdout.includes('reset-ok'));
   if (bad.length) throw new Error(`bench: could not reset ${bad.map(({ n, r }) => `${n.name} (rc ${r.rc}: ${r.stderr.trim()})`).join(', ')}`);
 }

@@ -52,9 +52,10 @@ export interface BenchResult {
   finishedAt: string;
   nodes: number;
   reps: number;
+  ansibleReps?: number;
   warmup: number;
   machine: Record<string, string | number>;
-  lab: { dir: string; subnet: number; disks: boolean; hostDotfiles?: boolean; upMs: number; downMs?: number };
+  lab: { dir: string; subnet: number; disks: boolean; upMs: number; downMs?: number };
   method: string[];
   ansibleCfg?: string;
   samples: Partial<Record<ContestantId, Sample[]>>;
@@ -174,9 +175,9 @@ export function markdown(r: BenchResult): string {
     '',
   );
   out.push(
-    `Lab: ${r.nodes} nodes on 127.0.${r.lab.subnet}.11+, dir ${r.lab.dir}, XFS disks ${r.lab.disks ? 'on' : 'off'}, root's .bashrc ${r.lab.hostDotfiles ? "this machine's (--host-dotfiles)" : 'empty'}; lab up took ${f(r.lab.upMs / 1000, 1)} s` +
+    `Lab: ${r.nodes} nodes on 127.0.${r.lab.subnet}.11+, dir ${r.lab.dir}, XFS disks ${r.lab.disks ? 'on' : 'off'}; lab up took ${f(r.lab.upMs / 1000, 1)} s` +
       (r.lab.downMs !== undefined ? `, lab down ${f(r.lab.downMs / 1000, 1)} s` : '') +
-      `. ${r.reps} repetitions (+${r.warmup} warm-up round not counted), contestants alternating.`,
+      `. ${r.reps} repetitions${r.ansibleReps !== undefined ? ` (Ansible in the first ${r.ansibleReps} only)` : ''} (+${r.warmup} warm-up round${r.warmup === 1 ? '' : 's'} not counted), contestants alternating.`,
     '',
   );
   out.push('## Results', '', resultsTable(r), '');
@@ -196,9 +197,13 @@ export function markdown(r: BenchResult): string {
     out.push('');
   }
   if (r.profile?.length) {
-    out.push('## Where crane-fix\'s client CPU goes (node --cpu-prof, one extra untimed run each)', '');
+    out.push('## Where crane-fix\'s main thread spends its time (node --cpu-prof, one extra untimed run each)', '');
+    out.push(
+      'Sampled wall time on the main thread, idle excluded. It is not CPU time: a synchronous syscall (`fsync`, a socket `write` that wakes an sshd on this same 2-core machine and gets preempted) counts for as long as the thread is inside it. Client CPU is in the results table.',
+      '',
+    );
     for (const p of r.profile) {
-      out.push(`### ${p.file.replace(/^.*\//, '')}: ${f(p.totalMs, 0)} ms busy on the main thread (${f(p.totalMs / r.nodes, 1)} ms/host), GC ${f(p.gcMs, 0)} ms`, '');
+      out.push(`### ${p.file.replace(/^.*\//, '')}: ${f(p.totalMs, 0)} ms on the main thread, not idle (${f(p.totalMs / r.nodes, 1)} ms/host), GC ${f(p.gcMs, 0)} ms`, '');
       out.push('| area | ms | % |', '| --- | ---: | ---: |');
       for (const a of p.byArea) out.push(`| ${a.area} | ${f(a.ms, 0)} | ${f(a.pct, 0)} |`);
       out.push('', '| function (self time) | where | ms | % |', '| --- | --- | ---: | ---: |');

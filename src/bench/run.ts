@@ -6,15 +6,16 @@
  * Options:
  *   --nodes N        lab size (default 50)
  *   --reps R         counted repetitions (default 5)
+ *   --ansible-reps K Ansible only in the first K repetitions (default R; when K < R it also
+ *                    skips the warm-up) — Ansible at 200 nodes takes minutes per run
  *   --warmup W       uncounted warm-up rounds first (default 1)
  *   --no-ansible     skip Ansible (e.g. a quick look at crane-fix alone)
- *   --profile        one extra untimed crane-fix apply and no-op under node --cpu-prof, summarised
+ *   --profile        one extra untimed crane-fix dry-run, apply and no-op under node --cpu-prof
  *   --disks          give lab nodes their XFS loop disks (the bench does not need them)
- *   --host-dotfiles  keep this machine's /root/.bashrc on the nodes (default: an empty one;
- *                    bash sources it for every SSH command — see src/bench/nodes.ts)
  *   --lab-only       only time `lab up` / `lab down` R times, write <date>-<nodes>-lab.*
  *   --timeout S      per-run limit in seconds (default 600)
  *   --out DIR        results directory (default bench/results)
+ *   --tag NAME       results file <date>-<nodes>-<NAME>.* (a variant; not used for scaling)
  *   --no-write       print, do not write results files
  *
  * Always takes its lab down: on success, on error and on SIGINT/SIGTERM.
@@ -23,7 +24,7 @@ import * as fs from 'node:fs/promises';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { labDown, labUp, readLabState, type LabState } from '../lab/lab.js';
 import { ansibleCfg, ansibleVersion, runAnsible, runCrane, runFloor, type ContestantId, type Ctx, type Mode, type Outcome } from './contestants.js';
@@ -39,19 +40,20 @@ const BENCH_BASE = '/tmp/crane-fix-bench';
 interface Opts {
   nodes: number;
   reps: number;
+  ansibleReps?: number;
   warmup: number;
   ansible: boolean;
   profile: boolean;
   disks: boolean;
-  hostDotfiles: boolean;
   labOnly: boolean;
   timeoutMs: number;
   out: string;
+  tag?: string;
   write: boolean;
 }
 
 function parseArgs(argv: string[]): Opts {
-  const o: Opts = { nodes: 50, reps: 5, warmup: 1, ansible: true, profile: false, disks: false, hostDotfiles: false, labOnly: false, timeoutMs: 600_000, out: path.join(ROOT, 'bench', 'results'), write: true };
+  const o: Opts = { nodes: 50, reps: 5, warmup: 1, ansible: true, profile: false, disks: false, labOnly: false, timeoutMs: 600_000, out: path.join(ROOT, 'bench', 'results'), write: true };
   const num = (flag: string, v: string | undefined, min: number) => {
     const n = Number(v);
     if (v === undefined || !Number.isInteger(n) || n < min) throw new Error(`${flag} expects a whole number ≥ ${min}, got ${v ?? 'nothing'}`);
@@ -64,15 +66,21 @@ function parseArgs(argv: string[]): Opts {
     switch (flag) {
       case '--nodes': o.nodes = num(flag, val(), 1); break;
       case '--reps': o.reps = num(flag, val(), 1); break;
+      case '--ansible-reps': o.ansibleReps = num(flag, val(), 0); break;
       case '--warmup': o.warmup = num(flag, val(), 0); break;
       case '--no-ansible': o.ansible = false; break;
       case '--profile': o.profile = true; break;
       case '--disks': o.disks = true; break;
-      case '--host-dotfiles': o.hostDotfiles = true; break;
       case '--lab-only': o.labOnly = true; break;
       case '--timeout': o.timeoutMs = num(flag, val(), 1) * 1000; break;
       case '--out': o.out = path.resolve(val() ?? ''); break;
       case '--no-write': o.write = false; break;
+      case '--tag': {
+        const t = val() ?? '';
+        if (!/^[\w.-]+$/.test(t)) throw new Error('--tag expects letters, digits, . _ -');
+        o.tag = t;
+        break;
+      }
       case '-h':
       case '--help':
         process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]!.replace(/^\/\*\*?|^ \* ?/gm, '') + '\n');
@@ -94,9 +102,11 @@ function localDate(d = new Date()): string {
 
 function tryCmd(cmd: string, args: string[]): string {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-  } catch (err) {
-    return ((err as { stderr?: string }).stderr ?? '').trim();
+    const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    if (r.status !== 0) return '';
+    return (r.stdout.trim() || r.stderr.trim()); // `ssh -V` answers on stderr
+  } catch {
+    return '';
   }
 }
 
@@ -217,8 +227,8 @@ async function main(): Promise<void> {
   else mach.ansible = 'Ansible not run';
   const upMs = await bringUp(o);
   const st = lab!;
-  const ctx: Ctx = { root: ROOT, lab: st, nodes: o.nodes, scratch, timeoutMs: o.timeoutMs };
-  await resetNodes(st.nodes, !o.hostDotfiles); // before the first floor run too
+  const ctx: Ctx = { root: ROOT, app: await freezeApp(), lab: st, nodes: o.nodes, scratch, timeoutMs: o.timeoutMs };
+  await resetNodes(st.nodes); // before the first floor run too
   const counter = new SessionCounter(st.nodes);
   const samples: Partial<Record<ContestantId, Sample[]>> = {};
   const problems: string[] = [];
@@ -257,9 +267,9 @@ async function main(): Promise<void> {
     const runOne = (mode: Mode) => (tool === 'crane' ? runCrane(ctx, mode) : runAnsible(ctx, mode));
     const ids: Record<Mode, ContestantId> =
       tool === 'crane' ? { dry: 'crane-dry', apply: 'crane-apply', noop: 'crane-noop' } : { dry: 'ansible-check', apply: 'ansible-apply', noop: 'ansible-noop' };
-    await resetNodes(st.nodes, !o.hostDotfiles); // fresh state: the dry-run shows the full change, the apply makes it
+    await resetNodes(st.nodes); // fresh state: the dry-run shows the full change, the apply makes it
     await measure(ids.dry, rep, () => runOne('dry'));
-    await resetNodes(st.nodes, !o.hostDotfiles); // a dry-run must change nothing — but never rely on it
+    await resetNodes(st.nodes); // a dry-run must change nothing — but never rely on it
     const applied = await measure(ids.apply, rep, () => runOne('apply'));
     applied.check = await checkNodes(st.nodes);
     const noop = await measure(ids.noop, rep, () => runOne('noop'));
@@ -275,8 +285,10 @@ async function main(): Promise<void> {
     }
   };
 
+  const ansibleReps = Math.min(o.ansibleReps ?? o.reps, o.reps);
   const round = async (rep: number) => {
-    const tools: ('crane' | 'ansible')[] = o.ansible ? (rep % 2 === 1 ? ['crane', 'ansible'] : ['ansible', 'crane']) : ['crane'];
+    const withAnsible = o.ansible && (rep === 0 ? ansibleReps === o.reps : rep <= ansibleReps);
+    const tools: ('crane' | 'ansible')[] = withAnsible ? (rep % 2 === 1 ? ['crane', 'ansible'] : ['ansible', 'crane']) : ['crane'];
     for (const t of tools) {
       await measure('floor', rep, () => runFloor(ctx));
       await group(t, rep);
@@ -314,9 +326,10 @@ async function main(): Promise<void> {
     finishedAt: new Date().toISOString(),
     nodes: o.nodes,
     reps: o.reps,
+    ...(ansibleReps !== o.reps && o.ansible ? { ansibleReps } : {}),
     warmup: o.warmup,
     machine: mach,
-    lab: { dir: st.dir, subnet: SUBNET, disks: o.disks, hostDotfiles: o.hostDotfiles, upMs: Math.round(upMs), ...(downMs !== undefined ? { downMs } : {}) },
+    lab: { dir: st.dir, subnet: SUBNET, disks: o.disks, upMs: Math.round(upMs), ...(downMs !== undefined ? { downMs } : {}) },
     method: method(o),
     ...(o.ansible ? { ansibleCfg: ansibleCfg(o.nodes, '<per-run temp dir>') } : {}),
     samples,
@@ -325,7 +338,7 @@ async function main(): Promise<void> {
     problems,
     ...(profile ? { profile } : {}),
   };
-  const other = latestOther(o.out, o.nodes);
+  const other = o.tag ? undefined : latestOther(o.out, o.nodes);
   if (other) {
     const [small, big] = other.nodes < o.nodes ? [other, result] : [result, other];
     const rows = scalingRows(small, big);
@@ -346,15 +359,26 @@ async function main(): Promise<void> {
   if (problems.length) process.stdout.write(`\n${problems.length} problem(s):\n${problems.map((p) => '- ' + p.split('\n')[0]).join('\n')}\n`);
   if (o.write) {
     await fs.mkdir(o.out, { recursive: true });
-    const base = path.join(o.out, `${result.date}-${o.nodes}`);
+    const base = path.join(o.out, `${result.date}-${o.nodes}${o.tag ? '-' + o.tag : ''}`);
     await fs.writeFile(base + '.json', JSON.stringify(result, null, 2) + '\n');
     await fs.writeFile(base + '.md', markdown(result));
     say(`bench: wrote ${path.relative(ROOT, base)}.md and .json`);
   }
 }
 
+/** A copy of dist/ taken now (node_modules linked), so others rebuilding dist/ mid-run change nothing here. */
+async function freezeApp(): Promise<string> {
+  const app = path.join(scratch, 'app');
+  await fs.mkdir(app, { recursive: true });
+  await fs.cp(path.join(ROOT, 'dist'), path.join(app, 'dist'), { recursive: true });
+  await fs.copyFile(path.join(ROOT, 'package.json'), path.join(app, 'package.json'));
+  await fs.symlink(path.join(ROOT, 'node_modules'), path.join(app, 'node_modules'));
+  return app;
+}
+
 function method(o: Opts): string[] {
   return [
+    `crane-fix and the floor run from a copy of dist/ frozen at the start of the bench (commit ${tryCmd('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']) || '?'}${tryCmd('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no']) ? ' plus uncommitted changes' : ''}), so a concurrent rebuild cannot change them mid-run.`,
     `Every contestant is its own process, started as a user would, under GNU time (\`${TIME_BIN} -f '%e %U %S %M'\`): wall clock from spawn to exit (harness clock), user+sys CPU and ru_maxrss of the process and the children it waited for.`,
     'floor: `node dist/bench/floor.js <lab>` — plain ssh2, every node at once, host key checked against the lab\'s known_hosts, one command (`uname -n`) each.',
     `crane-fix: \`node dist/cli/main.js apply -i <lab>/nodes.ini bench/playbooks/bench.yaml -e dns_cluster_ip=10.9.0.10 --forks ${o.nodes} --yes --json --journal-dir <fresh tmp>\` (+ \`--dry-run --diff\`); each run is checked from its JSON (every host changed / ok, diffs present, kubelet restarted).`,
@@ -364,9 +388,7 @@ function method(o: Opts): string[] {
     'floor×3 (not a target): the floor with 3 commands in turn over the one connection — what three round trips cost here (crane-fix\'s apply makes three).',
     'Order within a repetition: floor, tool A, floor, tool B, floor×3; A and B swap every repetition. Medians over the counted repetitions; failed runs are excluded from the statistics and listed.',
     'The lab nodes share the client machine\'s cores: sshd, the remote scripts and the client all run on the same CPUs, so node-side work is on the client\'s clock too.',
-    o.hostDotfiles
-      ? 'Nodes keep this machine\'s /root/.bashrc (--host-dotfiles): bash sources it for every SSH command.'
-      : 'Every node gets an empty /root/.bashrc (inside the node; the lab\'s /root is an overlay of this machine\'s, whose .bashrc bash would source for every SSH command — here `pyenv init -`, ~170 processes per session, which no cluster node has). --host-dotfiles keeps it.',
+    'Lab nodes have a plain /root/.bashrc (the lab\'s /root is an overlay of this machine\'s; bash sources ~/.bashrc for every SSH command, and this machine\'s runs `pyenv init -`, ~170 processes per session — the lab gives nodes their own since commit ebe3bde).',
     'Sessions: "Starting session" lines (sshd LogLevel VERBOSE, one per exec channel) added to each node\'s sshd.log during the run.',
   ];
 }
@@ -397,9 +419,9 @@ async function runProfile(ctx: Ctx, o: Opts): Promise<ProfileSummary[]> {
   const keep = path.join(BENCH_BASE, 'profiles', `${localDate()}-${o.nodes}`);
   await fs.mkdir(keep, { recursive: true });
   const out: ProfileSummary[] = [];
-  await resetNodes(ctx.lab.nodes, !o.hostDotfiles);
+  await resetNodes(ctx.lab.nodes);
   for (const mode of ['dry', 'apply', 'noop'] as Mode[]) {
-    if (mode === 'apply') await resetNodes(ctx.lab.nodes, !o.hostDotfiles);
+    if (mode === 'apply') await resetNodes(ctx.lab.nodes);
     const name = `crane-${mode}.cpuprofile`;
     const pctx: Ctx = { ...ctx, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`] };
     const r = await runCrane(pctx, mode);

@@ -124,6 +124,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
   const limited = selectHosts(inv, opts.limit);
   const playbooks = opts.targets.map((t) => loadPlaybook(resolveTarget(t)));
   const prepared: PreparedPlay[] = [];
+  let groupsVar: Record<string, string[]> | undefined;
   for (const pb of playbooks) {
     for (const play of pb.plays) {
       let hosts: string[];
@@ -134,8 +135,8 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
         throw err;
       }
       const perHost = new Map<string, { tasks: PreparedTask[]; verify: PreparedTask[]; vars: Record<string, unknown> }>();
-      // Ansible's `groups` magic var: every group, empty ones included.
-      const groupsVar = Object.fromEntries(
+      // Ansible's `groups` magic var: every group, empty ones included (once per run).
+      groupsVar ??= Object.fromEntries(
         [...inv.groups.keys()].map((g) => {
           try {
             return [g, selectHosts(inv, g)];
