@@ -11,7 +11,10 @@ import { readFileSync } from 'node:fs';
 import { nodeExec, nodeProcesses, type LabNode } from '../lab/lab.js';
 import { seedFiles } from '../lab/seed.js';
 import { STANDIN_UNITS } from '../lab/standins.js';
-import { shq } from '../util/shell.js';
+import { shellQuote } from '../modules/shellQuote.js';
+
+/** Quote for sh (Python shlex.quote semantics); numbers are quoted as their decimal text. */
+const shq = (v: string | number): string => shellQuote(String(v));
 
 export const NEW_DNS = '10.9.0.10';
 export const SOAK_DIR_ON_NODE = '/etc/crane-fix-soak';
@@ -31,7 +34,12 @@ export const SOAK_PLAYBOOK = `# crane-fix soak: a third play touching more files
       lineinfile:
         path: /etc/resolv.conf
         line: options rotate
-    - name: a file the run creates, in a directory the run creates
+    - name: a directory the run creates
+      file:
+        path: ${SOAK_DIR_ON_NODE}
+        state: directory
+        mode: "0750"
+    - name: a file the run creates, in that directory
       copy:
         dest: ${SOAK_MARKER}
         content: "soaked by crane-fix on {{ inventory_hostname }}\\n"
