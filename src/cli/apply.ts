@@ -17,13 +17,17 @@ function intOpt(flag: string) {
   };
 }
 
-function numOpt(flag: string) {
+function numOpt(flag: string, min = -Infinity, max = Infinity) {
   return (v: string) => {
     const n = Number(v);
     if (!v.trim() || !Number.isFinite(n)) throw new InputError(`expects a number, got ${JSON.stringify(v)}`, { flag });
+    if (n < min || n > max) throw new InputError(`expects a number from ${min} to ${max}, got ${v}`, { flag });
     return n;
   };
 }
+
+/** Seconds for a timeout: positive and below Node's timer limit (~24.8 days), which would otherwise fire at once. */
+const secondsOpt = (flag: string, min = 0.001) => numOpt(flag, min, 2_000_000);
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -55,6 +59,7 @@ export function jsonReport(r: RunReport): string {
           ]),
         ),
         summary: r.summary,
+        ...(r.interrupted ? { interrupted: true } : {}),
       },
       null,
       2,
@@ -74,7 +79,7 @@ export function registerApply(program: Command): void {
     .option('--diff', 'show unified diffs of every change')
     .option('-f, --forks <n>', 'hosts worked on at once', intOpt('--forks'), 50)
     .option('--serial <n|n%>', 'rolling batches (overrides the play\'s serial)')
-    .option('--max-fail-percent <p>', 'stop after a batch with more failures than this', numOpt('--max-fail-percent'))
+    .option('--max-fail-percent <p>', 'stop after a batch with more failures than this', numOpt('--max-fail-percent', 0, 100))
     .option('-e, --extra-vars <k=v|@file>', 'extra vars (repeatable), highest precedence', collect, [])
     .option('-y, --yes', 'consent to irreversible/destructive steps')
     .option('--json', 'one JSON document on stdout; human output on stderr')
@@ -82,11 +87,11 @@ export function registerApply(program: Command): void {
     .option('--no-rollback', 'on failure, leave the host as it is for inspection')
     .option('--known-hosts <file>', 'known_hosts file(s) to verify host keys against', collect, [])
     .option('--accept-new-host-keys', 'record unknown host keys (never changed ones)')
-    .option('--connect-timeout <s>', 'SSH connect timeout in seconds', numOpt('--connect-timeout'), 10)
-    .option('--timeout <s>', 'per-command timeout in seconds', numOpt('--timeout'), 300)
+    .option('--connect-timeout <s>', 'SSH connect timeout in seconds', secondsOpt('--connect-timeout'), 10)
+    .option('--timeout <s>', 'per-command timeout in seconds', secondsOpt('--timeout'), 300)
     .option('-F, --ssh-config <file>', 'ssh_config to read (default ~/.ssh/config)')
     .option('-K, --ask-become-pass', 'ask for the become (sudo) password on the terminal')
-    .option('--lock-timeout <s>', 'wait this long for another run\'s lock on a host', numOpt('--lock-timeout'), 30)
+    .option('--lock-timeout <s>', 'wait this long for another run\'s lock on a host', secondsOpt('--lock-timeout', 0), 30)
     .action(async (targets: string[], o) => {
       const extraVars = parseExtraVars(o.extraVars as string[], process.cwd());
       const progress = HostProgress.enabled(Boolean(o.json)) ? new HostProgress() : undefined;

@@ -217,8 +217,10 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
     const failedAtPlan = plans.findIndex((t) => t.status === 'failed' && !t.runtimeOutcome);
     if (failedAtPlan >= 0) {
       // Failing before anything ran on the host: report up to the failure, change nothing.
-      for (const t of plans.slice(0, failedAtPlan + 1)) rep.tasks.push(report(t));
       const f = plans[failedAtPlan]!;
+      // Nothing ran: earlier tasks are reported as not run, not with the changes they planned.
+      for (const t of plans.slice(0, failedAtPlan)) rep.tasks.push({ name: t.name, status: 'skipped', changed: false, msg: `not run: '${f.name}' failed while planning; nothing was changed` });
+      rep.tasks.push(report(f));
       throw new HostFailure(`task '${f.name}' failed: ${f.msg ?? 'failed'}`);
     }
 

@@ -370,6 +370,10 @@ export function restoreScript(snaps: Snapshot[]): string {
     }
     lines.push(`(\n${body}\n) || failed=1`);
   });
+  // A write cut short (node killed mid-op) leaves its temp file beside the target; the host
+  // lock guarantees no other run is writing here, so leftovers in these dirs are ours.
+  const dirs = [...new Set(snaps.map((s) => s.path.replace(/\/[^/]*$/, '') || '/'))];
+  for (const d of dirs) lines.push(`rm -f -- ${shq(d)}/.crane-fix.?????? 2>/dev/null`);
   lines.push('[ $failed = 0 ] && echo "@@CF end"');
   return lines.join('\n') + '\n';
 }

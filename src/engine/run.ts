@@ -65,6 +65,8 @@ export interface RunReport {
   hosts: Record<string, { status: HostStatus; tasks: TaskReport[]; error?: string; notes?: string[]; sessions?: number }>;
   summary: { ok: number; changed: number; failed: number; unreachable: number; rolledBack: number };
   journalDir?: string;
+  /** Stopped by SIGINT/SIGTERM: hosts not reached are not in `hosts`. */
+  interrupted?: boolean;
   exitCode: number;
 }
 
@@ -100,12 +102,19 @@ export function batches(hosts: string[], serial: unknown): string[][] {
   return out;
 }
 
+const SUDO_MARK = '@@CF-SUDO';
+
 export function shellFor(spec: ConnectionSpec, password?: string): { command: string; stdinPrefix: string } {
   if (!spec.become || spec.user === spec.becomeUser) return { command: 'sh -s', stdinPrefix: '' };
   if (spec.becomeMethod !== 'sudo') throw new ExitError(EXIT.INPUT, `become method ${spec.becomeMethod} is not supported (sudo only)`);
   const user = spec.becomeUser.replace(/[^\w.-]/g, '');
-  // The password travels on stdin (sudo -S reads one line), never in argv.
-  if (password) return { command: `sudo -H -S -p '' -u ${user} sh -s`, stdinPrefix: password + '\n' };
+  // The password travels on stdin (sudo -S reads one line), never in argv. When sudo needs no
+  // password (NOPASSWD, cached), it does not read that line: the inner shell then reads and
+  // discards it instead of running it, and only starts the script after the marker line.
+  if (password) {
+    const inner = `IFS= read -r l; if [ "$l" != ${SUDO_MARK} ]; then IFS= read -r l; [ "$l" = ${SUDO_MARK} ] || exit 97; fi; exec sh -s`;
+    return { command: `sudo -H -S -p '' -u ${user} sh -c '${inner}'`, stdinPrefix: `${password}\n${SUDO_MARK}\n` };
+  }
   return { command: `sudo -H -n -u ${user} sh -s`, stdinPrefix: '' };
 }
 
@@ -198,6 +207,16 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
     specs.set(h, spec);
   }
 
+  // Checked now, not after connecting: the become method of every host, serial sizes.
+  for (const [h, spec] of specs) {
+    try {
+      shellFor(spec);
+    } catch (err) {
+      throw new InputError(`${(err as Error).message} (host ${h})`, inv.hosts.get(h)!.pos);
+    }
+  }
+  for (const pp of prepared) batches(pp.hosts, opts.serial ?? pp.play.serial);
+
   // ---- irreversible / destructive steps need an explicit yes.
   const irreversible = [...new Set(prepared.flatMap((p) => p.irreversible))];
   const destructive = [...new Set(prepared.flatMap((p) => p.destructive))];
@@ -214,7 +233,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
   const runId = newRunId();
   const journalRoot = opts.journalDir ?? defaultJournalDir();
   const secrets = secretValues([...prepared.flatMap((p) => [...p.perHost.values()].map((x) => x.vars))], opts.becomePassword);
-  const journal = Journal.create(journalRoot, {
+  const journal = createJournal(journalRoot, {
     runId,
     mode,
     startedAt: new Date().toISOString(),
@@ -224,6 +243,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
     job: opts.job,
     hosts: Object.fromEntries([...specs].map(([h, s]) => [h, stripSecret(s)])),
   });
+  journal.redactor = (line) => redact(line, secrets);
   opts.onRunStart?.(runId, journal.dir);
   const report: RunReport = {
     runId,
@@ -250,6 +270,20 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
         for (const h of batch) {
           if (dead.has(h)) continue;
           void queue.add(async () => {
+            try {
+              await runOne();
+            } catch (err) {
+              // Never let a host vanish from the report: anything unexpected fails it, loudly.
+              const rep: HostReport = { status: 'failed', tasks: [], error: `internal error: ${(err as Error).message}`, sessions: 0, notes: [] };
+              journal.append({ type: 'host-result', host: h, status: 'failed', error: rep.error });
+              mergeHost(report, h, rep, secrets);
+              dead.add(h);
+              failedInBatch++;
+              printHost(log, h, rep, false, secrets);
+              opts.onHostDone?.(h, rep);
+            }
+          });
+          const runOne = async () => {
             if (opts.signal?.aborted) return;
             const spec = specs.get(h)!;
             let conn = conns.get(h);
@@ -290,7 +324,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
                   noRollback: Boolean(opts.noRollback),
                   journal,
                   shell: shellFor(spec, spec.becomePassword ?? opts.becomePassword),
-                  log,
+                  log: (line) => log(redact(line, secrets)),
                   signal: opts.signal,
                   runId,
                   lockWaitS: opts.lockWaitS,
@@ -306,7 +340,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
             }
             printHost(log, h, rep, Boolean(opts.diff || opts.dryRun), secrets);
             opts.onHostDone?.(h, rep);
-          });
+          };
         }
         await queue.onIdle();
         if (maxFail !== undefined && batch.length && (failedInBatch / batch.length) * 100 > maxFail) {
@@ -324,6 +358,10 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
       else if (r.status === 'unreachable') report.summary.unreachable++;
       else if (r.status === 'rolled-back') report.summary.rolledBack++;
     }
+    if (opts.signal?.aborted) {
+      report.interrupted = true;
+      log(`INTERRUPTED (${String((opts.signal.reason as Error | undefined)?.message ?? 'signal')}): hosts not reached were left as they were; exit 2`);
+    }
     report.exitCode =
       report.summary.failed || report.summary.rolledBack ? EXIT.FAILED : report.summary.unreachable ? EXIT.UNREACHABLE : opts.signal?.aborted ? EXIT.FAILED : EXIT.OK;
     journal.append({ type: 'end', summary: { ...report.summary }, exitCode: report.exitCode });
@@ -331,6 +369,14 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
   }
   printRecap(log, report);
   return report;
+}
+
+function createJournal(root: string, meta: Parameters<typeof Journal.create>[1]): Journal {
+  try {
+    return Journal.create(root, meta);
+  } catch (err) {
+    throw new InputError(`cannot create the run journal in ${root}: ${(err as Error).message}`, { flag: '--journal-dir' }, { cause: err });
+  }
 }
 
 /** Registered names exist (as predicted results) while templating, so `when: x.rc == 0` checks out. */

@@ -4,7 +4,7 @@
  * *_key_file) and the become password are collected once per run and masked everywhere
  * text leaves the process.
  */
-const SECRET_NAME = /(pass(word|wd|phrase)?|token|secret|api_?key|private_key)$|^ansible_(become|sudo|ssh)_pass/i;
+const SECRET_NAME = /pass(word|wd|phrase)?|token|secret|api_?key|private_key|^ansible_(become|sudo|ssh)_pass/i;
 const NOT_SECRET = /_file$|_path$/i;
 
 function walk(v: unknown, name: string, out: Set<string>): void {

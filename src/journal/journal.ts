@@ -81,8 +81,15 @@ export class Journal {
    * so 50 hosts journaling at once do not serialize on 50 synchronous fsyncs per step.
    */
   append(ev: JournalEvent): void {
-    fs.writeSync(this.fd, JSON.stringify({ at: new Date().toISOString(), ev } satisfies StoredEvent) + '\n');
+    let line = JSON.stringify({ at: new Date().toISOString(), ev } satisfies StoredEvent);
+    // Secrets never reach the journal (plans carry diffs, errors carry messages). Snapshots
+    // are exempt: they must restore bytes exactly, and the journal is 0600 for that reason.
+    if (this.redactor && ev.type !== 'snapshot') line = this.redactor(line);
+    fs.writeSync(this.fd, line + '\n');
   }
+
+  /** Mask secrets in every event but snapshots (set once the run's secrets are known). */
+  redactor?: (jsonLine: string) => string;
 
   /**
    * fsync what was appended so far. The engine awaits this before any byte changes on a host

@@ -7,7 +7,7 @@
  * `off` are booleans, `0644` is octal, `09` and `1e3` are strings, `1:20` is 80.
  * Unlike Ansible, duplicate keys are an error (Ansible warns and keeps the last one).
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node as YNode, type Pair, type YAMLMap } from 'yaml';
 import type { ZodIssue } from 'zod';
@@ -96,7 +96,8 @@ export function parseAnsibleYaml(text: string, lc: LineCounter): Document {
 function readPlaybookFile(path: string): string {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    // O_NONBLOCK: a FIFO given as a playbook must not hang the loader (fstat below refuses it).
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError(code === 'ENOENT' ? 'playbook not found' : `cannot read playbook: ${(e as Error).message}`, { file: path });
