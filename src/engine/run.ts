@@ -269,20 +269,6 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
         let failedInBatch = 0;
         for (const h of batch) {
           if (dead.has(h)) continue;
-          void queue.add(async () => {
-            try {
-              await runOne();
-            } catch (err) {
-              // Never let a host vanish from the report: anything unexpected fails it, loudly.
-              const rep: HostReport = { status: 'failed', tasks: [], error: `internal error: ${(err as Error).message}`, sessions: 0, notes: [] };
-              journal.append({ type: 'host-result', host: h, status: 'failed', error: rep.error });
-              mergeHost(report, h, rep, secrets);
-              dead.add(h);
-              failedInBatch++;
-              printHost(log, h, rep, false, secrets);
-              opts.onHostDone?.(h, rep);
-            }
-          });
           const runOne = async () => {
             if (opts.signal?.aborted) return;
             const spec = specs.get(h)!;
@@ -341,6 +327,20 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
             printHost(log, h, rep, Boolean(opts.diff || opts.dryRun), secrets);
             opts.onHostDone?.(h, rep);
           };
+          void queue.add(async () => {
+            try {
+              await runOne();
+            } catch (err) {
+              // Never let a host vanish from the report: anything unexpected fails it, loudly.
+              const rep: HostReport = { status: 'failed', tasks: [], error: `internal error: ${(err as Error).message}`, sessions: 0, notes: [] };
+              journal.append({ type: 'host-result', host: h, status: 'failed', error: rep.error });
+              mergeHost(report, h, rep, secrets);
+              dead.add(h);
+              failedInBatch++;
+              printHost(log, h, rep, false, secrets);
+              opts.onHostDone?.(h, rep);
+            }
+          });
         }
         await queue.onIdle();
         if (maxFail !== undefined && batch.length && (failedInBatch / batch.length) * 100 > maxFail) {
