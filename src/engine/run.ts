@@ -207,7 +207,13 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
     specs.set(h, spec);
   }
 
-  // Checked now, not after connecting: the become method of every host, serial sizes.
+  // Checked now, not after connecting: known_hosts files, the become method of every host,
+  // serial sizes.
+  for (const f of opts.knownHosts ?? []) {
+    const fsMod = await import('node:fs');
+    const st = fsMod.statSync(f, { throwIfNoEntry: false });
+    if (st && !st.isFile()) throw new InputError(`${f} is not a regular file`, { flag: '--known-hosts' });
+  }
   for (const [h, spec] of specs) {
     try {
       shellFor(spec);
