@@ -156,14 +156,16 @@ export function listRuns(root: string): StoredRun[] {
     return [];
   }
   const runs: StoredRun[] = [];
-  for (const n of names.sort()) {
+  for (const n of names) {
     try {
       runs.push(readRun(root, n));
     } catch {
       /* not a run directory */
     }
   }
-  return runs;
+  // Oldest first by start time (ms), then id: two runs started in the same second have ids
+  // that differ only in their random suffix.
+  return runs.sort((a, b) => a.meta.startedAt.localeCompare(b.meta.startedAt) || a.meta.runId.localeCompare(b.meta.runId));
 }
 
 /** First snapshot of each path per host, in the order they were taken. */

@@ -12,7 +12,7 @@ const mk = () => {
   roots.push(r);
   return r;
 };
-const meta = (runId: string) => ({ runId, mode: 'apply' as const, startedAt: new Date().toISOString(), argv: [], playbooks: [], hosts: {} });
+const meta = (runId: string, startedAt = new Date().toISOString()) => ({ runId, mode: 'apply' as const, startedAt, argv: [], playbooks: [], hosts: {} });
 
 describe('journal', () => {
   it('creates the run dir 0700 and files 0600', () => {
@@ -49,8 +49,8 @@ describe('journal', () => {
     const a = newRunId(new Date('2026-01-01T00:00:00Z'));
     const b = newRunId(new Date('2026-01-02T00:00:00Z'));
     expect(a < b).toBe(true);
-    Journal.create(root, meta(b)).close();
-    Journal.create(root, meta(a)).close();
+    Journal.create(root, meta(b, '2026-01-02T00:00:00.000Z')).close();
+    Journal.create(root, meta(a, '2026-01-01T00:00:00.000Z')).close();
     expect(listRuns(root).map((r) => r.meta.runId)).toEqual([a, b]);
   });
 });
