@@ -83,7 +83,7 @@ interface CraneJson {
 export function craneArgs(ctx: Ctx, mode: Mode, journalDir: string): string[] {
   return [
     ...(ctx.nodeFlags ?? []),
-    path.join(ctx.app, 'dist', 'cli', 'main.js'),
+    path.join(ctx.app, 'dist', 'bin', 'crane-fix.js'),
     'apply',
     '-i',
     ctx.lab.inventoryIni,

@@ -150,7 +150,7 @@ async function cleanup(): Promise<void> {
         const r = await labDown({ dir: labDir });
         if (r.leftovers.length) say(`bench: lab down left: ${r.leftovers.join(', ')}`);
       } catch (err) {
-        say(`bench: lab down failed: ${(err as Error).message} — run: node dist/cli/main.js lab down --dir ${labDir}`);
+        say(`bench: lab down failed: ${(err as Error).message} — run: node dist/bin/crane-fix.js lab down --dir ${labDir}`);
       }
     }
     if (scratch) await fs.rm(scratch, { recursive: true, force: true }).catch(() => {});
@@ -208,7 +208,7 @@ async function labOnly(o: Opts): Promise<void> {
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   prerequisites(o);
-  if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm run bench does)');
+  if (!existsSync(path.join(ROOT, 'dist', 'bin', 'crane-fix.js'))) throw new Error('dist/ is missing: run `npm run build` (npm run bench does)');
   installSignals();
   await fs.mkdir(BENCH_BASE, { recursive: true });
   scratch = await fs.mkdtemp(path.join(BENCH_BASE, 'run-'));
@@ -381,7 +381,7 @@ function method(o: Opts): string[] {
     `crane-fix and the floor run from a copy of dist/ frozen at the start of the bench (commit ${tryCmd('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']) || '?'}${tryCmd('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no']) ? ' plus uncommitted changes' : ''}), so a concurrent rebuild cannot change them mid-run.`,
     `Every contestant is its own process, started as a user would, under GNU time (\`${TIME_BIN} -f '%e %U %S %M'\`): wall clock from spawn to exit (harness clock), user+sys CPU and ru_maxrss of the process and the children it waited for.`,
     'floor: `node dist/bench/floor.js <lab>` — plain ssh2, every node at once, host key checked against the lab\'s known_hosts, one command (`uname -n`) each.',
-    `crane-fix: \`node dist/cli/main.js apply -i <lab>/nodes.ini bench/playbooks/bench.yaml -e dns_cluster_ip=10.9.0.10 --forks ${o.nodes} --yes --json --journal-dir <fresh tmp>\` (+ \`--dry-run --diff\`); each run is checked from its JSON (every host changed / ok, diffs present, kubelet restarted).`,
+    `crane-fix: \`node dist/bin/crane-fix.js apply -i <lab>/nodes.ini bench/playbooks/bench.yaml -e dns_cluster_ip=10.9.0.10 --forks ${o.nodes} --yes --json --journal-dir <fresh tmp>\` (+ \`--dry-run --diff\`); each run is checked from its JSON (every host changed / ok, diffs present, kubelet restarted).`,
     `Ansible: \`ansible-playbook -i <lab>/nodes.ini bench/playbooks/bench.ansible.yaml -e dns_cluster_ip=10.9.0.10\` (+ \`--check --diff\`), forks = ${o.nodes}, pipelining, ControlPersist (fresh ControlPath dir per run, masters closed after it, so every run starts cold like crane-fix), gathering explicit, fixed interpreter, host keys checked with the lab known_hosts via the inventory's ansible_ssh_common_args; results checked from its PLAY RECAP (default callback).`,
     'The Ansible twin has the same tasks and handler; crane-fix\'s `verify:` is a task after `meta: flush_handlers` run only on changed hosts and not in check mode; `rollback:` (failure-only) has no counterpart.',
     'Per tool and repetition: reset nodes → dry-run/check → reset → apply → no-op re-run. Node reset (every seeded file rewritten in place, systemctl stand-in log and unit state cleared) and the after-run state check (new DNS in both kubelet files, ≤ 3 nameservers, exactly one kubelet restart) go through nsenter, not SSH, so they never count as sessions.',

@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { labDown, labUp, labUnavailableReason, nodeExec, readLabState } from '../lab/lab.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const cli = path.join(here, 'main.js');
+// The CLI next to this file: dist/bin/crane-fix.js (bundle) or dist/cli/main.js (tsc output).
+const cli = ['crane-fix.js', 'main.js'].map((f) => path.join(here, f)).find((f) => fs.existsSync(f)) ?? path.join(here, 'main.js');
 const LAB_DIR = '/tmp/crane-fix-demo';
 
 interface Json {

@@ -86,9 +86,37 @@ class HostFailure extends Error {
   }
 }
 
-async function exec(conn: Connector, opts: HostRunOptions, script: string) {
+/** Runs one remote script and returns what it printed. */
+export type StepRunner = (script: string) => Promise<{ rc: number; stdout: string; stderr: string }>;
+
+/** A fresh exec channel per script (rollback of a finished run; restore after the held session died). */
+export function channelRunner(conn: Connector, shell: { command: string; stdinPrefix: string }): StepRunner {
+  return (script) => conn.run(shell.command, { stdin: shell.stdinPrefix + script });
+}
+
+/**
+ * The next script as the next part of the held gather shell's input: no new channel, no new
+ * shell, and the host lock that shell holds covers it. Each script runs in a subshell, so its
+ * `exit` ends only that step; the shell then prints the step's status and a marker.
+ */
+export function sessionRunner(holder: OpenSession): StepRunner {
+  let n = 0;
+  return async (script) => {
+    const k = ++n;
+    const from = holder.stdoutLength;
+    const errFrom = holder.stderrLength;
+    const marker = `@@CF step ${k} done\n`;
+    holder.send(`(\n${script}\n)\necho "@@CF step ${k} rc $?"; echo "@@CF step ${k} done"\n`);
+    const all = await holder.waitFor(marker, undefined, from);
+    const body = all.slice(from, all.indexOf(marker, from));
+    const rcLine = new RegExp(`^@@CF step ${k} rc (\\d+)$`, 'm').exec(body);
+    return { rc: rcLine ? Number(rcLine[1]) : 255, stdout: rcLine ? body.slice(0, rcLine.index) : body, stderr: holder.stderrSince(errFrom) };
+  };
+}
+
+async function exec(run: StepRunner, opts: HostRunOptions, script: string) {
   if (opts.signal?.aborted) throw new HostFailure('interrupted before the next step (signal)');
-  return conn.run(opts.shell.command, { stdin: opts.shell.stdinPrefix + script });
+  return run(script);
 }
 
 function snapshotOf(f: FileState | undefined, path: string): Snapshot {
@@ -147,6 +175,7 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
 
   const handlerPrepared = hp.handlers.flatMap((h, i) => prepareTask(h, i, hp.vars, true));
   let holder: OpenSession | undefined;
+  let run: StepRunner = channelRunner(conn, opts.shell);
   try {
     // 1. gather: every fact of tasks, handlers and verify in one round trip.
     const req = collectFactRequests([...hp.tasks, ...handlerPrepared, ...hp.verify].flatMap((t) => t.facts));
@@ -165,6 +194,8 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
       throw err;
     }
     const facts = parseGather(req, gathered);
+    // Every later step (apply, handlers, verify, restore) rides on this same session.
+    run = sessionRunner(holder);
     original = facts.files;
     const state: PlanState = { files: new Map(facts.files), commands: facts.commands, hostFacts: {} };
 
@@ -192,7 +223,7 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
         const t = plans[i]!;
         if (t.runtimeOutcome && t.prepared.def.checkMode === false && t.ops.length) {
           const sops = t.ops.filter((op) => op.op === 'exec').map((op, id) => ({ id, op, mayFail: true }));
-          const r = await exec(conn, opts, applyScript(sops));
+          const r = await exec(run, opts, applyScript(sops));
           const ex = parseApply(r.stdout).outcomes.filter((o): o is Extract<OpOutcome, { kind: 'exec' }> => o.kind === 'exec').pop();
           const verdict = ex ? judgeExec(t, ex.result, state) : { failed: true, error: `${t.name}: no result` };
           if (verdict.failed) {
@@ -260,7 +291,7 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
         // The snapshots must be on disk before the first byte on the host changes.
         await journal?.durable();
         opts.progress?.(`applying ${all.map((t) => t.name).join(', ')}`.slice(0, 120));
-        const r = await exec(conn, opts, applyScript(sops));
+        const r = await exec(run, opts, applyScript(sops));
         const { outcomes } = parseApply(r.stdout);
         const byTask = new Map<number, typeof outcomes>();
         for (const o of outcomes) {
@@ -276,7 +307,7 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
           if (bad) {
             failure =
               bad.kind === 'guard'
-                ? `${t.name}: a file changed on the host since it was read (sha256 now ${bad.found.slice(0, 12)}…); refusing to overwrite`
+                ? `${t.name}: a file changed on the host since it was read (${bad.found === 'absent' ? 'it is gone now' : bad.found === 'present' ? 'it exists now' : `sha256 now ${bad.found.slice(0, 12)}…`}); refusing to overwrite`
                 : `${t.name}: ${bad.kind === 'error' ? bad.what : ''} failed on the host`;
             rep.tasks.push(report(t, { status: 'failed', changed: false, error: failure }));
             return;
@@ -316,7 +347,7 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
         const hs = notifiedHandlers(plans, hp.handlers);
         if (hs.length) {
           const hPlans = hs.flatMap((h) => handlerPrepared.filter((x) => x.def === h)).map((x) => planTask(x, state, false));
-          await runSimple(conn, opts, hPlans, rep, hostName, snapshots, original, journal);
+          await runSimple(run, opts, hPlans, rep, hostName, snapshots, original, journal);
           touchedAnything = true;
         }
       }
@@ -343,7 +374,7 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
             passed = true;
             break;
           }
-          const r = await exec(conn, opts, applyScript(vp.ops.map((op, id) => ({ id, op, mayFail: true }))));
+          const r = await exec(run, opts, applyScript(vp.ops.map((op, id) => ({ id, op, mayFail: true }))));
           const outs = parseApply(r.stdout).outcomes;
           const ex = outs.filter((o) => o.kind === 'exec').pop() as Extract<(typeof outs)[number], { kind: 'exec' }> | undefined;
           const res = ex
@@ -371,7 +402,10 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
         opts.log(`${hostName}: ${rep.error} — restoring ${snapshots.size} file(s)`);
         opts.progress?.(`restoring ${snapshots.size} file(s)`);
         try {
-          await restoreHost(conn, opts, [...snapshots.values()], hp.rollback, hp.vars, rep, hostName, journal);
+          // On the held session while it lives (still under the lock); if it died (timeout,
+          // lost connection), on a fresh channel — which fails fast if the host is gone.
+          const restoreRun = holder?.alive ? run : channelRunner(conn, opts.shell);
+          await restoreHost(restoreRun, opts, [...snapshots.values()], hp.rollback, hp.vars, rep, hostName, journal);
           rep.status = 'rolled-back';
         } catch (e) {
           rep.error += `; ROLLBACK FAILED: ${(e as Error).message} (run 'crane-fix rollback ${journal?.meta.runId ?? '<run-id>'}' when the host is back)`;
@@ -425,7 +459,7 @@ function judgeExec(t: TaskPlan, r: { rc: number; stdout: string; stderr: string 
 
 /** Apply already-planned tasks in one script (handlers after a judged last segment). */
 async function runSimple(
-  conn: Connector,
+  run: StepRunner,
   opts: HostRunOptions,
   plans: TaskPlan[],
   rep: HostReport,
@@ -445,7 +479,7 @@ async function runSimple(
     return;
   }
   await journal?.durable();
-  const r = await exec(conn, opts, applyScript(sops));
+  const r = await exec(run, opts, applyScript(sops));
   const { outcomes, complete } = parseApply(r.stdout);
   if (!complete) {
     const bad = outcomes.find((o) => o.kind !== 'ok' && !(o.kind === 'exec' && o.result.rc === 0));
@@ -457,7 +491,7 @@ async function runSimple(
 
 /** Put snapshots back (one round trip), then run the play's rollback hooks. */
 export async function restoreHost(
-  conn: Connector,
+  run: StepRunner,
   opts: HostRunOptions,
   snaps: Snapshot[],
   hooks: TaskDef[],
@@ -467,7 +501,7 @@ export async function restoreHost(
   journal?: Journal,
 ): Promise<void> {
   const noSignal = { ...opts, signal: undefined }; // a restore must run even after Ctrl-C
-  const r = await exec(conn, noSignal, restoreScript(snaps));
+  const r = await exec(run, noSignal, restoreScript(snaps));
   const { complete, outcomes } = parseApply(r.stdout);
   const reversed = [...snaps].reverse();
   const bad = outcomes.filter((o) => o.kind !== 'ok').map((o) => `${reversed[o.id]?.path ?? '?'} (${o.kind === 'error' ? o.what : o.kind})`);
@@ -482,14 +516,14 @@ export async function restoreHost(
   const req = collectFactRequests(prepared.flatMap((p) => p.facts));
   let state: PlanState = { files: new Map(), commands: new Map(), hostFacts: {} };
   if (req.files.length || req.commands.length) {
-    const g = await exec(conn, noSignal, gatherScript(req));
+    const g = await exec(run, noSignal, gatherScript(req));
     const f = parseGather(req, g.stdout);
     state = { files: f.files, commands: f.commands, hostFacts: {} };
   }
   const plans = prepared.map((p) => planTask(p, state, false));
   const sops = plans.flatMap((t) => t.ops).map((op, id) => ({ id, op }));
   if (sops.length) {
-    const h = await exec(conn, noSignal, applyScript(sops));
+    const h = await exec(run, noSignal, applyScript(sops));
     const out = parseApply(h.stdout);
     if (!out.complete) throw new Error(`rollback hooks failed: ${h.stderr.trim() || 'a hook command failed'}`);
   }

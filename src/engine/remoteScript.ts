@@ -11,6 +11,8 @@
  * content can forge a frame.
  */
 import type { CommandResult, FactRequest, FileState, Op } from '../modules/types.js';
+import { createHash, randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
 import { shellQuote } from '../modules/shellQuote.js';
 
 /** Quote for sh (Python shlex.quote semantics); numbers are quoted as their decimal text. */
@@ -19,10 +21,10 @@ const shq = (v: string | number): string => shellQuote(String(v));
 /** Files larger than this are not read into memory (a module that needs content fails clearly). */
 export const MAX_FACT_FILE_BYTES = 4 * 1024 * 1024;
 
+// A step that runs inside the held gather shell inherits its $T: no mktemp, no rm per step.
 const PRELUDE = `umask 022
 export LC_ALL=C
-T=$(mktemp -d "\${TMPDIR:-/tmp}/.crane-fix.XXXXXX") || exit 90
-trap 'rm -rf "$T"' EXIT
+if [ -z "$T" ]; then T=$(mktemp -d "\${TMPDIR:-/tmp}/.crane-fix.XXXXXX") || exit 90; trap 'rm -rf "$T"' EXIT; fi
 b64() { base64 -w0 "$@"; echo; }
 ismount() { awk -v p="$1" '$5==p{f=1} END{exit !f}' /proc/self/mountinfo; }
 shaof() { h=$(sha256sum < "$1") && echo "\${h%% *}"; }
@@ -68,36 +70,56 @@ if command -v flock >/dev/null 2>&1; then
 else echo "@@CF nolock"; fi`;
 }
 
+/**
+ * Facts in as few processes as possible (on a busy node every fork counts, and the benchmark
+ * showed the node-side work, not the network, dominating a no-op run): the fact commands
+ * first, each writing its output to a file; then a builtin read of mountinfo, ONE `stat`
+ * for every path that exists plus the command outputs, ONE `cat | base64` for the bytes of every
+ * small regular file and every output (the client splits them by the sizes `stat` gave and
+ * computes sha256 itself), `sha256sum` only for files too large to send, `readlink` only for
+ * symlinks. If a file appears, vanishes or changes size while this runs, the sizes and bytes
+ * disagree and the client says so (never a torn fact).
+ */
 export function gatherScript(req: GatherRequest, lock?: LockSpec): string {
   const lines = [PRELUDE];
   if (lock) lines.push(lockScript(lock));
-  // Which of the paths are mount points, in one awk pass (not one process per file): the
-  // indices of those that are, as " 3 5 ".
-  if (req.files.length) {
-    lines.push(
-      `MOUNTS=" $(awk 'BEGIN{for(i=1;i<ARGC;i++){w[ARGV[i]]=i-1;ARGV[i]=""};ARGV[1]="/proc/self/mountinfo";ARGC=2} ($5 in w){printf "%d ", w[$5]}' ${req.files.map((f) => shq(f)).join(' ')})"`,
-    );
-  }
-  req.files.forEach((p, i) => {
-    lines.push(
-      `p=${shq(p)}`,
-      `if [ -e "$p" ] || [ -L "$p" ]; then`,
-      `  s=$(stat -c '%F|%a|%u|%g|%U|%G|%s' -- "$p" 2>/dev/null) || s='other|0|0|0|?|?|0'`,
-      `  m=0; case "$MOUNTS" in *" ${i} "*) m=1 ;; esac`,
-      // A symlink's target (base64: it may hold '|' or spaces); `file state=link` needs it.
-      `  l=-; [ -L "$p" ] && l=$(readlink -- "$p" | base64 -w0)`,
-      `  echo "@@CF file ${i} $s|$m|$l"`,
-      `  if [ -f "$p" ] && [ "\${s##*|}" -le ${MAX_FACT_FILE_BYTES} ]; then h=$(sha256sum < "$p"); echo "\${h%% *}"; b64 "$p"; else echo -; echo -; fi`,
-      `else echo "@@CF file ${i} absent"; fi`,
-    );
-  });
   req.commands.forEach((c, i) => {
-    lines.push(
-      `( ${c.command}\n) </dev/null >"$T/o" 2>"$T/e"; rc=$?`,
-      `echo "@@CF cmd ${i} $rc"; b64 "$T/o"; b64 "$T/e"`,
-    );
+    lines.push(`( ${c.command}\n) </dev/null >"$T/o${i}" 2>"$T/e${i}"; echo "@@CF cmd ${i} $?"`);
   });
-  lines.push('echo "@@CF end"');
+  const n = req.files.length;
+  if (n) {
+    // Mount points: a builtin read loop (a third of an awk process's CPU here).
+    lines.push(`MP=' '; while read -r _ _ _ _ mp _; do MP="$MP$mp "; done </proc/self/mountinfo`);
+    req.files.forEach((f, i) => lines.push(`P${i}=${shq(f)}`));
+  }
+  lines.push('set --; E=');
+  for (let i = 0; i < n; i++) lines.push(`if [ -e "$P${i}" ] || [ -L "$P${i}" ]; then E="$E ${i}"; set -- "$@" "$P${i}"; else echo "@@CF file ${i} absent"; fi`);
+  req.commands.forEach((_, i) => lines.push(`set -- "$@" "$T/o${i}" "$T/e${i}"`));
+  lines.push(
+    `if [ $# -gt 0 ]; then stat -c '%F|%a|%u|%g|%U|%G|%s' -- "$@" >"$T/s" 2>/dev/null || { echo "@@CF race"; exit 7; }; else : >"$T/s"; fi`,
+    'exec 3<"$T/s"; set --; BLOB=; BIG=',
+    'for i in $E; do',
+    '  IFS= read -r s <&3; eval "p=\\$P$i"',
+    '  m=0; case "$MP" in *" $p "*) m=1 ;; esac',
+    // A symlink's target (base64: it may hold '|' or spaces); `file state=link` needs it.
+    '  l=-; [ -L "$p" ] && l=$(readlink -- "$p" | base64 -w0)',
+    '  echo "@@CF file $i $s|$m|$l"',
+    '  case "$s" in "regular file|"*|"regular empty file|"*)',
+    `    if [ "\${s##*|}" -le ${MAX_FACT_FILE_BYTES} ]; then BLOB="$BLOB f:$i:\${s##*|}"; set -- "$@" "$p"; else BIG="$BIG $i"; fi ;;`,
+    '  esac',
+    'done',
+  );
+  req.commands.forEach((_, i) => {
+    lines.push(`IFS= read -r s <&3; BLOB="$BLOB o:${i}:\${s##*|}"; IFS= read -r s <&3; BLOB="$BLOB e:${i}:\${s##*|}"; set -- "$@" "$T/o${i}" "$T/e${i}"`);
+  });
+  lines.push(
+    'exec 3<&-',
+    'echo "@@CF blob$BLOB"',
+    // base64 takes one file: cat joins them (two processes for any number of files).
+    'if [ $# -gt 0 ]; then cat -- "$@" | base64 -w0 || exit 7; fi; echo',
+    'for i in $BIG; do eval "p=\\$P$i"; h=$(sha256sum < "$p") || h=-; echo "@@CF big $i ${h%% *}"; done',
+    'echo "@@CF end"',
+  );
   return lines.join('\n') + '\n';
 }
 
@@ -127,12 +149,15 @@ export function parseGather(req: GatherRequest, stdout: string): GatheredFacts {
   const lines = stdout.split('\n');
   const files = new Map<string, FileState>();
   const commands = new Map<string, CommandResult>();
+  const rcs = new Map<number, number>();
   let sawEnd = false;
+  const raced = () => new Error('files changed while facts were read (one appeared, vanished or changed size); nothing was changed — run again');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (!line.startsWith('@@CF ')) continue;
-    const [, kind, idxS, rest] = line.split(' ', 4) as [string, string, string, string | undefined];
+    const [, kind, idxS] = line.split(' ', 3) as [string, string, string | undefined];
     if (kind === 'nolock') continue;
+    if (kind === 'race') throw raced();
     if (kind === 'end') {
       sawEnd = true;
       continue;
@@ -146,8 +171,6 @@ export function parseGather(req: GatherRequest, stdout: string): GatheredFacts {
         continue;
       }
       const [t, mode, uid, gid, owner, group, size, mount, link] = tail.split('|');
-      const sha = lines[++i]!;
-      const content = fromB64(lines[++i]);
       const state: FileState = {
         path,
         exists: true,
@@ -160,29 +183,45 @@ export function parseGather(req: GatherRequest, stdout: string): GatheredFacts {
         mountpoint: mount === '1',
       };
       if (link && link !== '-') state.linkTarget = Buffer.from(link, 'base64').toString('utf8').replace(/\n$/, '');
-      if (state.type === 'file') {
-        if (sha === '-') state.tooLarge = Number(size) > MAX_FACT_FILE_BYTES;
-        else {
-          state.sha256 = sha;
-          const buf = content ?? Buffer.alloc(0);
-          // A NUL byte or invalid UTF-8 means binary: never rewrite it through a text planner.
-          const text = buf.toString('utf8');
-          if (buf.includes(0) || Buffer.from(text, 'utf8').compare(buf) !== 0) state.binary = true;
-          else state.content = text;
-        }
-      }
+      // Content and sha256 arrive with the blob (or as `big`); until then, too large.
+      if (state.type === 'file') state.tooLarge = Number(size) > MAX_FACT_FILE_BYTES;
       files.set(path, state);
-      void rest;
     } else if (kind === 'cmd') {
-      const c = req.commands[idx]!;
-      const rc = Number(line.split(' ')[3]);
-      const out = fromB64(lines[++i]) ?? Buffer.alloc(0);
-      const err = fromB64(lines[++i]) ?? Buffer.alloc(0);
-      commands.set(c.key, { rc, stdout: out.toString('utf8'), stderr: err.toString('utf8') });
+      rcs.set(idx, Number(line.split(' ')[3]));
+    } else if (kind === 'blob') {
+      const parts = line.slice('@@CF blob'.length).trim().split(' ').filter(Boolean);
+      const bytes = Buffer.from(lines[++i] ?? '', 'base64');
+      let at = 0;
+      const outs = new Map<string, Buffer>();
+      for (const part of parts) {
+        const [k, iS, sizeS] = part.split(':');
+        const size = Number(sizeS);
+        const chunk = bytes.subarray(at, at + size);
+        at += size;
+        if (k === 'f') {
+          const st = files.get(req.files[Number(iS)]!);
+          if (!st) continue;
+          st.tooLarge = false;
+          st.sha256 = createHash('sha256').update(chunk).digest('hex');
+          // A NUL byte or invalid UTF-8 means binary: never rewrite it through a text planner.
+          const text = chunk.toString('utf8');
+          if (chunk.includes(0) || Buffer.from(text, 'utf8').compare(chunk) !== 0) st.binary = true;
+          else st.content = text;
+        } else outs.set(`${k}${iS}`, chunk);
+      }
+      if (at !== bytes.length) throw raced();
+      req.commands.forEach((c, ci) => {
+        commands.set(c.key, { rc: rcs.get(ci) ?? 255, stdout: (outs.get(`o${ci}`) ?? Buffer.alloc(0)).toString('utf8'), stderr: (outs.get(`e${ci}`) ?? Buffer.alloc(0)).toString('utf8') });
+      });
+    } else if (kind === 'big') {
+      const st = files.get(req.files[idx]!);
+      const sha = line.split(' ')[3];
+      if (st && sha && sha !== '-') st.sha256 = sha;
     }
   }
   if (!sawEnd) throw new Error('fact gathering was cut short (no end marker)');
   for (const p of req.files) if (!files.has(p)) throw new Error(`fact for ${p} missing from gather output`);
+  for (const c of req.commands) if (!commands.has(c.key)) throw new Error(`fact for command ${c.key} missing from gather output`);
   return { files, commands };
 }
 
@@ -235,23 +274,103 @@ function writeFileScript(id: number, w: WriteSpec): string {
   ].join('\n');
 }
 
-function writeOp(id: number, op: Extract<Op, { op: 'write' }>, before?: FileState): string {
+/** A random temp-file suffix: `.crane-fix.` + 6 characters, the pattern restore cleans up. */
+function tempName(dir: string): string {
+  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const suffix = [...randomBytes(6)].map((b) => abc[b % abc.length]).join('');
+  return `${dir === '/' ? '' : dir}/.crane-fix.${suffix}`;
+}
+
+/** Single-quoted for sh, any bytes but NUL (text content never holds one). */
+const literal = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Consecutive file writes (distinct paths) as one batch, in a fixed number of processes
+ * whatever their number — one `sha256sum`, one `chmod`/`chown`/`sync` per distinct mode/owner,
+ * one `mv` per file, one `sync` for their directories — instead of ~9 processes per file:
+ *  1. every guard is checked before anything changes (a file that changed since it was read
+ *     stops the batch with nothing renamed);
+ *  2. each new content goes to a temp file beside its target, created exclusively (`set -C`:
+ *     O_EXCL) with mode 0600 by the shell's builtin printf (no process, nothing in ps);
+ *  3. one `sha256sum` checks the guards AND that every temp file holds exactly the planned
+ *     bytes (a full disk or a short write never gets renamed into place);
+ *  4. mode, owner, fsync of the temp files; then each rename, in op order; then fsync of
+ *     the directories. A target that is a mount point (bind-mounted resolv.conf) cannot be
+ *     renamed over (EBUSY): it is written in place after re-checking its guard, and said so.
+ */
+function writeGroupScript(group: { id: number; w: WriteSpec; text: string }[]): string {
+  const L: string[] = [];
+  const items = group.map((g, k) => {
+    const dir = posix.dirname(g.w.path);
+    return { ...g, k, dir, tmp: tempName(dir), newSha: createHash('sha256').update(g.text, 'utf8').digest('hex') };
+  });
+  const temps = items.map((it) => `"$N${it.k}"`).join(' ');
+  const cleanup = `rm -f -- ${temps}`;
+  for (const it of items) L.push(`W${it.k}=${shq(it.w.path)}; N${it.k}=${shq(it.tmp)}`);
+  // 1. existence guards (builtins)
+  for (const it of items) {
+    if (it.w.expect === 'absent') L.push(`if [ -e "$W${it.k}" ] || [ -L "$W${it.k}" ]; then echo "@@CF op ${it.id} guard present"; exit 3; fi`);
+    else if (it.w.expect !== undefined) L.push(`[ -f "$W${it.k}" ] || { echo "@@CF op ${it.id} guard absent"; exit 3; }`);
+  }
+  // 2. temp files: exclusive, 0600 while they hold the content
+  L.push('set -C; umask 077');
+  for (const it of items) L.push(`{ printf '%s' ${literal(it.text)}; } >"$N${it.k}" || { ${cleanup} 2>/dev/null; echo "@@CF op ${it.id} error write"; exit 4; }`);
+  L.push('set +C; umask 022');
+  // 3. one sha256sum: the guarded targets, then every temp file. (GNU sha256sum starts the
+  // line with a backslash when the name needs escaping; the hash is what follows.)
+  const guarded = items.filter((it) => it.w.expect !== undefined && it.w.expect !== 'absent');
+  L.push(
+    `sha256sum -- ${[...guarded.map((it) => `"$W${it.k}"`), temps].join(' ')} >"$T/h" 2>/dev/null || { ${cleanup}; echo "@@CF op ${items[0]!.id} error write"; exit 4; }`,
+    'exec 4<"$T/h"',
+  );
+  const hash = 'read -r h _ <&4; h=${h#\\\\}';
+  for (const it of guarded) L.push(`${hash}; [ "$h" = ${shq(it.w.expect!)} ] || { exec 4<&-; ${cleanup}; echo "@@CF op ${it.id} guard $h"; exit 3; }`);
+  for (const it of items) L.push(`${hash}; [ "$h" = ${it.newSha} ] || { exec 4<&-; ${cleanup}; echo "@@CF op ${it.id} error write"; exit 4; }`);
+  L.push('exec 4<&-');
+  // 4. attributes and fsync of the temp files, grouped by mode and by owner
+  const byMode = new Map<string, string[]>();
+  const byOwner = new Map<string, string[]>();
+  for (const it of items) {
+    byMode.set(octal(it.w.mode), [...(byMode.get(octal(it.w.mode)) ?? []), `"$N${it.k}"`]);
+    if (it.w.uid !== undefined) {
+      const o = `${it.w.uid}:${it.w.gid ?? ''}`;
+      byOwner.set(o, [...(byOwner.get(o) ?? []), `"$N${it.k}"`]);
+    }
+  }
+  const attrs = [...[...byMode].map(([m, ts]) => `chmod ${m} -- ${ts.join(' ')}`), ...[...byOwner].map(([o, ts]) => `chown ${o} -- ${ts.join(' ')}`), `sync -- ${temps}`];
+  L.push(`${attrs.join(' && ')} || { ${cleanup}; echo "@@CF op ${items[0]!.id} error attrs"; exit 4; }`);
+  // 5. renames, in op order
+  for (const it of items) {
+    const rest = `rm -f -- ${items.slice(it.k).map((x) => `"$N${x.k}"`).join(' ')}`;
+    L.push(
+      `if mv -f -- "$N${it.k}" "$W${it.k}" 2>/dev/null; then echo "@@CF op ${it.id} ok"`,
+      `elif ismount "$W${it.k}"; then`,
+      it.w.expect !== undefined ? `  now=$(shaof "$W${it.k}"); [ "$now" = ${shq(it.w.expect)} ] || { ${rest}; echo "@@CF op ${it.id} guard $now"; exit 3; }` : '  :',
+      `  cat -- "$N${it.k}" > "$W${it.k}" && sync -- "$W${it.k}" && rm -f -- "$N${it.k}" && echo "@@CF op ${it.id} inplace" || { ${rest}; echo "@@CF op ${it.id} error inplace"; exit 4; }`,
+      `else ${rest}; echo "@@CF op ${it.id} error rename"; exit 4; fi`,
+    );
+  }
+  L.push(`sync -- ${[...new Set(items.map((it) => shq(it.dir)))].join(' ')} 2>/dev/null`);
+  return L.join('\n');
+}
+
+function writeSpecOf(op: Extract<Op, { op: 'write' }>, before?: FileState): WriteSpec {
   // Keep the current file's mode/owner unless the op sets them (Ansible does the same).
-  return writeFileScript(id, {
+  return {
     path: op.path,
-    contentB64: Buffer.from(op.content, 'utf8').toString('base64'),
+    contentB64: '',
     mode: op.mode ?? (before?.exists ? before.mode : undefined) ?? 0o644,
     uid: op.uid ?? (before?.exists ? before.uid : undefined),
     gid: op.gid ?? (before?.exists ? before.gid : undefined),
     expect: op.expectSha256 ?? 'absent',
-  });
+  };
 }
 
 function opScript(s: ScriptOp): string {
   const { id, op } = s;
   switch (op.op) {
     case 'write':
-      return writeOp(id, op, s.before);
+      return writeGroupScript([{ id, w: writeSpecOf(op, s.before), text: op.content }]);
     case 'remove':
       return [
         `p=${shq(op.path)}`,
@@ -285,7 +404,8 @@ function opScript(s: ScriptOp): string {
           ? `base64 -d > "$T/i" <<'CRANE_FIX_B64'\n${(stdin.match(/.{1,76}/g) ?? []).join('\n')}\nCRANE_FIX_B64`
           : `: > "$T/i"`,
         `( ${op.chdir ? `cd ${shq(op.chdir)} || exit 1; ` : ''}${op.command}\n) <"$T/i" >"$T/o" 2>"$T/e"; rc=$?`,
-        `echo "@@CF op ${id} exec $rc"; b64 "$T/o"; b64 "$T/e"`,
+        // Empty output (most service commands) costs no base64 process.
+        `echo "@@CF op ${id} exec $rc"; if [ -s "$T/o" ]; then b64 "$T/o"; else echo; fi; if [ -s "$T/e" ]; then b64 "$T/e"; else echo; fi`,
         s.mayFail ? ':' : `[ $rc -eq 0 ] || exit 5`,
       ].join('\n');
     }
@@ -293,7 +413,26 @@ function opScript(s: ScriptOp): string {
 }
 
 export function applyScript(ops: ScriptOp[]): string {
-  return [PRELUDE, ...ops.map(opScript), 'echo "@@CF end"'].join('\n') + '\n';
+  const parts: string[] = [PRELUDE];
+  let group: { id: number; w: WriteSpec; text: string }[] = [];
+  const flush = () => {
+    if (group.length) parts.push(writeGroupScript(group));
+    group = [];
+  };
+  for (const s of ops) {
+    const op = s.op;
+    if (op.op === 'write') {
+      // The same path twice: its second write is guarded by the first's result — a new batch.
+      if (group.some((g) => g.w.path === op.path)) flush();
+      group.push({ id: s.id, w: writeSpecOf(op, s.before), text: op.content });
+    } else {
+      flush();
+      parts.push(opScript(s));
+    }
+  }
+  flush();
+  parts.push('echo "@@CF end"');
+  return parts.join('\n') + '\n';
 }
 
 export type OpOutcome =

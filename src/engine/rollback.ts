@@ -13,7 +13,7 @@ import { KnownHosts, knownHostsFilesFor } from '../transport/knownHosts.js';
 import { SshConnector } from '../transport/ssh.js';
 import { TransportError, type OpenSession } from '../transport/types.js';
 import { collectFactRequests, gatherScript, parseGather } from './remoteScript.js';
-import { restoreHost, type HostReport } from './hostRun.js';
+import { restoreHost, sessionRunner, type HostReport } from './hostRun.js';
 import { unifiedDiff } from '../modules/virtualFs.js';
 import type { RunReport } from './run.js';
 
@@ -108,7 +108,7 @@ export async function runRollback(opts: RollbackOptions): Promise<RunReport> {
         }
         if (!opts.dryRun) {
           const hk = hooks.get(h);
-          await restoreHost(conn, { checkMode: false, noRollback: false, shell: { command: 'sh -s', stdinPrefix: '' }, log, journal }, snaps.get(h)!, hk?.tasks ?? [], hk?.vars ?? {}, rep, h, journal);
+          await restoreHost(sessionRunner(holder), { checkMode: false, noRollback: false, shell: { command: 'sh -s', stdinPrefix: '' }, log, journal }, snaps.get(h)!, hk?.tasks ?? [], hk?.vars ?? {}, rep, h, journal);
         }
         rep.status = opts.dryRun ? (rep.tasks.some((t) => t.changed) ? 'changed' : 'ok') : 'rolled-back';
       } catch (err) {

@@ -7,8 +7,22 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
 
-/** The package root (…/crane-fix), from dist/engine or src/engine alike. */
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * The package root (…/crane-fix): the nearest folder up from this file with crane-fix's
+ * package.json — from src/engine, dist/engine or a bundle chunk in dist/bin/chunks alike.
+ */
+export const PACKAGE_ROOT = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    try {
+      if (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).name === 'crane-fix') return dir;
+    } catch {
+      /* no package.json here, or not ours: go up */
+    }
+    if (path.dirname(dir) === dir) return path.resolve(from, '..', '..');
+  }
+}
 export const PLAYBOOK_DIR = path.join(PACKAGE_ROOT, 'playbooks');
 
 export function fixIds(): string[] {

@@ -11,8 +11,10 @@ export const SYSTEMCTL_STANDIN = `#!/bin/sh
 # crane-fix lab stand-in for systemctl (systemd is not PID 1 in the lab).
 state=/var/lib/crane-lab/units
 log=/var/log/crane-lab/systemctl.log
-mkdir -p "$state" /var/log/crane-lab
-printf '%s systemctl %s\\n' "$(date +%s.%N)" "$*" >> "$log"
+# Builtins only where it can (no date, cat, mkdir per call): a real systemctl is one
+# process, and the benchmark counts what the node does. The log's first field is the pid.
+[ -d "$state" ] || mkdir -p "$state" /var/log/crane-lab
+printf '%s systemctl %s\\n' "$$" "$*" >> "$log"
 # Accept and drop global flags Ansible and users pass.
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -26,14 +28,17 @@ cmd="$1"; [ $# -gt 0 ] && shift
 # Drop option-like args after the verb (Ansible passes e.g. 'start -- kubelet', 'show --no-pager').
 # Unit names never start with '-': every such arg is an option we accept and ignore.
 for a in "$@"; do shift; case "$a" in -*) ;; *) set -- "$@" "$a" ;; esac; done
-unit_name() { case "$1" in *.*) echo "$1" ;; *) echo "$1.service" ;; esac; }
-active() { [ -f "$state/$(unit_name "$1").active" ] && [ "$(cat "$state/$(unit_name "$1").active")" = active ]; }
+# Sets $n (no command substitution: that would fork).
+unit_name() { case "$1" in *.*) n=$1 ;; *) n=$1.service ;; esac; }
+# Sets $v to the first line of file $1, or to $2 if it does not exist.
+val() { v=$2; [ -f "$1" ] && read -r v < "$1"; :; }
+active() { unit_name "$1"; val "$state/$n.active" inactive; [ "$v" = active ]; }
 case "$cmd" in
   daemon-reload|daemon-reexec) exit 0 ;;
   start|restart|reload|try-restart|reload-or-restart)
     rc=0
     for u in "$@"; do
-      n=$(unit_name "$u")
+      unit_name "$u"
       f=/var/lib/crane-lab/fail-start/$n; [ -e "$f" ] || f=/var/lib/crane-lab/fail-start/$u
       fail=0
       if [ -e "$f" ]; then
@@ -51,27 +56,25 @@ case "$cmd" in
       fi
     done
     exit $rc ;;
-  stop) for u in "$@"; do echo inactive > "$state/$(unit_name "$u").active"; done; exit 0 ;;
-  enable) for u in "$@"; do echo enabled > "$state/$(unit_name "$u").enabled"; done; exit 0 ;;
-  disable) for u in "$@"; do echo disabled > "$state/$(unit_name "$u").enabled"; done; exit 0 ;;
+  stop) for u in "$@"; do unit_name "$u"; echo inactive > "$state/$n.active"; done; exit 0 ;;
+  enable) for u in "$@"; do unit_name "$u"; echo enabled > "$state/$n.enabled"; done; exit 0 ;;
+  disable) for u in "$@"; do unit_name "$u"; echo disabled > "$state/$n.enabled"; done; exit 0 ;;
   is-active)
-    n=$(unit_name "$1"); s=inactive; [ -f "$state/$n.active" ] && s=$(cat "$state/$n.active")
+    unit_name "$1"; val "$state/$n.active" inactive; s=$v
     echo "$s"; [ "$s" = active ] ;;
   is-enabled)
-    n=$(unit_name "$1"); s=disabled; [ -f "$state/$n.enabled" ] && s=$(cat "$state/$n.enabled")
+    unit_name "$1"; val "$state/$n.enabled" disabled; s=$v
     echo "$s"; [ "$s" = enabled ] ;;
   is-failed)
-    n=$(unit_name "$1"); s=inactive; [ -f "$state/$n.active" ] && s=$(cat "$state/$n.active")
+    unit_name "$1"; val "$state/$n.active" inactive; s=$v
     echo "$s"; [ "$s" = failed ] ;;
   show)
-    n=$(unit_name "$1"); a=inactive; e=disabled
-    [ -f "$state/$n.active" ] && a=$(cat "$state/$n.active")
-    [ -f "$state/$n.enabled" ] && e=$(cat "$state/$n.enabled")
+    unit_name "$1"; val "$state/$n.active" inactive; a=$v; val "$state/$n.enabled" disabled; e=$v
     sub=dead; [ "$a" = active ] && sub=running
     printf 'Id=%s\\nNames=%s\\nDescription=%s (crane-fix lab stand-in)\\nLoadState=loaded\\nActiveState=%s\\nSubState=%s\\nUnitFileState=%s\\nFragmentPath=/lib/systemd/system/%s\\n' "$n" "$n" "$n" "$a" "$sub" "$e" "$n"
     exit 0 ;;
   status)
-    n=$(unit_name "$1"); a=inactive; [ -f "$state/$n.active" ] && a=$(cat "$state/$n.active")
+    unit_name "$1"; val "$state/$n.active" inactive; a=$v
     echo "* $n - crane-fix lab stand-in"; echo "   Active: $a"; [ "$a" = active ] || exit 3 ;;
   list-unit-files)
     for f in "$state"/*.enabled; do [ -e "$f" ] || continue; b=$(basename "$f" .enabled); echo "$b $(cat "$f")"; done; exit 0 ;;

@@ -18,17 +18,15 @@
  * `renderValue` keeps the native type of a string that is exactly one `{{ expr }}`
  * (ansible-core 2.19 semantics; 2.14 would turn ints into strings there).
  */
-import { createRequire } from 'node:module';
 import { posix } from 'node:path';
 import nunjucks from 'nunjucks';
+// A static import (not createRequire) so a bundle holds the very module nunjucks itself uses.
+import transformer from 'nunjucks/src/transformer.js';
 import YAML from 'yaml';
 import { pyJsonDumps, pyNumber, pyRepr, pyStr } from '../modules/common.js';
 import { compilePyRegex, pyFinditer, pyReEscape, pySearch, pySubn, PyRegexError } from '../modules/pyregex.js';
 import { shellQuote } from '../modules/shellQuote.js';
 
-const require = createRequire(import.meta.url);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const transformer: { transform(ast: any, asyncFilters: string[], name?: string): any } = require('nunjucks/src/transformer.js');
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyNode = any;

@@ -21,7 +21,7 @@ import { formatDuration } from './duration.js';
 import type { Schedule, ScheduleJob } from './types.js';
 
 export interface InstallOptions {
-  /** argv[0..] that runs crane-fix; default: this node binary and this package's dist/cli/main.js. */
+  /** argv[0..] that runs crane-fix; default: this node binary and this package's dist/bin/crane-fix.js (the bundled CLI, package.json's bin). */
   command?: string[];
   journalDir?: string;
   /** Kubernetes only. */
@@ -35,7 +35,7 @@ export interface InstallOptions {
 export const STOP_GRACE_S = 120;
 
 export function defaultCommand(): string[] {
-  return [process.execPath, path.join(PACKAGE_ROOT, 'dist', 'cli', 'main.js')];
+  return [process.execPath, path.join(PACKAGE_ROOT, 'dist', 'bin', 'crane-fix.js')];
 }
 
 const DOW = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];

@@ -29,7 +29,7 @@ import { FAULT_KINDS, checkRun, type FaultKind, type Violation } from './invaria
 const shq = (v: string | number): string => shellQuote(String(v));
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+export const CLI = path.join(ROOT, 'dist', 'bin', 'crane-fix.js');
 
 export interface SoakOptions {
   lab: LabState;

@@ -36,9 +36,19 @@ function hostField(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
+// Compiled once per pattern: every host of a run checks every known_hosts line (50 hosts ×
+// 50 lines was 2,500 RegExp compilations per run).
+const globCache = new Map<string, RegExp | string>();
+
 function globMatch(pattern: string, value: string): boolean {
-  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 'i');
-  return re.test(value);
+  let m = globCache.get(pattern);
+  if (m === undefined) {
+    m = /[*?]/.test(pattern)
+      ? new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 'i')
+      : pattern.toLowerCase();
+    globCache.set(pattern, m);
+  }
+  return typeof m === 'string' ? m === value.toLowerCase() : m.test(value);
 }
 
 function patternsMatch(patterns: string, field: string): boolean {

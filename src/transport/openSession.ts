@@ -33,11 +33,26 @@ export function openSession(name: string, s: StreamLike, stdin: string, defaultT
   });
   s.onStderr((d) => (stderr += d.toString('utf8')));
   s.write(stdin);
+  let killed = false;
   return {
-    waitFor(marker, timeoutMs = defaultTimeoutMs) {
+    get stdoutLength() {
+      return stdout.length;
+    },
+    get stderrLength() {
+      return stderr.length;
+    },
+    stderrSince: (offset) => stderr.slice(offset),
+    get alive() {
+      return !done && !killed;
+    },
+    send(data) {
+      if (done || killed) throw new TransportError(`command on ${name} has ended; cannot send the next step`, 'channel');
+      s.write(data);
+    },
+    waitFor(marker, timeoutMs = defaultTimeoutMs, from = 0) {
       return new Promise<string>((resolve, reject) => {
         const check = () => {
-          if (stdout.includes(marker)) {
+          if (stdout.indexOf(marker, from) >= 0) {
             cleanup();
             resolve(stdout);
           } else if (done) {
@@ -47,6 +62,7 @@ export function openSession(name: string, s: StreamLike, stdin: string, defaultT
         };
         const timer = setTimeout(() => {
           cleanup();
+          killed = true;
           s.kill();
           reject(new TransportError(`command on ${name} timed out after ${timeoutMs} ms`, 'command-timeout'));
         }, timeoutMs);

@@ -26,8 +26,23 @@ export interface RunOptions {
  * holds the host's lock this way for the whole run (its shell waits on stdin until `end`).
  */
 export interface OpenSession {
-  /** Resolves with all stdout so far once it contains `marker`; rejects if the command ends first. */
-  waitFor(marker: string, timeoutMs?: number): Promise<string>;
+  /**
+   * Resolves with all stdout so far once it contains `marker` at or after offset `from`;
+   * rejects if the command ends first or `timeoutMs` passes (then the command is killed).
+   */
+  waitFor(marker: string, timeoutMs?: number, from?: number): Promise<string>;
+  /**
+   * Write more input without closing it: a held `sh -s` runs it as the next part of its
+   * script, so later steps reuse the session (and the lock its shell holds) instead of
+   * opening a channel each.
+   */
+  send(data: string): void;
+  /** Characters of stdout / stderr received so far (offsets for the next `waitFor`). */
+  readonly stdoutLength: number;
+  readonly stderrLength: number;
+  stderrSince(offset: number): string;
+  /** The command has not exited and was not killed. */
+  readonly alive: boolean;
   /** Close stdin and wait for the command to exit. */
   end(): Promise<RunResult>;
 }

@@ -1,5 +1,5 @@
 /**
- * Issue 5's "done when" for `crane-fix guide`: the real CLI (node dist/cli/main.js guide …) in a
+ * Issue 5's "done when" for `crane-fix guide`: the real CLI (node dist/bin/crane-fix.js guide …) in a
  * real pseudo-terminal (a tmux pane of fixed size, driven by send-keys / paste-buffer and read
  * back with capture-pane), against 4 real lab nodes:
  *  - a cancelled session: Ctrl-C at the last question -> exit 130, no node changed, no journal;

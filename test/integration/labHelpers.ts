@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { labUnavailableReason } from '../../src/lab/lab.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
-export const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+export const CLI = path.join(ROOT, 'dist', 'bin', 'crane-fix.js');
 
 export const skipReason = labUnavailableReason();
 if (skipReason) {

@@ -23,7 +23,7 @@ import { nodeExec } from '../../src/lab/lab.js';
 export const PARITY_DIR = resolve(import.meta.dirname);
 export const CASES_DIR = join(PARITY_DIR, 'cases');
 export const ROOT = resolve(PARITY_DIR, '..', '..');
-export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+export const CLI = join(ROOT, 'dist', 'bin', 'crane-fix.js');
 export const CASE_ROOT = '/var/lib/parity';
 
 // ---------------------------------------------------------------------------------------

@@ -120,7 +120,7 @@ describe('install outputs', () => {
     // systemd's own jitter: `schedule once` is not asked to wait too.
     expect(u.service).not.toContain('--jitter');
     const plain = systemdUnits(schedule, jobNamed('drop-caches'));
-    expect(plain.service).toContain(`ExecStart=${process.execPath} ${path.join(PACKAGE_ROOT, 'dist', 'cli', 'main.js')} schedule once ${VALID} drop-caches\n`);
+    expect(plain.service).toContain(`ExecStart=${process.execPath} ${path.join(PACKAGE_ROOT, 'dist', 'bin', 'crane-fix.js')} schedule once ${VALID} drop-caches\n`);
     expect(plain.service).toContain('TimeoutStartSec=infinity');
     expect(plain.timer).not.toContain('RandomizedDelaySec');
   });
