@@ -30,6 +30,12 @@ T() { local what=$1; shift; /usr/bin/time -f "%e %U %S" -o "$W/t" "$@" >/dev/nul
 reset
 CAPTURE_DIR="$W/cap" CAPTURE_HOST=$(node -e "console.log(JSON.parse(require('fs').readFileSync('$L/lab.json','utf8')).nodes[0].ip)") \
   node --import ./bench/diag/capture-scripts.mjs "${CRANE[@]}" --journal-dir "$W/j0" >/dev/null 2>"$W/err" || { cat "$W/err" >&2; exit 1; }
+# The one-session script is the gather script followed by the apply-verify script without its
+# 4-line prologue (umask, LC_ALL, temp dir, trap), which the gather part has already run.
+D=bench/diag
+[ "$(head -n 4 $D/gather-fewer-forks.sh)" = "$(head -n 4 $D/apply-verify-fewer-forks.sh)" ] || { echo "$D: the two fewer-fork scripts no longer start alike" >&2; exit 1; }
+ONE="$W/one-session-fewer-forks.sh"
+{ cat $D/gather-fewer-forks.sh; tail -n +5 $D/apply-verify-fewer-forks.sh; } >"$ONE"
 ls "$W/cap" | sort -n | sed "s|^|$W/cap/|" >"$W/list"; mapfile -t S <"$W/list"
 echo "captured ${#S[@]} scripts from crane-fix apply; $N nodes; load $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq "$R"); do
@@ -37,7 +43,7 @@ for r in $(seq "$R"); do
   T "floor x3" node dist/bench/floor.js "$L" --sessions 3
   reset; T "floor + crane scripts (${#S[@]} sessions)" node dist/bench/floor.js "$L" --script "${S[@]}"
   reset; T "floor + fewer-fork scripts (2)" node dist/bench/floor.js "$L" --script bench/diag/gather-fewer-forks.sh bench/diag/apply-verify-fewer-forks.sh
-  reset; T "floor + fewer-fork scripts, 1 session" node dist/bench/floor.js "$L" --script bench/diag/one-session-fewer-forks.sh
+  reset; T "floor + fewer-fork scripts, 1 session" node dist/bench/floor.js "$L" --script "$ONE"
   reset; T "crane-fix apply" node "${CRANE[@]}" --journal-dir "$W/j$r"
 done
 echo "load at end $(cut -d' ' -f1-3 /proc/loadavg)"

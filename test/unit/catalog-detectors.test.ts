@@ -5,9 +5,10 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog, getEntry } from '../../src/catalog/index.js';
 import { SH_FILE, SH_RUN, parseRecords } from '../../src/catalog/detect.js';
-import { kubeletConfig, kubeletDropIn, kubeProxyConfig, apiserverManifest, resolvConf, dockerDaemonJson } from './catalog-fixtures.js';
+import { LAB_OLD_DNS, PATHS, kubeletConfig, kubeletDropIn, kubeProxyConfig, labFile, labNode } from './catalog-fixtures.js';
 import { fileOut, hasShell, ok, recOut, runOut, runSh, shSyntaxError, writeRisks } from './catalog-helpers.js';
 import type { CatalogEntry, Detector, DetectorResult } from '../../src/catalog/types.js';
+import type { NodeSpec, ResolvShape } from '../../src/lab/layout.js';
 
 const detectorEntries = catalog.filter((e): e is CatalogEntry & { detector: Detector } => e.detector !== undefined);
 const det = (id: string) => getEntry(id).detector!;
@@ -324,13 +325,18 @@ describe('clusterip-dns', () => {
   const d = det('clusterip-dns');
   const out = (dropIn: string | null, config: string | null) => ok(fileOut('dropin', dropIn) + fileOut('config', config));
   const vars = { dns_cluster_ip: '10.9.0.10' };
+  const seededDropIn = labFile(PATHS.kubeletDropIn);
+  const seededConfig = labFile(PATHS.kubeletConfig);
 
-  it('is affected while both kubelet files carry the old address', () => {
-    expectResult(d.evaluate(out(kubeletDropIn('10.96.0.10'), kubeletConfig('10.96.0.10')), vars), 'affected', /10\.96\.0\.10.*want 10\.9\.0\.10/);
+  it('is affected while both kubelet files carry the old address (as the lab seeds them)', () => {
+    expect(LAB_OLD_DNS).toBe('10.96.0.10');
+    expectResult(d.evaluate(out(seededDropIn, seededConfig), vars), 'affected', /10\.96\.0\.10.*want 10\.9\.0\.10/);
+    // and with the gate line the lab adds on some nodes
+    expectResult(d.evaluate(out(seededDropIn, labFile(PATHS.kubeletConfig, (n) => n.csiMigrationOff)), vars), 'affected', /10\.96\.0\.10.*want 10\.9\.0\.10/);
   });
   it('is affected when only one of them was changed', () => {
-    expectResult(d.evaluate(out(kubeletDropIn('10.9.0.10'), kubeletConfig('10.96.0.10')), vars), 'affected', /config\.yaml: 10\.96\.0\.10/);
-    expectResult(d.evaluate(out(kubeletDropIn('10.96.0.10'), kubeletConfig('10.9.0.10')), vars), 'affected', /10-kubelet\.conf: 10\.96\.0\.10/);
+    expectResult(d.evaluate(out(kubeletDropIn('10.9.0.10'), seededConfig), vars), 'affected', /config\.yaml: 10\.96\.0\.10/);
+    expectResult(d.evaluate(out(seededDropIn, kubeletConfig('10.9.0.10')), vars), 'affected', /10-kubelet\.conf: 10\.96\.0\.10/);
   });
   it('is clean when both carry dns_cluster_ip', () => {
     expectResult(d.evaluate(out(kubeletDropIn('10.9.0.10'), kubeletConfig('10.9.0.10')), vars), 'clean');
@@ -346,8 +352,8 @@ describe('clusterip-dns', () => {
     expectResult(d.evaluate(out(null, kubeletConfig('10.9.0.10')), vars), 'clean', /10-kubelet\.conf missing/);
   });
   it('is unknown when dns_cluster_ip is not set or not an IP', () => {
-    expectResult(d.evaluate(out(kubeletDropIn(), kubeletConfig()), {}), 'unknown', /dns_cluster_ip is not set/);
-    expectResult(d.evaluate(out(kubeletDropIn(), kubeletConfig()), { dns_cluster_ip: '10.9.0' }), 'unknown', /not an IP/);
+    expectResult(d.evaluate(out(seededDropIn, seededConfig), {}), 'unknown', /dns_cluster_ip is not set/);
+    expectResult(d.evaluate(out(seededDropIn, seededConfig), { dns_cluster_ip: '10.9.0' }), 'unknown', /not an IP/);
   });
   it('is unknown when the files are missing, unreadable YAML or carry no address', () => {
     expectResult(d.evaluate(out(null, null), vars), 'unknown', /missing/);
@@ -359,6 +365,7 @@ describe('clusterip-dns', () => {
 describe('apiserver-service-cidr', () => {
   const d = det('apiserver-service-cidr');
   const out = (m: string | null) => ok(fileOut('manifest', m));
+  const apiserverManifest = () => labFile(PATHS.apiserverManifest); // seeded on masters only
   it('is clean when the manifest has the wanted range', () => {
     expectResult(d.evaluate(out(apiserverManifest()), { service_cluster_ip_range: '10.96.0.0/12' }), 'clean');
   });
@@ -380,7 +387,8 @@ describe('apiserver-service-cidr', () => {
 describe('resolv.conf detectors', () => {
   const trim = det('resolv-conf-trim');
   const ns = det('resolv-conf-nameserver');
-  const shape = (s: 'one' | 'three' | 'five' | 'none') => ok(fileOut('resolv', resolvConf(s)));
+  const seeded = (s: ResolvShape) => labFile(PATHS.resolv, (n) => n.resolv === s);
+  const shape = (s: ResolvShape) => ok(fileOut('resolv', seeded(s)));
 
   it.each([
     ['none', 'clean', 'affected'],
@@ -410,9 +418,9 @@ describe('resolv.conf detectors', () => {
     const dir = mkdtempSync(join(tmpdir(), 'crane-resolv-'));
     try {
       const f = join(dir, 'resolv.conf');
-      writeFileSync(f, resolvConf('five'));
+      writeFileSync(f, seeded('five'));
       expectResult(trim.evaluate(runSh(trim.command({ resolv_conf: f })), { resolv_conf: f }), 'affected');
-      writeFileSync(f, resolvConf('none'));
+      writeFileSync(f, seeded('none'));
       expectResult(ns.evaluate(runSh(ns.command({ resolv_conf: f })), { resolv_conf: f }), 'affected');
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -458,14 +466,24 @@ describe('calico-tunl0', () => {
 describe('kube-proxy-nodeport-addresses', () => {
   const d = det('kube-proxy-nodeport-addresses');
   const out = (c: string | null) => ok(fileOut('config', c));
-  const withList = (l: string[]) => kubeProxyConfig().replace('nodePortAddresses: null', `nodePortAddresses:\n${l.map((x) => `- ${x}`).join('\n')}`);
+  /** As the lab seeds it: `nodePortAddresses: null` on most nodes, a list on some. */
+  const allAddresses = labFile(PATHS.kubeProxyConfig, (n) => n.nodePortAddresses === null);
+  const seededList = labNode((n) => n.nodePortAddresses !== null).nodePortAddresses!;
+  const withSeededList = labFile(PATHS.kubeProxyConfig, (n) => n.nodePortAddresses !== null);
+  /** The lab's builder with other lists than it seeds. */
+  const withList = (l: string[]) => kubeProxyConfig(l);
 
   it('is affected when kube-proxy serves all addresses but a network is wanted', () => {
-    expectResult(d.evaluate(out(kubeProxyConfig()), { kube_proxy_node_port_addresses: '10.100.21.0/24' }), 'affected', /null \(all addresses\), want \[10\.100\.21\.0\/24\]/);
+    expectResult(d.evaluate(out(allAddresses), { kube_proxy_node_port_addresses: '10.100.21.0/24' }), 'affected', /null \(all addresses\), want \[10\.100\.21\.0\/24\]/);
   });
   it("is clean when both say all addresses (Crane's default \"\")", () => {
-    expectResult(d.evaluate(out(kubeProxyConfig()), { kube_proxy_node_port_addresses: '' }), 'clean');
-    expectResult(d.evaluate(out(kubeProxyConfig()), { kube_proxy_node_port_addresses: null }), 'clean');
+    expectResult(d.evaluate(out(allAddresses), { kube_proxy_node_port_addresses: '' }), 'clean');
+    expectResult(d.evaluate(out(allAddresses), { kube_proxy_node_port_addresses: null }), 'clean');
+  });
+  it('reads the list the lab seeds on some nodes', () => {
+    expect(seededList).toEqual(['10.200.0.0/16']);
+    expectResult(d.evaluate(out(withSeededList), { kube_proxy_node_port_addresses: '10.200.0.0/16' }), 'clean');
+    expectResult(d.evaluate(out(withSeededList), { kube_proxy_node_port_addresses: '10.100.21.0/24' }), 'affected', /\[10\.200\.0\.0\/16\], want \[10\.100\.21\.0\/24\]/);
   });
   it('compares lists as sets', () => {
     const vars = { kube_proxy_node_port_addresses: ['10.100.22.0/24', '10.100.21.0/24'] };
@@ -474,17 +492,17 @@ describe('kube-proxy-nodeport-addresses', () => {
     expectResult(d.evaluate(out(withList(['10.100.21.0/24', '10.100.22.0/24'])), { kube_proxy_node_port_addresses: '10.100.21.0/24,10.100.22.0/24' }), 'clean');
   });
   it('is unknown without the var, the file, or readable YAML, or with a bad var', () => {
-    expectResult(d.evaluate(out(kubeProxyConfig()), {}), 'unknown', /not set/);
+    expectResult(d.evaluate(out(allAddresses), {}), 'unknown', /not set/);
     expectResult(d.evaluate(out(null), { kube_proxy_node_port_addresses: '' }), 'unknown', /not found/);
     expectResult(d.evaluate(out('nodePortAddresses: [a'), { kube_proxy_node_port_addresses: '' }), 'unknown', /not a valid/);
-    expectResult(d.evaluate(out(kubeProxyConfig()), { kube_proxy_node_port_addresses: 'eth0' }), 'unknown', /not a CIDR/);
-    expectResult(d.evaluate(out(kubeProxyConfig()), { kube_proxy_node_port_addresses: { a: 1 } }), 'unknown', /must be/);
+    expectResult(d.evaluate(out(allAddresses), { kube_proxy_node_port_addresses: 'eth0' }), 'unknown', /not a CIDR/);
+    expectResult(d.evaluate(out(allAddresses), { kube_proxy_node_port_addresses: { a: 1 } }), 'unknown', /must be/);
   });
   it('works for real on kube_proxy_config', () => {
     const dir = mkdtempSync(join(tmpdir(), 'crane-kp-'));
     try {
       const f = join(dir, "config 'x'.conf");
-      writeFileSync(f, kubeProxyConfig());
+      writeFileSync(f, allAddresses);
       const vars = { kube_proxy_config: f, kube_proxy_node_port_addresses: '10.100.21.0/24' };
       expectResult(d.evaluate(runSh(d.command(vars)), vars), 'affected');
       writeFileSync(f, withList(['10.100.21.0/24']));
@@ -497,29 +515,34 @@ describe('kube-proxy-nodeport-addresses', () => {
 
 describe('kubelet-csimigration', () => {
   const d = det('kubelet-csimigration');
-  const gate = (v: string) => `${kubeletConfig()}featureGates:\n  CSIMigration: ${v}\n`;
+  /** As the lab seeds it: no featureGates on most nodes, `CSIMigration: false` on some. */
+  const noGate = labFile(PATHS.kubeletConfig, (n) => !n.csiMigrationOff);
+  const gateFalse = labFile(PATHS.kubeletConfig, (n) => n.csiMigrationOff);
+  /** Not seeded by the lab: the gate set the wrong way. */
+  const gateTrue = gateFalse.replace('CSIMigration: false', 'CSIMigration: true');
+  const gate = (v: 'true' | 'false') => (v === 'false' ? gateFalse : gateTrue);
   const out = (cfg: string | null, version: string | null) =>
     ok(fileOut('config', cfg) + (version === null ? recOut('nokubelet') : runOut('version', 0, `Kubernetes ${version}`)));
 
   it('is affected on kubelet 1.16-1.24 without CSIMigration: false', () => {
-    expectResult(d.evaluate(out(kubeletConfig(), 'v1.17.0'), {}), 'affected', /not set.*kubelet v1\.17/);
-    expectResult(d.evaluate(out(kubeletConfig(), 'v1.16.2'), {}), 'affected');
+    expectResult(d.evaluate(out(noGate, 'v1.17.0'), {}), 'affected', /not set.*kubelet v1\.17/);
+    expectResult(d.evaluate(out(noGate, 'v1.16.2'), {}), 'affected');
     expectResult(d.evaluate(out(gate('true'), 'v1.20.1'), {}), 'affected', /is true/);
   });
   it('is clean with the gate set to false', () => {
     expectResult(d.evaluate(out(gate('false'), 'v1.17.0'), {}), 'clean');
   });
   it('does not ask for the gate where it does not apply', () => {
-    expectResult(d.evaluate(out(kubeletConfig(), 'v1.15.3'), {}), 'clean', /off by default/);
-    expectResult(d.evaluate(out(kubeletConfig(), 'v1.13.5'), {}), 'clean', /does not exist/);
-    expectResult(d.evaluate(out(kubeletConfig(), 'v1.26.0'), {}), 'clean', /GA/);
+    expectResult(d.evaluate(out(noGate, 'v1.15.3'), {}), 'clean', /off by default/);
+    expectResult(d.evaluate(out(noGate, 'v1.13.5'), {}), 'clean', /does not exist/);
+    expectResult(d.evaluate(out(noGate, 'v1.26.0'), {}), 'clean', /GA/);
   });
   it('is unknown where the gate is set but would stop kubelet', () => {
     expectResult(d.evaluate(out(gate('false'), 'v1.26.0'), {}), 'unknown', /locked to true/);
     expectResult(d.evaluate(out(gate('false'), 'v1.13.5'), {}), 'unknown', /does not know/);
   });
   it('still checks when the kubelet binary is not found, and says so', () => {
-    expectResult(d.evaluate(out(kubeletConfig(), null), {}), 'affected', /kubelet version unknown/);
+    expectResult(d.evaluate(out(noGate, null), {}), 'affected', /kubelet version unknown/);
   });
   it('is unknown without a readable config', () => {
     expectResult(d.evaluate(out(null, 'v1.17.0'), {}), 'unknown', /not found/);
@@ -571,7 +594,8 @@ describe('kernel-min-version', () => {
 
 describe('docker-storage-driver', () => {
   const d = det('docker-storage-driver');
-  const daemon = (driver: 'overlay2' | 'devicemapper') => dockerDaemonJson(driver);
+  /** daemon.json as the lab seeds it, on a node with that storage driver. */
+  const daemon = (driver: NodeSpec['storageDriver']) => labFile(PATHS.dockerDaemon, (n) => n.storageDriver === driver);
   it('reads storage-driver from daemon.json', () => {
     expectResult(d.evaluate(ok(fileOut('daemon', daemon('overlay2'))), {}), 'clean', /overlay2/);
     expectResult(d.evaluate(ok(fileOut('daemon', daemon('devicemapper'))), {}), 'affected', /devicemapper, want overlay2/);
@@ -603,6 +627,12 @@ describe('istio-init-prune', () => {
   it('is clean when every prune keeps istio-init', () => {
     const line = '/var/spool/cron/root:0 3 * * * docker system prune -af --volumes --filter "label!=io.kubernetes.container.name=istio-init"';
     expectResult(d.evaluate(cron([line]), {}), 'clean');
+  });
+  it("judges the cron jobs the lab seeds (what the detector's grep -H prune prints of them)", () => {
+    const grepped = (kind: NodeSpec['dockerPruneCron']) =>
+      cron(labFile(PATHS.dockerPruneCron, (n) => n.dockerPruneCron === kind).split('\n').filter((l) => l.includes('prune')).map((l) => `${PATHS.dockerPruneCron}:${l}`));
+    expectResult(d.evaluate(grepped('unfiltered'), {}), 'affected', /\/etc\/cron\.d\/docker-prune: 30 3 \* \* \* root docker system prune -af --volumes$/);
+    expectResult(d.evaluate(grepped('keeps-istio-init'), {}), 'clean', /^1 scheduled prune job, all keep istio-init$/);
   });
   it('is unknown with no prune job (image-only prunes and comments do not count)', () => {
     expectResult(d.evaluate(cron([]), {}), 'unknown', /no scheduled/);
