@@ -28,7 +28,10 @@ export interface RunOptions {
 export interface OpenSession {
   /** Resolves with all stdout so far once it contains `marker`; rejects if the command ends first. */
   waitFor(marker: string, timeoutMs?: number): Promise<string>;
-  /** Close stdin and wait for the command to exit. */
+  /**
+   * Close stdin and wait for the command to exit — bounded: after a while it is killed, and a
+   * kill the host never confirms (a stopped node) is given up on (`timedOut` in the result).
+   */
   end(): Promise<RunResult>;
 }
 
