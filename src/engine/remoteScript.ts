@@ -279,12 +279,14 @@ function opScript(s: ScriptOp): string {
         `ln -sfn -- ${shq(op.target)} "$p" && echo "@@CF op ${id} ok" || { echo "@@CF op ${id} error symlink"; exit 4; }`,
       ].join('\n');
     case 'exec': {
-      const stdin = op.stdin !== undefined ? Buffer.from(op.stdin, 'utf8').toString('base64') : '';
+      const b64lines = (text: string) => (Buffer.from(text, 'utf8').toString('base64').match(/.{1,76}/g) ?? []).join('\n');
+      const stdin = op.stdin !== undefined ? b64lines(op.stdin) : '';
       return [
-        stdin
-          ? `base64 -d > "$T/i" <<'CRANE_FIX_B64'\n${(stdin.match(/.{1,76}/g) ?? []).join('\n')}\nCRANE_FIX_B64`
-          : `: > "$T/i"`,
-        `( ${op.chdir ? `cd ${shq(op.chdir)} || exit 1; ` : ''}${op.command}\n) <"$T/i" >"$T/o" 2>"$T/e"; rc=$?`,
+        stdin ? `base64 -d > "$T/i" <<'CRANE_FIX_B64'\n${stdin}\nCRANE_FIX_B64` : `: > "$T/i"`,
+        // The shell module's command string goes to a file in the private temp dir and reaches
+        // the command on fd 3 — never through an argv, where `ps` would show it.
+        ...(op.script !== undefined ? [`base64 -d > "$T/c" <<'CRANE_FIX_B64'\n${b64lines(op.script)}\nCRANE_FIX_B64`] : []),
+        `( ${op.chdir ? `cd ${shq(op.chdir)} || exit 1; ` : ''}${op.command}\n) <"$T/i" >"$T/o" 2>"$T/e"${op.script !== undefined ? ' 3<"$T/c"; rc=$?; rm -f "$T/c"' : '; rc=$?'}`,
         `echo "@@CF op ${id} exec $rc"; b64 "$T/o"; b64 "$T/e"`,
         s.mayFail ? ':' : `[ $rc -eq 0 ] || exit 5`,
       ].join('\n');
