@@ -68,9 +68,7 @@ function systemdCommands(name: string, f: { active: string; enabled: [string, nu
 }
 
 describe('property: systemd and service planners (issue 8)', () => {
-  // Known open bug — skipped with the reason printed, kept so the fix can be proved.
-  console.warn('SKIPPED: open bug (docs/reliability.md #16): systemd masked:true + enabled:false plans mask and disable and predicts disabled');
-  it.skip('started/stopped/enabled/masked: plan, apply (ops + factUpdates), plan again = nothing to do; deterministic', () => {
+  it('started/stopped/enabled/masked: plan, apply (ops + factUpdates), plan again = nothing to do; deterministic', () => {
     fc.assert(
       fc.property(
         unitArb,
