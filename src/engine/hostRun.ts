@@ -501,7 +501,16 @@ export async function restoreHost(
   journal?: Journal,
 ): Promise<void> {
   const noSignal = { ...opts, signal: undefined }; // a restore must run even after Ctrl-C
-  const r = await exec(run, noSignal, restoreScript(snaps));
+  let r: Awaited<ReturnType<typeof exec>>;
+  try {
+    // Bounded by the command timeout like every round trip: a hung host cannot be restored
+    // now, and is reported so (its snapshots stay in the journal for `crane-fix rollback`).
+    r = await exec(run, noSignal, restoreScript(snaps));
+  } catch (err) {
+    const why = `the restore did not complete: ${(err as Error).message}`;
+    journal?.append({ type: 'restored', host: hostName, ok: false, error: why });
+    throw new Error(why, { cause: err });
+  }
   const { complete, outcomes } = parseApply(r.stdout);
   const reversed = [...snaps].reverse();
   const bad = outcomes.filter((o) => o.kind !== 'ok').map((o) => `${reversed[o.id]?.path ?? '?'} (${o.kind === 'error' ? o.what : o.kind})`);

@@ -398,12 +398,12 @@ function opScript(s: ScriptOp): string {
         `ln -sfn -- ${shq(op.target)} "$p" && echo "@@CF op ${id} ok" || { echo "@@CF op ${id} error symlink"; exit 4; }`,
       ].join('\n');
     case 'exec': {
-      const stdin = op.stdin !== undefined ? Buffer.from(op.stdin, 'utf8').toString('base64') : '';
       return [
-        stdin
-          ? `base64 -d > "$T/i" <<'CRANE_FIX_B64'\n${(stdin.match(/.{1,76}/g) ?? []).join('\n')}\nCRANE_FIX_B64`
-          : `: > "$T/i"`,
-        `( ${op.chdir ? `cd ${shq(op.chdir)} || exit 1; ` : ''}${op.command}\n) <"$T/i" >"$T/o" 2>"$T/e"; rc=$?`,
+        // Builtin printf (no process, nothing in ps) writes the command's stdin and, for the
+        // shell module, its command string — which reaches the command on fd 3, never an argv.
+        op.stdin !== undefined ? `{ printf '%s' ${literal(op.stdin)}; } >"$T/i"` : `: > "$T/i"`,
+        ...(op.script !== undefined ? [`{ printf '%s' ${literal(op.script)}; } >"$T/c"`] : []),
+        `( ${op.chdir ? `cd ${shq(op.chdir)} || exit 1; ` : ''}${op.command}\n) <"$T/i" >"$T/o" 2>"$T/e"${op.script !== undefined ? ' 3<"$T/c"; rc=$?; rm -f "$T/c"' : '; rc=$?'}`,
         // Empty output (most service commands) costs no base64 process.
         `echo "@@CF op ${id} exec $rc"; if [ -s "$T/o" ]; then b64 "$T/o"; else echo; fi; if [ -s "$T/e" ]; then b64 "$T/e"; else echo; fi`,
         s.mayFail ? ':' : `[ $rc -eq 0 ] || exit 5`,

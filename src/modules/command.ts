@@ -3,7 +3,11 @@
  *
  *  - command: the free-form string is split with Python's shlex (no shell features), then
  *    every word is shell-quoted, so the remote sh runs exactly that argv;
- *  - shell: the string runs under `/bin/sh -c '<string>'` (or `executable -c`);
+ *  - shell: the string runs under `/bin/sh -c` (or `executable -c`) — but not as its argv,
+ *    where the node's process list would show it (with any templated secret): the shell is
+ *    given `eval "$(cat <&3)" 3<&-` and the string arrives on fd 3 (op.script). $0, $#, the
+ *    exit code, stdin, stdout and stderr are those of `sh -c '<string>'`; dash prefixes its
+ *    own error messages with `eval: `;
  *  - creates/removes are evaluated from facts (a file fact, or a read-only glob test for
  *    patterns) and decide "ok" up front, with Ansible's messages;
  *  - check mode: like Ansible, the command is skipped unless creates/removes is given
@@ -104,12 +108,19 @@ function exists(ctx: PlanContext, p: string, chdir: string | undefined): boolean
   return ctx.file(normPath(full)).exists;
 }
 
+/** What the shell module's shell runs: its command string, read from fd 3 (then closed). */
+export const SHELL_READER = 'eval "$(cat <&3)" 3<&-';
+
 function planCommand(a: AnyArgs, shell: boolean, ctx: PlanContext): ModulePlan {
   let commandLine: string;
   let cmd: string | string[];
+  let execLine: string | undefined;
   if (shell) {
     cmd = a.cmd!;
-    commandLine = `${a.executable ? shellQuote(a.executable) : '/bin/sh'} -c ${shellQuote(a.cmd!)}`;
+    const exe = a.executable ? shellQuote(a.executable) : '/bin/sh';
+    // As Ansible would run it (messages); what really runs keeps the string off the argv.
+    commandLine = `${exe} -c ${shellQuote(a.cmd!)}`;
+    execLine = `${exe} -c ${shellQuote(SHELL_READER)}`;
   } else {
     let argv: string[];
     try {
@@ -130,7 +141,7 @@ function planCommand(a: AnyArgs, shell: boolean, ctx: PlanContext): ModulePlan {
     const msg = `${shoulda} not run command since '${a.removes}' does not exist`;
     return { status: 'ok', msg, ops: [], diffs: [], runtimeOutcome: true, result: { ...base, changed: false, rc: 0, msg, stdout: `skipped, since ${a.removes} does not exist`, stdout_lines: [`skipped, since ${a.removes} does not exist`] } };
   }
-  const op: Op = { op: 'exec', command: commandLine };
+  const op: Op = execLine !== undefined ? { op: 'exec', command: execLine, script: a.cmd! } : { op: 'exec', command: commandLine };
   if (a.chdir !== undefined) op.chdir = a.chdir;
   if (a.stdin !== undefined) op.stdin = a.stdin_add_newline ? a.stdin + '\n' : a.stdin;
   if (ctx.checkMode) {

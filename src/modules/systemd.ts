@@ -5,6 +5,8 @@
  *  - facts: `systemctl show` (LoadState/ActiveState/LoadError), `systemctl is-enabled`,
  *    and whether /etc/init.d/<name> exists (Ansible's sysv fallback for "found");
  *  - order of actions: daemon-reload, daemon-reexec, mask/unmask, enable/disable, state;
+ *    `enabled` is judged on is-enabled as it is after mask/unmask (Ansible runs is-enabled
+ *    again): `masked: true, enabled: false` on an enabled unit masks and does not disable;
  *  - `changed`: started only if not active/activating; stopped if active/activating/
  *    deactivating; restarted/reloaded always (a stopped unit is started instead);
  *    enabled compares `is-enabled` rc (0 = enabled, except exactly "indirect"/"alias");
@@ -166,6 +168,10 @@ function planSystemd(a: SystemdArgs, ctx: PlanContext): ModulePlan {
     const predicted = !found && a.daemon_reload;
     const missing = () => failed(`Could not find the requested service ${unit}: host`);
 
+    // What `systemctl is-enabled` prints at this point of the task: Ansible reads it again
+    // for `enabled` after masking/unmasking (a masked unit prints "masked", rc 1: not enabled).
+    let enabledNow: CommandResult = isEnabled;
+    let maskedHere = false;
     if (a.masked !== undefined) {
       const masked = isEnabled.stdout.trim() === 'masked';
       if (masked !== a.masked || predicted) {
@@ -173,15 +179,20 @@ function planSystemd(a: SystemdArgs, ctx: PlanContext): ModulePlan {
         ops.push({ op: 'exec', command: `${sc} ${a.masked ? 'mask' : 'unmask'} -- ${u}` });
         notes.push(a.masked ? 'mask' : 'unmask');
         post.LoadState = a.masked ? 'masked' : 'loaded';
+        // After unmask the unit's own enablement shows again; not knowable here: assume disabled.
         postEnabled = a.masked ? { rc: 1, stdout: 'masked\n', stderr: '' } : { rc: 1, stdout: 'disabled\n', stderr: '' };
+        enabledNow = postEnabled;
+        maskedHere = a.masked;
       }
     }
     if (a.enabled !== undefined) {
       if (!found && !predicted) return missing();
-      const lines = isEnabled.stdout.split('\n').filter((l, i, arr) => !(i === arr.length - 1 && l === ''));
-      let enabled = isEnabled.rc === 0;
+      const lines = enabledNow.stdout.split('\n').filter((l, i, arr) => !(i === arr.length - 1 && l === ''));
+      let enabled = enabledNow.rc === 0;
       if (enabled && lines.length === 1 && (lines[0] === 'indirect' || lines[0] === 'alias')) enabled = false;
-      if (predicted) enabled = !a.enabled;
+      // A unit still to be installed (daemon_reload): plan the action, decided at apply — unless
+      // this task just masked it (then is-enabled says "masked" whatever the unit file holds).
+      if (predicted && !maskedHere) enabled = !a.enabled;
       result.enabled = enabled;
       if (enabled !== a.enabled) {
         changed = true;

@@ -91,6 +91,11 @@ export type Op =
       stdin?: string;
       /** Run in this directory. */
       chdir?: string;
+      /**
+       * Text the command reads on fd 3 (the shell module's command string, which may hold
+       * secrets): delivered through the remote script's temp dir, never in any argv.
+       */
+      script?: string;
     };
 
 export interface FileDiff {

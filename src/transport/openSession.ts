@@ -14,6 +14,11 @@ export interface StreamLike {
   kill(): void;
 }
 
+/** How long `end` waits for the command to exit on EOF before killing it (at most the command timeout). */
+const END_WAIT_MS = 10_000;
+/** After a kill: how long `end` waits for the command's exit before giving up on it. */
+const KILL_WAIT_MS = 2_000;
+
 export function openSession(name: string, s: StreamLike, stdin: string, defaultTimeoutMs: number): OpenSession {
   const started = Date.now();
   let stdout = '';
@@ -75,11 +80,25 @@ export function openSession(name: string, s: StreamLike, stdin: string, defaultT
       });
     },
     async end() {
-      if (!done) s.endInput();
-      const t = setTimeout(() => s.kill(), 10_000);
-      const r = await finished;
-      clearTimeout(t);
-      return r;
+      if (done) return done;
+      s.endInput();
+      // Bounded whatever the other side does: wait for the command to exit on EOF, then kill
+      // it, then give up on a confirmation that a stopped host never sends.
+      const waitMs = Math.min(END_WAIT_MS, defaultTimeoutMs);
+      const kill = setTimeout(() => s.kill(), waitMs);
+      let giveUp: NodeJS.Timeout | undefined;
+      const abandoned = new Promise<RunResult>((resolve) => {
+        giveUp = setTimeout(
+          () => resolve({ rc: 255, stdout, stderr, timedOut: true, ok: false, durationMs: Date.now() - started }),
+          waitMs + KILL_WAIT_MS,
+        );
+      });
+      try {
+        return await Promise.race([finished, abandoned]);
+      } finally {
+        clearTimeout(kill);
+        clearTimeout(giveUp);
+      }
     },
   };
 }

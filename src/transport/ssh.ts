@@ -25,6 +25,8 @@ export interface SshOptions {
 
 const DEFAULT_CONNECT_TIMEOUT = 10_000;
 const DEFAULT_COMMAND_TIMEOUT = 120_000;
+/** After asking a timed-out command's channel to close: how long to wait for the server to confirm. */
+const CLOSE_GRACE_MS = 1_500;
 
 /** Counting semaphore: bounds concurrent exec channels on one connection. */
 class Slots {
@@ -189,73 +191,142 @@ export class SshConnector implements Connector {
     if (this.closed) throw new TransportError(`connection to ${this.name} is closed`, 'client-socket');
     await this.slots.take();
     const started = Date.now();
+    const timeoutMs = opts.timeoutMs ?? this.commandTimeoutMs;
     try {
       return await new Promise<RunResult>((resolve, reject) => {
-        this.client.exec(command, (err, stream) => {
-          if (err) {
-            reject(new TransportError(`cannot open a session on ${this.name}: ${err.message}`, this.closed ? 'client-socket' : 'channel', { cause: err }));
+        let settled = false;
+        const settle = (f: () => void) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          clearTimeout(grace);
+          f();
+        };
+        let stream: import('ssh2').ClientChannel | undefined;
+        let grace: NodeJS.Timeout | undefined;
+        const out: Buffer[] = [];
+        const errOut: Buffer[] = [];
+        let rc: number | undefined;
+        let signal: string | undefined;
+        let timedOut = false;
+        const result = (): RunResult => ({
+          rc: rc ?? (timedOut ? 124 : 255),
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(errOut).toString('utf8'),
+          signal,
+          timedOut,
+          ok: rc === 0 && !timedOut,
+          durationMs: Date.now() - started,
+        });
+        const timedOutError = (extra = '') =>
+          Object.assign(new TransportError(`command on ${this.name} timed out after ${timeoutMs} ms${extra}`, 'command-timeout'), { result: result() });
+        // The timer covers opening the channel too: a stopped server never confirms it.
+        const timer = setTimeout(() => {
+          timedOut = true;
+          if (!stream) {
+            // Not even the session was opened: the server does not answer at all.
+            settle(() => reject(this.unanswered(timeoutMs)));
             return;
           }
+          // Ask the remote side to stop, then drop the channel.
+          try {
+            stream.signal('KILL');
+          } catch {
+            /* not supported by every sshd */
+          }
+          stream.close();
+          // A live server confirms the close at once (so nothing of the command runs on while
+          // we go on, e.g. to restore); a stopped one never does — don't wait for it.
+          grace = setTimeout(
+            () => settle(() => reject(timedOutError(`; the host did not answer the request to stop it within ${CLOSE_GRACE_MS} ms`))),
+            CLOSE_GRACE_MS,
+          );
+        }, timeoutMs);
+        const onOpen = (err: Error | undefined, ch: import('ssh2').ClientChannel) => {
+          if (settled) {
+            // Opened after we gave up on it.
+            if (!err) ch.close();
+            return;
+          }
+          if (err) {
+            settle(() => reject(new TransportError(`cannot open a session on ${this.name}: ${err.message}`, this.closed ? 'client-socket' : 'channel', { cause: err })));
+            return;
+          }
+          stream = ch;
           this.sessionsOpened++;
-          const out: Buffer[] = [];
-          const errOut: Buffer[] = [];
-          let rc: number | undefined;
-          let signal: string | undefined;
-          let timedOut = false;
-          const timeoutMs = opts.timeoutMs ?? this.commandTimeoutMs;
-          const timer = setTimeout(() => {
-            timedOut = true;
-            // Ask the remote side to stop, then drop the channel.
-            try {
-              stream.signal('KILL');
-            } catch {
-              /* not supported by every sshd */
-            }
-            stream.close();
-          }, timeoutMs);
-          stream.on('data', (d: Buffer) => out.push(d));
-          stream.stderr.on('data', (d: Buffer) => errOut.push(d));
-          stream.on('exit', (code: number | null, sig?: string) => {
+          ch.on('data', (d: Buffer) => out.push(d));
+          ch.stderr.on('data', (d: Buffer) => errOut.push(d));
+          ch.on('exit', (code: number | null, sig?: string) => {
             if (code !== null && code !== undefined) rc = code;
             if (sig) signal = sig;
           });
-          stream.on('close', () => {
-            clearTimeout(timer);
-            const result: RunResult = {
-              rc: rc ?? (timedOut ? 124 : 255),
-              stdout: Buffer.concat(out).toString('utf8'),
-              stderr: Buffer.concat(errOut).toString('utf8'),
-              signal,
-              timedOut,
-              ok: rc === 0 && !timedOut,
-              durationMs: Date.now() - started,
-            };
-            if (timedOut) {
-              reject(Object.assign(new TransportError(`command on ${this.name} timed out after ${timeoutMs} ms`, 'command-timeout'), { result }));
-            } else if (rc === undefined && !signal && this.closed) {
-              reject(new TransportError(`connection to ${this.name} was lost while a command ran`, 'client-socket'));
-            } else {
-              resolve(result);
-            }
+          ch.on('close', () => {
+            settle(() => {
+              if (timedOut) {
+                reject(timedOutError());
+              } else if (rc === undefined && !signal && this.closed) {
+                reject(new TransportError(`connection to ${this.name} was lost while a command ran`, 'client-socket'));
+              } else {
+                resolve(result());
+              }
+            });
           });
-          stream.end(opts.stdin ?? '');
-        });
+          ch.end(opts.stdin ?? '');
+        };
+        try {
+          this.client.exec(command, onOpen);
+        } catch (err) {
+          // ssh2 throws when the socket is already gone.
+          settle(() => reject(new TransportError(`cannot open a session on ${this.name}: ${(err as Error).message}`, 'client-socket', { cause: err })));
+        }
       });
     } finally {
       this.slots.give();
     }
   }
 
+  /**
+   * The server did not even confirm a new session within a command timeout: it is stopped or
+   * cut off. Drop the connection (a stopped server would otherwise hold us until the SSH
+   * keepalive gives up, 15-20 s), which also ends every other channel on it at once.
+   */
+  private unanswered(timeoutMs: number): TransportError {
+    this.closed = true;
+    this.client.destroy();
+    return new TransportError(`${this.name} did not answer for ${timeoutMs} ms (a new session was not confirmed); connection dropped`, 'client-timeout');
+  }
+
   async open(command: string, opts: RunOptions = {}): Promise<OpenSession> {
     if (this.closed) throw new TransportError(`connection to ${this.name} is closed`, 'client-socket');
     await this.slots.take();
+    const timeoutMs = opts.timeoutMs ?? this.commandTimeoutMs;
     const stream = await new Promise<import('ssh2').ClientChannel>((resolve, reject) => {
-      this.client.exec(command, (err, ch) => {
-        if (err) {
-          this.slots.give();
-          reject(new TransportError(`cannot open a session on ${this.name}: ${err.message}`, this.closed ? 'client-socket' : 'channel', { cause: err }));
-        } else resolve(ch);
-      });
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        this.slots.give();
+        reject(this.unanswered(timeoutMs));
+      }, timeoutMs);
+      try {
+        this.client.exec(command, (err, ch) => {
+          if (settled) {
+            if (!err) ch.close();
+            return;
+          }
+          settled = true;
+          clearTimeout(timer);
+          if (err) {
+            this.slots.give();
+            reject(new TransportError(`cannot open a session on ${this.name}: ${err.message}`, this.closed ? 'client-socket' : 'channel', { cause: err }));
+          } else resolve(ch);
+        });
+      } catch (err) {
+        // ssh2 throws when the socket is already gone.
+        settled = true;
+        clearTimeout(timer);
+        this.slots.give();
+        reject(new TransportError(`cannot open a session on ${this.name}: ${(err as Error).message}`, 'client-socket', { cause: err }));
+      }
     });
     this.sessionsOpened++;
     let rc: number | undefined;
@@ -264,19 +335,32 @@ export class SshConnector implements Connector {
       if (code !== null && code !== undefined) rc = code;
       if (s) sig = s;
     });
-    stream.once('close', () => this.slots.give());
+    // Ends once: when the channel closes, or when a kill is not confirmed in time (a stopped
+    // server never confirms it).
+    let ended = false;
+    const exitCbs: ((rc: number | undefined, signal?: string) => void)[] = [];
+    const finish = () => {
+      if (ended) return;
+      ended = true;
+      this.slots.give();
+      for (const cb of exitCbs) cb(rc, sig);
+    };
+    stream.once('close', finish);
     return openSession(
       this.name,
       {
         onStdout: (cb) => stream.on('data', cb),
         onStderr: (cb) => stream.stderr.on('data', cb),
-        onExit: (cb) => stream.once('close', () => cb(rc, sig)),
+        onExit: (cb) => exitCbs.push(cb),
         write: (d) => stream.write(d),
         endInput: () => stream.end(),
-        kill: () => stream.close(),
+        kill: () => {
+          stream.close();
+          setTimeout(finish, CLOSE_GRACE_MS).unref();
+        },
       },
       opts.stdin ?? '',
-      opts.timeoutMs ?? this.commandTimeoutMs,
+      timeoutMs,
     );
   }
 

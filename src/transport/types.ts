@@ -43,7 +43,10 @@ export interface OpenSession {
   stderrSince(offset: number): string;
   /** The command has not exited and was not killed. */
   readonly alive: boolean;
-  /** Close stdin and wait for the command to exit. */
+  /**
+   * Close stdin and wait for the command to exit — bounded: after a while it is killed, and a
+   * kill the host never confirms (a stopped node) is given up on (`timedOut` in the result).
+   */
   end(): Promise<RunResult>;
 }
 

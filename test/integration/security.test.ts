@@ -301,9 +301,7 @@ describe.skipIf(skipReason)('security on real SSH nodes (issue 8)', () => {
       secretsFile = w('secrets.yaml', Object.entries(SECRETS).map(([k, v]) => `${k}: ${JSON.stringify(v)}\n`).join(''));
     });
 
-    // Known open bug — skipped with the reason printed, kept so the fix can be proved.
-  console.warn("SKIPPED: open bug (docs/reliability.md #14d): the shell module runs /bin/sh -c '<cmd>', so a templated secret is visible in the node's ps while it runs");
-  it.skip('become password and secret vars: not in stdout/stderr, --json (with --diff), the journal, nor the node\'s process list', async () => {
+    it('become password and secret vars: not in stdout/stderr, --json (with --diff), the journal, nor the node\'s process list', async () => {
       await installSudo(n1, false);
       const pb = w(
         'secrets.yaml.pb',

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { commandModule, globTestCommand, shellModule } from '../../src/modules/command.js';
+import { commandModule, globTestCommand, shellModule, SHELL_READER } from '../../src/modules/command.js';
+import { shellQuote } from '../../src/modules/shellQuote.js';
 import type { Op } from '../../src/modules/types.js';
-import { run } from './modules-helpers.js';
+import { run, runExecOp } from './modules-helpers.js';
 
 const sh = (command: string, stdin?: string) => execFileSync('/bin/sh', ['-c', command], { encoding: 'utf8', input: stdin });
 
@@ -68,16 +69,59 @@ describe('command', () => {
 });
 
 describe('shell', () => {
-  it('runs the string under /bin/sh -c, quoted as one argument', () => {
+  const sh2 = (cmd: string, opts: { stdin?: string; cwd?: string; shell?: string } = {}) => {
+    try {
+      const stdout = execFileSync(opts.shell ?? '/bin/sh', ['-c', cmd], { encoding: 'utf8', input: opts.stdin ?? '', cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+      return { rc: 0, stdout, stderr: '' };
+    } catch (e) {
+      const x = e as { status: number; stdout: string; stderr: string };
+      return { rc: x.status, stdout: x.stdout, stderr: x.stderr };
+    }
+  };
+
+  it('runs the string under /bin/sh -c, but delivers it on fd 3: never in an argv', () => {
     const { plan } = run(shellModule, { cmd: "echo $((1+2)) | tr 3 x; echo 'q'" }, {});
     const op = plan.ops[0] as Extract<Op, { op: 'exec' }>;
-    expect(op.command).toBe(`/bin/sh -c 'echo $((1+2)) | tr 3 x; echo '"'"'q'"'"''`);
-    expect(sh(op.command)).toBe('x\nq\n');
+    expect(op.command).toBe(`/bin/sh -c ${shellQuote(SHELL_READER)}`);
+    expect(op.script).toBe("echo $((1+2)) | tr 3 x; echo 'q'");
+    expect(plan.msg).toBe(`run: /bin/sh -c 'echo $((1+2)) | tr 3 x; echo '"'"'q'"'"''`);
+    expect(runExecOp(op)).toEqual({ rc: 0, stdout: 'x\nq\n', stderr: '' });
     expect(plan.runtimeOutcome).toBe(true);
+    // The shell's own argv (and its parent's) while the command runs: no trace of the string.
+    const secret = 'hunter2-s3cr3t';
+    const spy = run(shellModule, { cmd: `: ${secret}; tr '\\0' ' ' < /proc/$$/cmdline; echo; tr '\\0' ' ' < /proc/$PPID/cmdline` }, {}).plan.ops[0] as Extract<Op, { op: 'exec' }>;
+    const seen = runExecOp(spy);
+    expect(seen.rc).toBe(0);
+    expect(seen.stdout).toContain('/bin/sh -c eval');
+    expect(seen.stdout).not.toContain(secret);
+  });
+
+  it('same $0, $#, exit code, stdout, stderr, stdin and chdir as sh -c', () => {
+    const cases: { cmd: string; stdin?: string; chdir?: string }[] = [
+      { cmd: 'echo "$0" $# "$*"' },
+      { cmd: 'printf "%s" "$(cat)"; exit 7', stdin: 'from stdin $(id)' },
+      { cmd: 'echo out; echo err >&2; false' },
+      { cmd: 'pwd; ls -d "$PWD"', chdir: '/usr' },
+      { cmd: 'cat <<EOF\nhere $((2*3))\nEOF\n\n\n' },
+      { cmd: 'f() { return 4; }; f; echo "rc $?"; exit 3' },
+      { cmd: 'set -- a b; echo $#; exec sh -c "exit 5"' },
+      { cmd: '[ -e /dev/fd/3 ] && echo fd3-open || echo fd3-closed' },
+      { cmd: "echo 'unterminated" },
+    ];
+    for (const c of cases) {
+      const op = run(shellModule, { cmd: c.cmd, ...(c.chdir ? { chdir: c.chdir } : {}), ...(c.stdin !== undefined ? { stdin: c.stdin, stdin_add_newline: false } : {}) }, {}).plan.ops[0] as Extract<Op, { op: 'exec' }>;
+      const got = runExecOp(op);
+      const want = sh2(c.cmd, { stdin: c.stdin, cwd: c.chdir });
+      expect({ rc: got.rc, stdout: got.stdout }, c.cmd).toEqual({ rc: want.rc, stdout: want.stdout });
+      // dash names the builtin in its own messages ("eval: ")
+      expect(got.stderr.replace(/eval: /g, ''), c.cmd).toBe(want.stderr);
+    }
   });
 
   it('executable replaces /bin/sh', () => {
-    expect((run(shellModule, { cmd: 'echo hi', executable: '/bin/bash' }, {}).plan.ops[0] as { command: string }).command).toBe("/bin/bash -c 'echo hi'");
+    const op = run(shellModule, { cmd: 'echo ${BASH_VERSION:+bash} "$0"', executable: '/bin/bash' }, {}).plan.ops[0] as Extract<Op, { op: 'exec' }>;
+    expect(op.command).toBe(`/bin/bash -c ${shellQuote(SHELL_READER)}`);
+    expect(runExecOp(op)).toEqual({ rc: 0, stdout: 'bash /bin/bash\n', stderr: '' });
     expect(shellModule.args.safeParse({ cmd: 'x', argv: ['y'] }).success).toBe(false);
   });
 });

@@ -1,5 +1,7 @@
 /** Shared test helpers for module planners: fact contexts, file states, idempotence runs. */
-import type { CommandResult, FactRequest, FileState, ModuleDef, ModulePlan, PlanContext } from '../../src/modules/types.js';
+import { execFileSync } from 'node:child_process';
+import type { CommandResult, FactRequest, FileState, ModuleDef, ModulePlan, Op, PlanContext } from '../../src/modules/types.js';
+import { applyScript, parseApply } from '../../src/engine/remoteScript.js';
 import { applyOps, normPath, sha256 } from '../../src/modules/virtualFs.js';
 
 export type FileSpec = string | null | (Partial<FileState> & { content?: string });
@@ -86,4 +88,16 @@ export function runTwice(mod: ModuleDef<any>, raw: unknown, files: Record<string
 
 export function content(files: Map<string, FileState>, path: string): string | undefined {
   return files.get(path)?.content;
+}
+
+/**
+ * Run one exec op here exactly as a node would: through the real apply script (`sh -s`,
+ * stdin file, chdir, the shell module's fd 3), and return its result.
+ */
+export function runExecOp(op: Op): CommandResult {
+  const script = applyScript([{ id: 0, op, mayFail: true }]);
+  const out = execFileSync('/bin/sh', ['-s'], { input: script, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  const ex = parseApply(out).outcomes.find((o) => o.kind === 'exec');
+  if (!ex || ex.kind !== 'exec') throw new Error(`no exec result in: ${out}`);
+  return ex.result;
 }

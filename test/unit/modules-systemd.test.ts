@@ -44,6 +44,19 @@ describe('systemd', () => {
     expect(cmds(run(systemdModule, { name: 'k', enabled: false }, {}, facts('k', 'active', 'static', 0)).plan)).toEqual(['systemctl disable -- k']);
   });
 
+  it('masked: true with enabled: false masks and does not disable (is-enabled says "masked" after mask, as Ansible reads it)', () => {
+    const p = run(systemdModule, { name: 'k', masked: true, enabled: false }, {}, facts('k', 'active', 'enabled', 0)).plan;
+    expect(cmds(p)).toEqual(['systemctl mask -- k']);
+    expect(p).toMatchObject({ status: 'changed', result: { enabled: false } });
+    expect(p.factUpdates?.['systemd.is-enabled:system:k']).toEqual({ rc: 1, stdout: 'masked\n', stderr: '' });
+    // a later masked task sees the unit masked: nothing to do
+    const later = run(systemdModule, { name: 'k', masked: true }, {}, { commands: { 'systemd.show:system:k': p.factUpdates!['systemd.show:system:k']!, 'systemd.is-enabled:system:k': p.factUpdates!['systemd.is-enabled:system:k']! } }).plan;
+    expect(later).toMatchObject({ status: 'ok', ops: [] });
+    // also for a unit only daemon_reload will make appear
+    const ghost = run(systemdModule, { name: 'g', masked: true, enabled: false, daemon_reload: true }, {}, facts('g', 'inactive', '', 1, 'not-found')).plan;
+    expect(cmds(ghost)).toEqual(['systemctl daemon-reload', 'systemctl mask -- g']);
+  });
+
   it('daemon_reload runs first but is not a change (Ansible reports ok)', () => {
     const p = run(systemdModule, { daemon_reload: true }, {}).plan;
     expect(p).toMatchObject({ status: 'ok', result: { changed: false } });

@@ -6,7 +6,7 @@
  *    means the ops on the virtual files plus the plan's factUpdates on the command facts —
  *    exactly what the engine does between tasks; and plans are deterministic;
  *  - command/shell: any argv / any command string reaches a real /bin/sh literally
- *    (run here), creates/removes and check mode decide as documented, deterministic;
+ *    (run here; shell strings through the real apply script, on fd 3), creates/removes and check mode decide as documented, deterministic;
  *  - drop_caches, assert/fail/debug/set_fact: bounded op shapes, deterministic;
  *  - the engine's planner over whole generated playbooks (several modules, several tasks on
  *    one file, unit state carried between tasks): a second plan of the result changes
@@ -15,7 +15,7 @@
 import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { commandModule, shellModule } from '../../src/modules/command.js';
+import { commandModule, shellModule, SHELL_READER } from '../../src/modules/command.js';
 import { assertModule, debugModule, failModule, setFactModule } from '../../src/modules/control.js';
 import { dropCachesModule } from '../../src/modules/dropCaches.js';
 import { filesystemModule, guardedDeviceCommand } from '../../src/modules/filesystem.js';
@@ -26,7 +26,7 @@ import type { CommandResult, FileState, ModuleDef } from '../../src/modules/type
 import { applyOps, sha256 } from '../../src/modules/virtualFs.js';
 import { prepareTask, planTask, type PlanState } from '../../src/engine/plan.js';
 import { parsePlaybook } from '../../src/playbook/load.js';
-import { filesMap, makeCtx, parseArgs } from './modules-helpers.js';
+import { filesMap, makeCtx, parseArgs, runExecOp } from './modules-helpers.js';
 
 const TIMEOUT = 120_000;
 
@@ -68,9 +68,7 @@ function systemdCommands(name: string, f: { active: string; enabled: [string, nu
 }
 
 describe('property: systemd and service planners (issue 8)', () => {
-  // Known open bug — skipped with the reason printed, kept so the fix can be proved.
-  console.warn('SKIPPED: open bug (docs/reliability.md #16): systemd masked:true + enabled:false plans mask and disable and predicts disabled');
-  it.skip('started/stopped/enabled/masked: plan, apply (ops + factUpdates), plan again = nothing to do; deterministic', () => {
+  it('started/stopped/enabled/masked: plan, apply (ops + factUpdates), plan again = nothing to do; deterministic', () => {
     fc.assert(
       fc.property(
         unitArb,
@@ -205,15 +203,16 @@ describe('property: command and shell planners (issue 8)', () => {
     );
   }, TIMEOUT);
 
-  it('shell: any command string reaches /bin/sh -c as one word; a quoted value comes out literally', () => {
+  it('shell: any command string reaches /bin/sh -c whole (on fd 3, not in argv); a quoted value comes out literally', () => {
     fc.assert(
       fc.property(word, fc.string({ maxLength: 30 }).map((s) => s.replace(/\0/g, '')), (value, cmd) => {
         const c = cmd.trim() ? cmd : 'true';
         const q = planWith(shellModule, { cmd: c }, filesMap({}), {});
-        expect(shlexSplit((q.ops[0] as { command: string }).command)).toEqual(['/bin/sh', '-c', c]);
+        expect(q.ops[0]).toMatchObject({ op: 'exec', script: c });
+        expect(shlexSplit((q.ops[0] as { command: string }).command)).toEqual(['/bin/sh', '-c', SHELL_READER]);
         const quoted = "'" + value.replace(/'/g, `'"'"'`) + "'";
         const p = planWith(shellModule, { cmd: `printf '%s' ${quoted}` }, filesMap({}), {});
-        expect(sh((p.ops[0] as { command: string }).command)).toBe(value);
+        expect(runExecOp(p.ops[0]!)).toEqual({ rc: 0, stdout: value, stderr: '' });
       }),
       { numRuns: 150 },
     );
