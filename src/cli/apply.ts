@@ -147,9 +147,10 @@ export function registerApply(program: Command): void {
     .option('--json', 'one JSON document on stdout')
     .option('--journal-dir <dir>', 'where runs are journaled')
     .option('--known-hosts <file>', 'known_hosts file(s)', collect, [])
+    .option('--lock-timeout <s>', 'wait this long for another run\'s lock on a host (e.g. a step still running on a node that hung)', secondsOpt('--lock-timeout', 0), 30)
     .action(async (runId: string, o) => {
       const out = humanLog(Boolean(o.json));
-      const report = await runRollback({ runId, dryRun: Boolean(o.dryRun), limit: o.limit, journalDir: o.journalDir, knownHosts: o.knownHosts, log: out, argv: process.argv.slice(2) });
+      const report = await runRollback({ runId, dryRun: Boolean(o.dryRun), limit: o.limit, journalDir: o.journalDir, knownHosts: o.knownHosts, lockWaitS: o.lockTimeout, log: out, argv: process.argv.slice(2) });
       if (o.json) process.stdout.write(jsonReport(report));
       if (report.exitCode) throw new ExitError(report.exitCode, '');
     });

@@ -339,7 +339,10 @@ function writeGroupScript(group: { id: number; w: WriteSpec; text: string }[]): 
   }
   const attrs = [...[...byMode].map(([m, ts]) => `chmod ${m} -- ${ts.join(' ')}`), ...[...byOwner].map(([o, ts]) => `chown ${o} -- ${ts.join(' ')}`), `sync -- ${temps}`];
   L.push(`${attrs.join(' && ')} || { ${cleanup}; echo "@@CF op ${items[0]!.id} error attrs"; exit 4; }`);
-  // 5. renames, in op order
+  // 5. renames, in op order. First a line to crane-fix: if it gave up on this host (timeout)
+  // and the connection is gone, this write kills the script (SIGPIPE) before any rename —
+  // a step left running on a node that hung and came back never changes a file afterwards.
+  L.push('echo "@@CF renaming"');
   for (const it of items) {
     const rest = `rm -f -- ${items.slice(it.k).map((x) => `"$N${x.k}"`).join(' ')}`;
     L.push(

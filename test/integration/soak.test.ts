@@ -170,7 +170,10 @@ describe.skipIf(skipReason)('faults on real SSH nodes (issue 8)', () => {
         expect(took, `crane-fix took ${took} ms after the node hung (--timeout ${timeoutS})`).toBeLessThan(2 * timeoutS * 1000 + 4_000);
         await resumeNode(n);
         await slowSync(n, false);
-        const rb = await cli(['rollback', r.json.runId, '--journal-dir', journal, '--json']);
+        // The step left running on the node (in its 60 s sync) still holds the host lock: it
+        // finds crane-fix gone at its next output line and dies before renaming anything. The
+        // rollback waits for that lock instead of racing the leftover step.
+        const rb = await cli(['rollback', r.json.runId, '--journal-dir', journal, '--json', '--lock-timeout', '90']);
         expect(rb.code, rb.stderr).toBe(0);
         expect(await Promise.all(lab.nodes.map((x) => states(x)))).toEqual(before);
       } finally {
