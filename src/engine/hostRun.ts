@@ -5,7 +5,9 @@
  *
  * Round trips: a play whose tasks need no runtime judgement (no register/changed_when/
  * failed_when on commands) applies tasks AND handlers in one script, so apply costs
- * gather + apply + verify = 3 sessions and a no-op costs 1, whatever the number of tasks.
+ * gather + apply + verify = 3 round trips and a no-op costs 1, whatever the number of tasks —
+ * all on ONE exec channel: the gather shell stays open (it holds the host lock) and every
+ * later script is sent to it as more input (`sessionRunner`).
  */
 import type { Connector, OpenSession } from '../transport/types.js';
 import { TransportError } from '../transport/types.js';
