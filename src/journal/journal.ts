@@ -97,8 +97,28 @@ export class Journal {
    * event loop, and concurrent callers share the kernel's work.
    */
   durable(): Promise<void> {
-    return new Promise((resolve, reject) => fs.fsync(this.fd, (err) => (err ? reject(err) : resolve())));
+    // Group commit: 50 hosts reaching their apply step together would queue 50 fsyncs of the
+    // same file (each a journal commit on ext4). A caller that finds one in flight waits for
+    // it and then for ONE more, shared by everyone who arrived meanwhile — that one surely
+    // covers their appends (writeSync has put them in the page cache before they called).
+    if (!this.syncing) {
+      this.syncing = new Promise<void>((resolve, reject) => fs.fsync(this.fd, (err) => (err ? reject(err) : resolve()))).finally(() => {
+        this.syncing = undefined;
+      });
+      return this.syncing;
+    }
+    if (!this.queued) {
+      this.queued = this.syncing
+        .catch(() => undefined)
+        .then(() => {
+          this.queued = undefined;
+          return this.durable();
+        });
+    }
+    return this.queued;
   }
+  private syncing?: Promise<void>;
+  private queued?: Promise<void>;
 
   close(): void {
     try {

@@ -25,6 +25,24 @@ describe('journal', () => {
     expect(fs.statSync(path.join(root, 'r1', 'run.json')).mode & 0o777).toBe(0o600);
   });
 
+  it('durable(): 50 hosts at once all resolve (group commit), each after its own append, and nothing is lost', async () => {
+    const root = mk();
+    const j = Journal.create(root, meta('r-gc'));
+    const order: string[] = [];
+    await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        await new Promise((r) => setTimeout(r, i % 7));
+        j.append({ type: 'applying', host: `h${i}`, segment: 0 });
+        await j.durable();
+        order.push(`h${i}`);
+      }),
+    );
+    j.close();
+    expect(order.sort()).toEqual(Array.from({ length: 50 }, (_, i) => `h${i}`).sort());
+    const lines = fs.readFileSync(path.join(root, 'r-gc', 'events.jsonl'), 'utf8').trim().split('\n');
+    expect(lines.filter((l) => l.includes('"applying"'))).toHaveLength(50);
+  });
+
   it('tolerates a torn last line but not corruption in the middle', () => {
     const root = mk();
     const j = Journal.create(root, meta('r2'));
