@@ -826,11 +826,35 @@ function validateAtLoad(task: TaskDef, mod: AnyModule, modulePos: SourcePos): vo
  * Validate a task's templated args against its module's schema; returns the parsed args
  * (defaults applied, types coerced) for `module.facts()` / `module.plan()`.
  */
+/**
+ * Validated args per task and templated value: 50 hosts usually template a task to the same
+ * args, and the planner validates again after each runtime step — zod was ~5% of a no-op
+ * run's CPU. The result is frozen because hosts share it (a planner must never mutate args).
+ */
+const validated = new WeakMap<TaskDef, Map<string, unknown>>();
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v as object)) deepFreeze(x);
+  }
+  return v;
+}
+
 export function validateArgs(task: TaskDef, templatedArgs: unknown): unknown {
+  let perTask = validated.get(task);
+  if (!perTask) validated.set(task, (perTask = new Map()));
+  // JSON alone would make NaN/Infinity and null, or undefined and absent, the same key.
+  const key = JSON.stringify(templatedArgs, (_k, x) => (x === undefined ? '\u0000undefined' : typeof x === 'number' && !Number.isFinite(x) ? `\u0000${x}` : x)) ?? 'undefined';
+  if (perTask.has(key)) return perTask.get(key);
   const mod = findModule(task.module);
   if (!mod) throw new InputError(`couldn't resolve module/action '${task.module}'`, task.pos);
   const r = mod.args.safeParse(templatedArgs);
-  if (r.success) return r.data;
+  if (r.success) {
+    if (perTask.size > 1000) perTask.clear();
+    perTask.set(key, deepFreeze(r.data));
+    return r.data;
+  }
   const issue = r.error.issues[0]!;
   throw new InputError(issueMessage(mod, issue), issuePos(task, issue, task.modulePos));
 }
