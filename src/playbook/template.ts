@@ -1085,6 +1085,27 @@ const GLOBALS: Record<string, unknown> = {
 
 const compileCache = new Map<string, Compiled>();
 
+/**
+ * Every name the template looks up. Not nunjucks' `findAll(Symbol)`: it does not descend into
+ * plain arrays (a Compare node's `ops`), so `x` in `1 < x < 3` would be missed — and render()
+ * passes only these names to the template.
+ */
+function collectSymbols(root: AnyNode): Set<string> {
+  const out = new Set<string>();
+  const walk = (n: AnyNode): void => {
+    if (!n || typeof n !== 'object') return;
+    if (Array.isArray(n)) {
+      for (const x of n) walk(x);
+      return;
+    }
+    if (!(n instanceof nodes.Node)) return;
+    if (n instanceof nodes.Symbol) out.add(n.value);
+    for (const f of n.fields as string[]) walk(n[f]);
+  };
+  walk(root);
+  return out;
+}
+
 function compile(src: string): Compiled {
   const hit = compileCache.get(src);
   if (hit) return hit;
@@ -1105,8 +1126,7 @@ function compile(src: string): Compiled {
   } catch (e) {
     throw new TemplateError(`template syntax error: ${cleanMsg(e)}`, undefined, src);
   }
-  const symbols = new Set<string>();
-  for (const s of ast.findAll(nodes.Symbol)) symbols.add(s.value);
+  const symbols = collectSymbols(ast);
   for (const s of ast.findAll(nodes.Macro)) throw new TemplateError(`macros are not supported (${s.name?.value ?? ''})`, undefined, src);
   for (const t of ['Include', 'Import', 'FromImport', 'Extends', 'Block']) {
     if (ast.findAll(nodes[t]).length) throw new TemplateError(`{% ${t.toLowerCase()} %} is not supported`, undefined, src);
@@ -1140,10 +1160,13 @@ function cleanMsg(e: unknown): string {
 
 function render(src: string, vars: Readonly<Record<string, unknown>>): string {
   const { tmpl, symbols } = compile(src);
+  // Only the names the template refers to (every variable lookup is a Symbol node): copying
+  // all of a host's vars — inventory, groups, play vars — for every string was most of the
+  // cost of templating 50 hosts.
   const ctx: Record<string, unknown> = { ...GLOBALS };
-  for (const [k, v] of Object.entries(vars)) ctx[k] = v;
   for (const s of symbols) {
-    if (!Object.prototype.hasOwnProperty.call(ctx, s)) ctx[s] = new Undefined(s);
+    if (Object.prototype.hasOwnProperty.call(vars, s)) ctx[s] = vars[s];
+    else if (!Object.prototype.hasOwnProperty.call(ctx, s)) ctx[s] = new Undefined(s);
   }
   try {
     return tmpl.render(ctx) as string;
