@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as os from 'node:os';
 import PQueue from 'p-queue';
-import { loadInventory, selectHosts, resolveConnection } from '../inventory/index.js';
+import { groupHosts, loadInventory, playHosts, selectHosts, resolveConnection } from '../inventory/index.js';
 import type { ConnectionSpec, Inventory } from '../inventory/types.js';
 import { loadPlaybook } from '../playbook/load.js';
 import type { PlayDef, Playbook, TaskDef } from '../playbook/types.js';
@@ -130,7 +130,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
 
   // ---- everything that can be wrong with the input is found here, before any connection.
   const inv: Inventory = loadInventory(opts.inventory);
-  const limited = selectHosts(inv, opts.limit);
+  const limited = new Set(selectHosts(inv, opts.limit));
   const playbooks = opts.targets.map((t) => loadPlaybook(resolveTarget(t)));
   const prepared: PreparedPlay[] = [];
   let groupsVar: Record<string, string[]> | undefined;
@@ -138,7 +138,8 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
     for (const play of pb.plays) {
       let hosts: string[];
       try {
-        hosts = selectHosts(inv, play.hosts).filter((h) => limited.includes(h));
+        // In Ansible's order for the pattern (what `serial` batches follow), within --limit.
+        hosts = playHosts(inv, play.hosts).filter((h) => limited.has(h));
       } catch (err) {
         if (err instanceof InputError) throw new InputError(`hosts: ${err.detail}`, play.pos);
         throw err;
@@ -146,13 +147,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
       const perHost = new Map<string, { tasks: PreparedTask[]; verify: PreparedTask[]; vars: Record<string, unknown> }>();
       // Ansible's `groups` magic var: every group, empty ones included (once per run).
       groupsVar ??= Object.fromEntries(
-        [...inv.groups.keys()].map((g) => {
-          try {
-            return [g, selectHosts(inv, g)];
-          } catch {
-            return [g, []];
-          }
-        }),
+        [...inv.groups.keys()].map((g) => [g, groupHosts(inv, g)]),
       );
       const irreversible = new Set<string>();
       const destructive = new Set<string>();
