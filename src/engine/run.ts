@@ -158,8 +158,9 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
           ...play.vars,
           ...(opts.extraVars ?? {}),
           inventory_hostname: h,
-          inventory_hostname_short: h.split('.')[0],
-          group_names: host.groups.filter((g) => g !== 'all' && g !== 'ungrouped'),
+          // Ansible (inventory/host.py get_magic_vars): an IP stays whole; group_names sorted.
+          inventory_hostname_short: /^\d{1,3}(\.\d{1,3}){3}$|:/.test(h) ? h : h.split('.')[0],
+          group_names: host.groups.filter((g) => g !== 'all').sort(),
           groups: groupsVar,
           ansible_check_mode: Boolean(opts.dryRun),
           crane_fix_check_mode: Boolean(opts.dryRun),
