@@ -258,10 +258,18 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
   const conns = new Map<string, Connector | TransportError>();
   const knownHostsCache = new Map<string, KnownHosts>();
   const dead = new Set<string>();
+  let endedPlaybook: Playbook | undefined;
   log(`run ${runId} (${mode}) on ${allHosts.length} host(s); journal ${journal.dir}`);
   opts.onHosts?.(allHosts);
   try {
-    for (const pp of prepared) {
+    for (let k = 0; k < prepared.length; k++) {
+      const pp = prepared[k]!;
+      // Ansible: a playbook file that ends with a failed (or unreachable) host is the last one run.
+      if (k > 0 && pp.playbook !== prepared[k - 1]!.playbook && dead.size) {
+        log(`a host failed in ${prepared[k - 1]!.playbook.file}: the later playbook files do not run`);
+        break;
+      }
+      if (pp.playbook === endedPlaybook) continue;
       log(`PLAY [${pp.play.name}] ${pp.hosts.length} host(s)`);
       const maxFail = opts.maxFailPercent ?? pp.play.maxFailPercentage;
       const batchList = batches(pp.hosts, opts.serial ?? pp.play.serial);
@@ -345,8 +353,16 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
           });
         }
         await queue.onIdle();
+        // Ansible ends the playbook (its later plays too) when every host of a batch failed,
+        // or when max_fail_percentage is exceeded; the hosts that are left run nothing more.
+        if (batch.length && failedInBatch === batch.length) {
+          log(`NO MORE HOSTS LEFT: every host of a batch failed; the rest of ${pp.playbook.file} does not run`);
+          endedPlaybook = pp.playbook;
+          break;
+        }
         if (maxFail !== undefined && batch.length && (failedInBatch / batch.length) * 100 > maxFail) {
-          log(`max_fail_percentage ${maxFail}% exceeded in a batch (${failedInBatch}/${batch.length} failed): stopping the play`);
+          log(`max_fail_percentage ${maxFail}% exceeded in a batch (${failedInBatch}/${batch.length} failed): the rest of ${pp.playbook.file} does not run`);
+          endedPlaybook = pp.playbook;
           break;
         }
       }

@@ -484,23 +484,15 @@ describe.skipIf(why)('Ansible parity: ansible-playbook and crane-fix on twin lab
       expect({ ansible: run.ansibleCode, crane: run.craneCode }).toEqual({ ansible: 2, crane: 2 });
     });
 
-    // Bug (docs/parity.md#a-play-whose-hosts-all-fail-ends-the-playbook): crane-fix goes on
-    // with the playbook's later plays, and with later playbook files, on the other hosts.
-    it.fails('a play whose hosts all fail ends the playbook, and a failed host ends the later files (crane-fix bug)', () => {
+    // docs/parity.md#a-play-whose-hosts-all-fail-ends-the-playbook
+    it('a play whose hosts all fail ends the playbook, and a failed host ends the later files', () => {
       if (run.error) throw run.error;
       expect(statusPairs(caseResults(run.ansible, 'p03', ['rl a later play']))).toEqual([]);
       expect(statusPairs(caseResults(run.ansible, 'p04', ['rl the next file']))).toEqual([]);
       expect(statusPairs(caseResults(run.crane, 'p03', ['rl a later play']))).toEqual([]);
       expect(statusPairs(caseResults(run.crane, 'p04', ['rl the next file']))).toEqual([]);
-      expect(snapB).toEqual(snapA);
-    });
-
-    it('the difference is what the bug note says: crane-fix runs the later play and the next file', () => {
-      if (run.error) throw run.error;
-      expect(statusPairs(caseResults(run.crane, 'p03', ['rl a later play']))).toEqual([['rl a later play', 'changed']]);
-      expect(statusPairs(caseResults(run.crane, 'p04', ['rl the next file']))).toEqual([['rl the next file', 'changed']]);
       expect(snapA[`p03:${CASE_ROOT}/rl_later/ran`]).toBeUndefined();
-      expect(snapB[`p03:${CASE_ROOT}/rl_later/ran`]).toMatchObject({ type: 'file', content: 'ran\n' });
+      expect(snapB).toEqual(snapA);
     });
   });
 
