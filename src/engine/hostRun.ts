@@ -54,6 +54,8 @@ export interface HostReport {
 export interface HostPlay {
   tasks: PreparedTask[];
   handlers: TaskDef[];
+  /** The handlers prepared with the vars as the tasks leave them (set_fact values); default: from `vars`. */
+  preparedHandlers?: PreparedTask[];
   verify: PreparedTask[];
   rollback: TaskDef[];
   vars: Record<string, unknown>;
@@ -145,7 +147,7 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
   let original: Map<string, FileState> = new Map();
   let touchedAnything = false;
 
-  const handlerPrepared = hp.handlers.flatMap((h, i) => prepareTask(h, i, hp.vars, true));
+  const handlerPrepared = hp.preparedHandlers ?? hp.handlers.flatMap((h, i) => prepareTask(h, i, hp.vars, true));
   let holder: OpenSession | undefined;
   try {
     // 1. gather: every fact of tasks, handlers and verify in one round trip.

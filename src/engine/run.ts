@@ -16,7 +16,7 @@ import { KnownHosts, knownHostsFilesFor } from '../transport/knownHosts.js';
 import { SshConnector } from '../transport/ssh.js';
 import { TransportError, type Connector } from '../transport/types.js';
 import { Journal, defaultJournalDir, newRunId, type RunMode } from '../journal/journal.js';
-import { prepareTask, type PreparedTask } from './plan.js';
+import { prepareTasks, registeredPlaceholders, type PreparedTask } from './plan.js';
 import { runHostPlay, type HostReport, type HostStatus, type TaskReport } from './hostRun.js';
 import { resolveTarget } from './targets.js';
 import { redact, secretValues } from './secrets.js';
@@ -74,7 +74,7 @@ interface PreparedPlay {
   play: PlayDef;
   playbook: Playbook;
   hosts: string[];
-  perHost: Map<string, { tasks: PreparedTask[]; verify: PreparedTask[]; vars: Record<string, unknown> }>;
+  perHost: Map<string, { tasks: PreparedTask[]; handlers: PreparedTask[]; verify: PreparedTask[]; vars: Record<string, unknown> }>;
   irreversible: string[];
   destructive: string[];
 }
@@ -144,7 +144,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
         if (err instanceof InputError) throw new InputError(`hosts: ${err.detail}`, play.pos);
         throw err;
       }
-      const perHost = new Map<string, { tasks: PreparedTask[]; verify: PreparedTask[]; vars: Record<string, unknown> }>();
+      const perHost = new Map<string, { tasks: PreparedTask[]; handlers: PreparedTask[]; verify: PreparedTask[]; vars: Record<string, unknown> }>();
       // Ansible's `groups` magic var: every group, empty ones included (once per run).
       groupsVar ??= Object.fromEntries(
         [...inv.groups.keys()].map((g) => [g, groupHosts(inv, g)]),
@@ -165,23 +165,27 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
           ansible_check_mode: Boolean(opts.dryRun),
           crane_fix_check_mode: Boolean(opts.dryRun),
         };
-        const prep = (defs: TaskDef[]) =>
-          defs.flatMap((d, i) => {
-            try {
-              return prepareTask(d, i, { ...vars, ...registeredPlaceholders(play) });
-            } catch (err) {
-              if (err instanceof TemplateError) throw new InputError(`${err.message} (host ${h}, task '${d.name}')`, d.pos, { cause: err });
-              throw err;
-            }
-          });
-        const tasks = prep(play.tasks);
-        const verify = prep(play.verify);
-        for (const t of [...tasks, ...prep(play.handlers)]) {
+        // In task order, so a set_fact's value is known to the tasks after it (plan.ts prepareTasks).
+        const prep = (defs: TaskDef[], from: Record<string, unknown>, unknown?: Set<string>, isHandler?: boolean) => {
+          let i = 0;
+          try {
+            return prepareTasks(defs, from, { unknown, isHandler, onTask: (k) => (i = k) });
+          } catch (err) {
+            const d = defs[i]!;
+            if (err instanceof TemplateError) throw new InputError(`${err.message} (host ${h}, task '${d.name}')`, d.pos, { cause: err });
+            throw err;
+          }
+        };
+        const main = prep(play.tasks, { ...vars, ...registeredPlaceholders(play) });
+        const tasks = main.tasks;
+        const verify = prep(play.verify, main.vars, main.unknown).tasks;
+        const handlers = prep(play.handlers, main.vars, main.unknown, true).tasks;
+        for (const t of [...tasks, ...handlers]) {
           const consent = typeof t.module.needsConsent === 'function' ? t.module.needsConsent(t.args) : Boolean(t.module.needsConsent);
           if (t.def.irreversible || consent) irreversible.add(t.name);
           if (typeof t.module.destructive === 'function' ? t.module.destructive(t.args) : t.module.destructive) destructive.add(t.name);
         }
-        perHost.set(h, { tasks, verify, vars });
+        perHost.set(h, { tasks, handlers, verify, vars });
       }
       prepared.push({ play, playbook: pb, hosts, perHost, irreversible: [...irreversible], destructive: [...destructive] });
     }
@@ -314,7 +318,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
               }
               rep = await runHostPlay(
                 conn,
-                { tasks: ph.tasks, handlers: pp.play.handlers, verify: ph.verify, rollback: pp.play.rollback, vars: ph.vars },
+                { tasks: ph.tasks, handlers: pp.play.handlers, preparedHandlers: ph.handlers, verify: ph.verify, rollback: pp.play.rollback, vars: ph.vars },
                 {
                   checkMode: Boolean(opts.dryRun),
                   noRollback: Boolean(opts.noRollback),
@@ -395,13 +399,6 @@ function createJournal(root: string, meta: Parameters<typeof Journal.create>[1])
   } catch (err) {
     throw new InputError(`cannot create the run journal in ${root}: ${(err as Error).message}`, { flag: '--journal-dir' }, { cause: err });
   }
-}
-
-/** Registered names exist (as predicted results) while templating, so `when: x.rc == 0` checks out. */
-function registeredPlaceholders(play: PlayDef): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const t of [...play.tasks, ...play.handlers, ...play.verify]) if (t.register) out[t.register] = { changed: true, failed: false, skipped: false, rc: 0, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [], predicted: true };
-  return out;
 }
 
 function stripSecret(s: ConnectionSpec & { sshArgs?: string }): Omit<ConnectionSpec, 'becomePassword'> {
