@@ -200,6 +200,14 @@ export interface TaskPlan {
   result: Record<string, unknown>;
   isHandler: boolean;
   prepared: PreparedTask;
+  /**
+   * The task cannot be planned yet: it reads facts that were not gathered (its args use a
+   * value known only now — `facts` says which), or its `when`/args fail on the predicted
+   * result of an earlier command that has not run. Nothing is planned for it (status
+   * `skipped`, no ops); the engine plans it again once the earlier tasks ran and, if
+   * `facts` is set, it gathered them.
+   */
+  deferred?: { reason: string; facts?: FactRequest[] };
 }
 
 export interface PlanState {
@@ -251,20 +259,58 @@ export function planTask(p: PreparedTask, state: PlanState, checkMode: boolean):
     irreversible: !flag(p.module.reversible, p.args) || Boolean(p.def.irreversible),
     destructive: flag(p.module.destructive, p.args),
   };
-  if (p.def.when?.length && !evalCondition(p.def.when, vars)) {
-    const result = { changed: false, skipped: true, skip_reason: 'Conditional result was False' };
-    if (p.def.register) state.hostFacts[p.def.register] = result;
-    return { ...base, status: 'skipped', msg: 'condition is false', ops: [], diffs: [], runtimeOutcome: false, result, irreversible: false, destructive: false };
+  const defer = (reason: string, facts?: FactRequest[]): TaskPlan => {
+    // Whatever it registers is not known either: tasks that use it wait too.
+    if (p.def.register) state.hostFacts[p.def.register] = predictedResult();
+    return { ...base, status: 'skipped', msg: reason, ops: [], diffs: [], runtimeOutcome: false, result: {}, irreversible: false, destructive: false, deferred: { reason, ...(facts ? { facts } : {}) } };
+  };
+  // An error on a value that is still a prediction (the command has not run) is no error yet.
+  const predicted = (what: unknown) => {
+    const text = JSON.stringify(what);
+    return Object.entries(state.hostFacts).filter(([k, v]) => isPredicted(v) && mentions(text, k)).map(([k]) => k);
+  };
+  const waitFor = (names: string[], err: unknown) => defer(`waits for the result of ${names.map((n) => `'${n}'`).join(', ')}: ${(err as Error).message}`);
+  if (p.def.when?.length) {
+    let ok: boolean;
+    try {
+      ok = evalCondition(p.def.when, vars);
+    } catch (err) {
+      const names = predicted(p.def.when);
+      if (names.length && err instanceof TemplateError) return waitFor(names, err);
+      throw err;
+    }
+    if (!ok) {
+      const result = { changed: false, skipped: true, skip_reason: 'Conditional result was False' };
+      if (p.def.register) state.hostFacts[p.def.register] = result;
+      return { ...base, status: 'skipped', msg: 'condition is false', ops: [], diffs: [], runtimeOutcome: false, result, irreversible: false, destructive: false };
+    }
   }
   // Args may reference registered values that are now real: template again.
-  const args = p.def.loop === undefined ? validateArgs(p.def, renderValue(p.def.args, vars)) : p.args;
+  let args: unknown;
+  try {
+    args = p.def.loop === undefined ? validateArgs(p.def, renderValue(p.def.args, vars)) : p.args;
+  } catch (err) {
+    const names = predicted(p.def.args);
+    if (names.length) return waitFor(names, err);
+    throw err;
+  }
   const checkSkip = checkMode && (p.def.checkMode === undefined ? !p.module.supportsCheck : false);
   if (checkSkip) {
     const result = { changed: false, skipped: true, msg: 'skipped in check mode' };
     if (p.def.register) state.hostFacts[p.def.register] = { ...predictedResult(), ...result };
     return { ...base, status: 'skipped', msg: `${p.module.name} does not support check mode: would run at apply`, ops: [], diffs: [], runtimeOutcome: true, result };
   }
-  const mp = p.module.plan(args, contextFor(state, checkMode && p.def.checkMode !== false, vars, path.dirname(p.def.pos.file)));
+  let mp: ReturnType<typeof p.module.plan>;
+  try {
+    mp = p.module.plan(args, contextFor(state, checkMode && p.def.checkMode !== false, vars, path.dirname(p.def.pos.file)));
+  } catch (err) {
+    // Args known only now (a set_fact value, a registered result) name files that were not
+    // gathered before the run: the engine gathers them and plans the task again.
+    if (err instanceof MissingFactError) return defer(`reads facts not gathered yet (${err.message})`, safeFacts(p.module, args));
+    const names = predicted(p.def.args);
+    if (names.length) return waitFor(names, err);
+    throw err;
+  }
   let status = mp.status;
   const result: Record<string, unknown> = {
     ...(mp.runtimeOutcome ? predictedResult() : {}),
