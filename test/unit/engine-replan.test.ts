@@ -137,6 +137,14 @@ describe('runHostPlay: tasks planned again once what they depend on ran', () => 
     expect(statuses(r)).toEqual([['read', 'ok'], ['check', 'ok']]);
   });
 
+  it('an assert that fails on the real result stops the host (it passed on the prediction)', async () => {
+    fs.writeFileSync(path.join(dir, 'state'), 'ready\n');
+    const r = await run(`- name: read\n  command: cat {{ d }}/state\n  register: st\n  changed_when: false\n- name: check\n  assert: {that: "st.stdout == ''"}\n- name: after\n  copy: {content: "x\\n", dest: "{{ d }}/after"}`);
+    expect(r.status).toBe('failed');
+    expect(statuses(r)).toEqual([['read', 'ok'], ['check', 'failed']]);
+    expect(fs.existsSync(path.join(dir, 'after'))).toBe(false);
+  });
+
   it('a set_fact from a registered result names the file a later task writes: it is read when known', async () => {
     fs.writeFileSync(path.join(dir, 'name'), 'target.conf\n');
     fs.writeFileSync(path.join(dir, 'target.conf'), 'old\n');
