@@ -41,13 +41,10 @@ const STRICT: { file: string; pattern: string; ansible: string[] }[] = [
   { file: 'patterns/hosts', pattern: 'node0[1-3]', ansible: [] },
 ];
 
-// Opt-in until it has run green in CI (issue 9).
 const why =
-  process.env.CRANE_FIX_PARITY !== '1'
-    ? 'the Ansible parity suites run only with CRANE_FIX_PARITY=1 until they have passed in CI (issue 9)'
-    : which('ansible-inventory') && which('ansible-playbook')
-      ? undefined
-      : 'ansible-inventory/ansible-playbook are not installed (CRANE_FIX_WITH_ANSIBLE=1 bash scripts/setup.sh installs ansible-core)';
+  which('ansible-inventory') && which('ansible-playbook')
+    ? undefined
+    : 'ansible-inventory/ansible-playbook are not installed (CRANE_FIX_WITH_ANSIBLE=1 bash scripts/setup.sh installs ansible-core)';
 if (why) console.warn(`[parity-inventory] SKIPPED: ${why}`);
 
 const ENV = {
