@@ -50,12 +50,16 @@ export interface HostReport {
   error?: string;
   /** Exec channels this host cost (gather + apply + verify …). */
   sessions: number;
+  /** Scripts this host ran (gather, apply segments, facts read again, verify attempts, restore). */
+  roundTrips?: number;
   notes: string[];
 }
 
 export interface HostPlay {
   tasks: PreparedTask[];
   handlers: TaskDef[];
+  /** The handlers prepared with the vars as the tasks leave them (set_fact values); default: from `vars`. */
+  preparedHandlers?: PreparedTask[];
   verify: PreparedTask[];
   rollback: TaskDef[];
   vars: Record<string, unknown>;
@@ -175,9 +179,16 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
   let original: Map<string, FileState> = new Map();
   let touchedAnything = false;
 
-  const handlerPrepared = hp.handlers.flatMap((h, i) => prepareTask(h, i, hp.vars, true));
+  const handlerPrepared = hp.preparedHandlers ?? hp.handlers.flatMap((h, i) => prepareTask(h, i, hp.vars, true));
   let holder: OpenSession | undefined;
-  let run: StepRunner = channelRunner(conn, opts.shell);
+  let trips = 0;
+  const counted =
+    (r: StepRunner): StepRunner =>
+    (script) => {
+      trips++;
+      return r(script);
+    };
+  let run: StepRunner = counted(channelRunner(conn, opts.shell));
   try {
     // 1. gather: every fact of tasks, handlers and verify in one round trip.
     const req = collectFactRequests([...hp.tasks, ...handlerPrepared, ...hp.verify].flatMap((t) => t.facts));
@@ -197,7 +208,8 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
     }
     const facts = parseGather(req, gathered);
     // Every later step (apply, handlers, verify, restore) rides on this same session.
-    run = sessionRunner(holder);
+    trips++; // the gather itself
+    run = counted(sessionRunner(holder));
     original = facts.files;
     const state: PlanState = { files: new Map(facts.files), commands: facts.commands, hostFacts: {} };
 
@@ -217,11 +229,45 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
       }
     };
     planFrom(0, opts.checkMode);
+    // Facts read again while the play runs (one round trip): what a task planned only now
+    // reads (its args were known only now), and — after a command that may have changed the
+    // host — what the later tasks read. `fresh`: the host changed, gathered facts replace
+    // the planned ones; otherwise only facts never read before are added.
+    const regather = async (k: number, fresh: boolean) => {
+      const req = collectFactRequests(plans.slice(k).flatMap((t) => [...t.prepared.facts, ...(t.deferred?.facts ?? [])]));
+      const files = new Map(statesBefore[k] ?? state.files);
+      const commands = new Map(commandsBefore[k] ?? state.commands);
+      if (!fresh) {
+        req.files = req.files.filter((f) => !files.has(f));
+        req.commands = req.commands.filter((c) => !commands.has(c.key));
+      }
+      if (!req.files.length && !req.commands.length) return;
+      opts.progress?.('gathering facts again');
+      const got = parseGather(req, (await exec(run, opts, gatherScript(req))).stdout);
+      for (const [f, st] of got.files) {
+        files.set(f, st);
+        // First seen now: a rollback puts back what it held at this point.
+        if (!original.has(f)) original.set(f, st);
+      }
+      for (const [key, c] of got.commands) commands.set(key, c);
+      statesBefore[k] = files;
+      commandsBefore[k] = commands;
+    };
+    // Tasks from k on read the host (files, creates/removes, unit states), or wait for facts.
+    const readsFrom = (k: number) => plans.slice(k).some((t) => t.prepared.facts.length || t.prepared.pending || t.deferred);
+    const runsCommand = (t: TaskPlan) => t.runtimeOutcome && t.ops.some((op) => op.op === 'exec');
+    // The tasks after k are planned again once k ran: its result is judged, or it is a
+    // command that may change what they read.
+    const replanAfter = (k: number) => (plans[k]!.runtimeOutcome && plans[k]!.judged) || (runsCommand(plans[k]!) && readsFrom(k + 1));
     if (opts.checkMode) {
       // Dry-run: nothing is written. Only commands marked `check_mode: false` run (Ansible
       // does the same: the author declares them read-only), and the tasks after them are
       // planned again with their real results.
       for (let i = 0; i < plans.length; i++) {
+        if (plans[i]!.deferred?.facts) {
+          await regather(i, false);
+          planFrom(i, true);
+        }
         const t = plans[i]!;
         if (t.runtimeOutcome && t.prepared.def.checkMode === false && t.ops.length) {
           const sops = t.ops.filter((op) => op.op === 'exec').map((op, id) => ({ id, op, mayFail: true }));
@@ -247,7 +293,16 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
       rep.status = rep.tasks.some((t) => t.changed) ? 'changed' : 'ok';
       return rep;
     }
-    const failedAtPlan = plans.findIndex((t) => t.status === 'failed' && !t.runtimeOutcome);
+    // Known to fail before anything ran — up to the first task the rest is planned again
+    // after (what follows depends on what runs first, and is judged when it is planned again).
+    let horizon = plans.length;
+    for (let k = 0; k < plans.length; k++) {
+      if (plans[k]!.deferred || replanAfter(k)) {
+        horizon = plans[k]!.deferred ? k : k + 1;
+        break;
+      }
+    }
+    const failedAtPlan = plans.slice(0, horizon).findIndex((t) => t.status === 'failed' && !t.runtimeOutcome);
     if (failedAtPlan >= 0) {
       // Failing before anything ran on the host: report up to the failure, change nothing.
       const f = plans[failedAtPlan]!;
@@ -260,10 +315,21 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
     // 3. apply, segment by segment.
     let i = 0;
     while (i < plans.length) {
-      // A segment ends after a task whose runtime result must be judged here.
+      if (plans[i]!.deferred?.facts) {
+        await regather(i, false);
+        planFrom(i, false);
+      }
+      const first = plans[i]!;
+      if (first.deferred || (first.status === 'failed' && !first.runtimeOutcome)) {
+        const error = first.deferred ? `${first.name}: ${first.deferred.reason}` : `task '${first.name}' failed: ${first.msg ?? 'failed'}`;
+        rep.tasks.push(report(first, { status: 'failed', changed: false, error }));
+        throw new HostFailure(error);
+      }
+      // A segment ends after a task the rest is planned again after, and before a task that
+      // has to be planned again or fails.
       let end = i;
-      while (end < plans.length && !(plans[end]!.runtimeOutcome && plans[end]!.judged)) end++;
-      end = Math.min(end, plans.length - 1);
+      const stopsBefore = (t: TaskPlan) => Boolean(t.deferred) || (t.status === 'failed' && !t.runtimeOutcome);
+      while (end < plans.length - 1 && !replanAfter(end) && !stopsBefore(plans[end + 1]!)) end++;
       const segment = plans.slice(i, end + 1);
       const lastSegment = end === plans.length - 1;
       const segHasJudged = segment.some((t) => t.runtimeOutcome && t.judged);
@@ -271,7 +337,7 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
       let handlerPlans: TaskPlan[] = [];
       if (lastSegment && !segHasJudged) {
         const hs = notifiedHandlers(plans, hp.handlers);
-        handlerPlans = hs.flatMap((h) => handlerPrepared.filter((x) => x.def === h)).map((x) => planTask(x, state, false));
+        handlerPlans = settled(hs.flatMap((h) => handlerPrepared.filter((x) => x.def === h)).map((x) => planTask(x, state, false)), rep);
       }
       const all = [...segment, ...handlerPlans];
       const sops: ScriptOp[] = [];
@@ -339,16 +405,19 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
         for (const t of all) rep.tasks.push(report(t));
       }
       i = end + 1;
-      // Results just judged may change later tasks' `when`/args: plan the rest again.
-      if (segHasJudged && i < plans.length) {
+      // Results just judged may change later tasks' `when`/args, and a command that ran may
+      // have changed what later tasks read: plan the rest again (on facts read again).
+      const fresh = i < plans.length && segment.some((t) => runsCommand(t) && t.status === 'changed') && readsFrom(i);
+      if ((segHasJudged || fresh) && i < plans.length) {
         statesBefore[i] = virtual;
+        if (fresh) await regather(i, true);
         planFrom(i, false);
       }
       // Handlers that could not ride along (last segment was judged) run now.
       if (lastSegment && segHasJudged) {
         const hs = notifiedHandlers(plans, hp.handlers);
         if (hs.length) {
-          const hPlans = hs.flatMap((h) => handlerPrepared.filter((x) => x.def === h)).map((x) => planTask(x, state, false));
+          const hPlans = settled(hs.flatMap((h) => handlerPrepared.filter((x) => x.def === h)).map((x) => planTask(x, state, false)), rep);
           await runSimple(run, opts, hPlans, rep, hostName, snapshots, original, journal);
           touchedAnything = true;
         }
@@ -368,8 +437,8 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
           if (attempt > 0) await new Promise((r) => setTimeout(r, delay));
           const vs: PlanState = { files: state.files, commands: state.commands, hostFacts: { ...state.hostFacts } };
           const vp = planTask(v, vs, false);
-          if (vp.status === 'failed') {
-            lastErr = vp.msg ?? 'failed';
+          if (vp.status === 'failed' || vp.deferred) {
+            lastErr = vp.deferred?.reason ?? vp.msg ?? 'failed';
             continue;
           }
           if (!vp.ops.length) {
@@ -420,11 +489,21 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
     // Release the host lock (the gather shell exits on EOF).
     await holder?.end().catch(() => undefined);
     rep.sessions = conn.sessionsOpened - sessionsBefore;
+    rep.roundTrips = trips;
     journal?.append({ type: 'host-result', host: hostName, status: rep.status, ...(rep.error ? { error: rep.error } : {}) });
   }
   return rep;
 }
 
+
+/** Handlers are planned last, with nothing after them to wait for: one that cannot be planned fails. */
+function settled(plans: TaskPlan[], rep: HostReport): TaskPlan[] {
+  const t = plans.find((x) => x.deferred);
+  if (!t) return plans;
+  const error = `${t.name}: ${t.deferred!.reason}`;
+  rep.tasks.push(report(t, { status: 'failed', changed: false, error }));
+  throw new HostFailure(error);
+}
 
 /**
  * Decide a runtime task's outcome from its command result: rc, then changed_when /

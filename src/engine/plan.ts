@@ -14,8 +14,8 @@ import * as path from 'node:path';
 import { getModule } from '../modules/index.js';
 import type { CommandResult, FactRequest, FileDiff, FileState, ModuleDef, Op, PlanContext, PlanStatus } from '../modules/types.js';
 import { applyOps, unifiedDiff } from '../modules/virtualFs.js';
-import type { TaskDef } from '../playbook/types.js';
-import { evalCondition, renderValue } from '../playbook/template.js';
+import type { PlayDef, TaskDef } from '../playbook/types.js';
+import { evalCondition, renderValue, TemplateError } from '../playbook/template.js';
 import { expandLoop, validateArgs } from '../playbook/load.js';
 
 export interface PreparedTask {
@@ -30,6 +30,13 @@ export interface PreparedTask {
   /** The task's outcome is decided by an expression over its runtime result, or feeds one. */
   judged: boolean;
   isHandler: boolean;
+  /**
+   * Its args (or name) use a `set_fact` value that is only known while the play runs (the
+   * set_fact has a `when`, a loop, or uses a registered result): `args` are the raw ones,
+   * no facts are gathered for it up front; `planTask` templates it when the value is known
+   * (and the engine gathers what it reads then).
+   */
+  pending?: boolean;
 }
 
 /** What a registered result looks like before its command has run (predicted success). */
@@ -43,25 +50,49 @@ function boolOf(v: unknown): boolean {
   return Boolean(v);
 }
 
-/** Template a task (all loop items) for one host. Throws TemplateError/InputError on bad input. */
-export function prepareTask(def: TaskDef, index: number, vars: Record<string, unknown>, isHandler = false): PreparedTask[] {
+/**
+ * Template a task (all loop items) for one host. Throws TemplateError/InputError on bad input.
+ * `unknown`: set_fact names whose value is only known at run time (see prepareTasks): args
+ * or a name that use one are left for planTask (the task is `pending`).
+ */
+export function prepareTask(def: TaskDef, index: number, vars: Record<string, unknown>, isHandler = false, unknown: ReadonlySet<string> = new Set()): PreparedTask[] {
   const module = getModule(def.module);
-  const items = def.loop === undefined ? [undefined] : (expandLoop(renderValue(def.loop, vars), def.loopKind) as unknown[]);
+  const isUnknown = (err: unknown) => err instanceof TemplateError && err.variable !== undefined && unknown.has(err.variable);
+  const hide = (v: Record<string, unknown>) => (unknown.size ? Object.fromEntries(Object.entries(v).filter(([k]) => !unknown.has(k))) : v);
+  const items = def.loop === undefined ? [undefined] : (expandLoop(renderValue(def.loop, hide(vars)), def.loopKind) as unknown[]);
   const out: PreparedTask[] = [];
   for (const item of items) {
-    const taskVars = { ...vars, ...(def.vars ? (renderValue(def.vars, vars) as Record<string, unknown>) : {}) };
+    const taskVars = { ...vars, ...(def.vars ? (renderValue(def.vars, hide(vars)) as Record<string, unknown>) : {}) };
     if (def.loop !== undefined) taskVars.item = item;
-    const rendered = renderValue(def.args, taskVars);
-    let args: unknown;
+    let rendered: unknown;
+    let pending = false;
     try {
-      args = validateArgs(def, rendered);
+      rendered = renderValue(def.args, hide(taskVars));
     } catch (err) {
-      // Args built from a registered result (e.g. `name: "{{ current.stdout | lower }}"`) only
-      // have their real value once that command ran; planTask templates and validates again.
-      if (!usesRegistered(def, vars)) throw err;
-      args = rendered;
+      // A loop's items are fixed here, so only a task without a loop can wait for the value.
+      if (!isUnknown(err) || def.loop !== undefined) throw err;
+      pending = true;
+      rendered = def.args;
     }
-    const name = String(renderValue(def.name, taskVars));
+    let args: unknown;
+    if (pending) args = rendered;
+    else {
+      try {
+        args = validateArgs(def, rendered);
+      } catch (err) {
+        // Args built from a registered result (e.g. `name: "{{ current.stdout | lower }}"`) only
+        // have their real value once that command ran; planTask templates and validates again.
+        if (!usesRegistered(def, vars)) throw err;
+        args = rendered;
+      }
+    }
+    let name: string;
+    try {
+      name = String(renderValue(def.name, hide(taskVars)));
+    } catch (err) {
+      if (!isUnknown(err)) throw err;
+      name = def.name;
+    }
     out.push({
       index,
       def,
@@ -69,17 +100,78 @@ export function prepareTask(def: TaskDef, index: number, vars: Record<string, un
       module,
       args,
       vars: taskVars,
-      facts: safeFacts(module, args),
+      facts: pending ? [] : safeFacts(module, args),
       judged: Boolean(def.register || def.changedWhen?.length || def.failedWhen?.length || def.ignoreErrors || def.until?.length),
       isHandler,
+      ...(pending ? { pending: true } : {}),
     });
   }
   return out;
 }
 
+/** What a registered result looks like while templating before the run (so `when: x.rc == 0` checks out). */
+export function registeredPlaceholders(play: PlayDef): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const t of [...play.tasks, ...play.handlers, ...play.verify]) if (t.register) out[t.register] = predictedResult();
+  return out;
+}
+
+/**
+ * Prepare a list of tasks in order, the way they will run: a `set_fact` whose value is known
+ * before the run (no `when` that needs runtime results, no loop, no registered result in it)
+ * is applied to the vars of the tasks after it, so `dest: "{{ target_file }}"` is templated,
+ * validated and has its facts gathered like any other task. A set_fact that is only decided
+ * at run time makes its names `unknown`: tasks that use them are prepared `pending`.
+ * Returns the tasks and the vars as they stand after the last one (for handlers and verify).
+ */
+export function prepareTasks(
+  defs: TaskDef[],
+  vars: Record<string, unknown>,
+  opts: { isHandler?: boolean; unknown?: ReadonlySet<string>; onTask?: (index: number) => void } = {},
+): { tasks: PreparedTask[]; vars: Record<string, unknown>; unknown: Set<string> } {
+  let cur = { ...vars };
+  const unknown = new Set(opts.unknown ?? []);
+  const tasks: PreparedTask[] = [];
+  defs.forEach((d, i) => {
+    opts.onTask?.(i);
+    const prepared = prepareTask(d, i, cur, opts.isHandler, unknown);
+    tasks.push(...prepared);
+    if (d.module !== 'set_fact') return;
+    const names = d.args && typeof d.args === 'object' && !Array.isArray(d.args) ? Object.keys(d.args).filter((k) => k !== 'cacheable') : [];
+    const decided = (() => {
+      if (d.loop !== undefined || prepared.length !== 1 || prepared[0]!.pending || usesRegistered(d, cur)) return undefined;
+      if (d.when?.length) {
+        const text = JSON.stringify(d.when);
+        if ([...unknown].some((k) => mentions(text, k)) || Object.entries(cur).some(([k, v]) => isPredicted(v) && mentions(text, k))) return undefined;
+        try {
+          if (!evalCondition(d.when, cur)) return {};
+        } catch {
+          return undefined;
+        }
+      }
+      const p = prepared[0]!;
+      return (p.module.plan(p.args, { checkMode: false, vars: p.vars, file: noFacts, command: noFacts }).result ?? undefined) as Record<string, unknown> | undefined;
+    })();
+    if (decided === undefined) for (const n of names) unknown.add(n);
+    else {
+      cur = { ...cur, ...decided };
+      for (const n of Object.keys(decided)) unknown.delete(n);
+    }
+  });
+  return { tasks, vars: cur, unknown };
+}
+
+const noFacts = (): never => {
+  throw new MissingFactError('set_fact reads no facts');
+};
+
+const isPredicted = (v: unknown): boolean => (v as { predicted?: boolean } | null)?.predicted === true;
+/** `name` is used as a variable in `text` (not as an attribute: `x.name`). */
+const mentions = (text: string, name: string): boolean => /^\w+$/.test(name) && new RegExp(`(^|[^\\w.])${name}\\b`).test(text);
+
 function usesRegistered(def: TaskDef, vars: Record<string, unknown>): boolean {
   const text = JSON.stringify(def.args);
-  return Object.entries(vars).some(([k, v]) => (v as { predicted?: boolean } | null)?.predicted === true && new RegExp(`\\b${k}\\b`).test(text));
+  return Object.entries(vars).some(([k, v]) => isPredicted(v) && mentions(text, k));
 }
 
 function safeFacts(module: ModuleDef<any>, args: unknown): FactRequest[] {
@@ -108,6 +200,14 @@ export interface TaskPlan {
   result: Record<string, unknown>;
   isHandler: boolean;
   prepared: PreparedTask;
+  /**
+   * The task cannot be planned yet: it reads facts that were not gathered (its args use a
+   * value known only now — `facts` says which), or its `when`/args fail on the predicted
+   * result of an earlier command that has not run. Nothing is planned for it (status
+   * `skipped`, no ops); the engine plans it again once the earlier tasks ran and, if
+   * `facts` is set, it gathered them.
+   */
+  deferred?: { reason: string; facts?: FactRequest[] };
 }
 
 export interface PlanState {
@@ -159,20 +259,58 @@ export function planTask(p: PreparedTask, state: PlanState, checkMode: boolean):
     irreversible: !flag(p.module.reversible, p.args) || Boolean(p.def.irreversible),
     destructive: flag(p.module.destructive, p.args),
   };
-  if (p.def.when?.length && !evalCondition(p.def.when, vars)) {
-    const result = { changed: false, skipped: true, skip_reason: 'Conditional result was False' };
-    if (p.def.register) state.hostFacts[p.def.register] = result;
-    return { ...base, status: 'skipped', msg: 'condition is false', ops: [], diffs: [], runtimeOutcome: false, result, irreversible: false, destructive: false };
+  const defer = (reason: string, facts?: FactRequest[]): TaskPlan => {
+    // Whatever it registers is not known either: tasks that use it wait too.
+    if (p.def.register) state.hostFacts[p.def.register] = predictedResult();
+    return { ...base, status: 'skipped', msg: reason, ops: [], diffs: [], runtimeOutcome: false, result: {}, irreversible: false, destructive: false, deferred: { reason, ...(facts ? { facts } : {}) } };
+  };
+  // An error on a value that is still a prediction (the command has not run) is no error yet.
+  const predicted = (what: unknown) => {
+    const text = JSON.stringify(what);
+    return Object.entries(state.hostFacts).filter(([k, v]) => isPredicted(v) && mentions(text, k)).map(([k]) => k);
+  };
+  const waitFor = (names: string[], err: unknown) => defer(`waits for the result of ${names.map((n) => `'${n}'`).join(', ')}: ${(err as Error).message}`);
+  if (p.def.when?.length) {
+    let ok: boolean;
+    try {
+      ok = evalCondition(p.def.when, vars);
+    } catch (err) {
+      const names = predicted(p.def.when);
+      if (names.length && err instanceof TemplateError) return waitFor(names, err);
+      throw err;
+    }
+    if (!ok) {
+      const result = { changed: false, skipped: true, skip_reason: 'Conditional result was False' };
+      if (p.def.register) state.hostFacts[p.def.register] = result;
+      return { ...base, status: 'skipped', msg: 'condition is false', ops: [], diffs: [], runtimeOutcome: false, result, irreversible: false, destructive: false };
+    }
   }
   // Args may reference registered values that are now real: template again.
-  const args = p.def.loop === undefined ? validateArgs(p.def, renderValue(p.def.args, vars)) : p.args;
+  let args: unknown;
+  try {
+    args = p.def.loop === undefined ? validateArgs(p.def, renderValue(p.def.args, vars)) : p.args;
+  } catch (err) {
+    const names = predicted(p.def.args);
+    if (names.length) return waitFor(names, err);
+    throw err;
+  }
   const checkSkip = checkMode && (p.def.checkMode === undefined ? !p.module.supportsCheck : false);
   if (checkSkip) {
     const result = { changed: false, skipped: true, msg: 'skipped in check mode' };
     if (p.def.register) state.hostFacts[p.def.register] = { ...predictedResult(), ...result };
     return { ...base, status: 'skipped', msg: `${p.module.name} does not support check mode: would run at apply`, ops: [], diffs: [], runtimeOutcome: true, result };
   }
-  const mp = p.module.plan(args, contextFor(state, checkMode && p.def.checkMode !== false, vars, path.dirname(p.def.pos.file)));
+  let mp: ReturnType<typeof p.module.plan>;
+  try {
+    mp = p.module.plan(args, contextFor(state, checkMode && p.def.checkMode !== false, vars, path.dirname(p.def.pos.file)));
+  } catch (err) {
+    // Args known only now (a set_fact value, a registered result) name files that were not
+    // gathered before the run: the engine gathers them and plans the task again.
+    if (err instanceof MissingFactError) return defer(`reads facts not gathered yet (${err.message})`, safeFacts(p.module, args));
+    const names = predicted(p.def.args);
+    if (names.length) return waitFor(names, err);
+    throw err;
+  }
   let status = mp.status;
   const result: Record<string, unknown> = {
     ...(mp.runtimeOutcome ? predictedResult() : {}),

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as os from 'node:os';
 import PQueue from 'p-queue';
-import { loadInventory, selectHosts, resolveConnection } from '../inventory/index.js';
+import { groupHosts, loadInventory, playHosts, selectHosts, resolveConnection } from '../inventory/index.js';
 import type { ConnectionSpec, Inventory } from '../inventory/types.js';
 import { loadPlaybook } from '../playbook/load.js';
 import type { PlayDef, Playbook, TaskDef } from '../playbook/types.js';
@@ -16,7 +16,7 @@ import { KnownHosts, knownHostsFilesFor } from '../transport/knownHosts.js';
 import { SshConnector } from '../transport/ssh.js';
 import { TransportError, type Connector } from '../transport/types.js';
 import { Journal, defaultJournalDir, newRunId, type RunMode } from '../journal/journal.js';
-import { prepareTask, type PreparedTask } from './plan.js';
+import { prepareTasks, registeredPlaceholders, type PreparedTask } from './plan.js';
 import { runHostPlay, type HostReport, type HostStatus, type TaskReport } from './hostRun.js';
 import { resolveTarget } from './targets.js';
 import { redact, secretValues } from './secrets.js';
@@ -74,7 +74,7 @@ interface PreparedPlay {
   play: PlayDef;
   playbook: Playbook;
   hosts: string[];
-  perHost: Map<string, { tasks: PreparedTask[]; verify: PreparedTask[]; vars: Record<string, unknown> }>;
+  perHost: Map<string, { tasks: PreparedTask[]; handlers: PreparedTask[]; verify: PreparedTask[]; vars: Record<string, unknown> }>;
   irreversible: string[];
   destructive: string[];
 }
@@ -130,7 +130,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
 
   // ---- everything that can be wrong with the input is found here, before any connection.
   const inv: Inventory = loadInventory(opts.inventory);
-  const limited = selectHosts(inv, opts.limit);
+  const limited = new Set(selectHosts(inv, opts.limit));
   const playbooks = opts.targets.map((t) => loadPlaybook(resolveTarget(t)));
   const prepared: PreparedPlay[] = [];
   let groupsVar: Record<string, string[]> | undefined;
@@ -138,21 +138,16 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
     for (const play of pb.plays) {
       let hosts: string[];
       try {
-        hosts = selectHosts(inv, play.hosts).filter((h) => limited.includes(h));
+        // In Ansible's order for the pattern (what `serial` batches follow), within --limit.
+        hosts = playHosts(inv, play.hosts).filter((h) => limited.has(h));
       } catch (err) {
         if (err instanceof InputError) throw new InputError(`hosts: ${err.detail}`, play.pos);
         throw err;
       }
-      const perHost = new Map<string, { tasks: PreparedTask[]; verify: PreparedTask[]; vars: Record<string, unknown> }>();
+      const perHost = new Map<string, { tasks: PreparedTask[]; handlers: PreparedTask[]; verify: PreparedTask[]; vars: Record<string, unknown> }>();
       // Ansible's `groups` magic var: every group, empty ones included (once per run).
       groupsVar ??= Object.fromEntries(
-        [...inv.groups.keys()].map((g) => {
-          try {
-            return [g, selectHosts(inv, g)];
-          } catch {
-            return [g, []];
-          }
-        }),
+        [...inv.groups.keys()].map((g) => [g, groupHosts(inv, g)]),
       );
       const irreversible = new Set<string>();
       const destructive = new Set<string>();
@@ -163,29 +158,34 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
           ...play.vars,
           ...(opts.extraVars ?? {}),
           inventory_hostname: h,
-          inventory_hostname_short: h.split('.')[0],
-          group_names: host.groups.filter((g) => g !== 'all' && g !== 'ungrouped'),
+          // Ansible (inventory/host.py get_magic_vars): an IP stays whole; group_names sorted.
+          inventory_hostname_short: /^\d{1,3}(\.\d{1,3}){3}$|:/.test(h) ? h : h.split('.')[0],
+          group_names: host.groups.filter((g) => g !== 'all').sort(),
           groups: groupsVar,
           ansible_check_mode: Boolean(opts.dryRun),
           crane_fix_check_mode: Boolean(opts.dryRun),
         };
-        const prep = (defs: TaskDef[]) =>
-          defs.flatMap((d, i) => {
-            try {
-              return prepareTask(d, i, { ...vars, ...registeredPlaceholders(play) });
-            } catch (err) {
-              if (err instanceof TemplateError) throw new InputError(`${err.message} (host ${h}, task '${d.name}')`, d.pos, { cause: err });
-              throw err;
-            }
-          });
-        const tasks = prep(play.tasks);
-        const verify = prep(play.verify);
-        for (const t of [...tasks, ...prep(play.handlers)]) {
+        // In task order, so a set_fact's value is known to the tasks after it (plan.ts prepareTasks).
+        const prep = (defs: TaskDef[], from: Record<string, unknown>, unknown?: Set<string>, isHandler?: boolean) => {
+          let i = 0;
+          try {
+            return prepareTasks(defs, from, { unknown, isHandler, onTask: (k) => (i = k) });
+          } catch (err) {
+            const d = defs[i]!;
+            if (err instanceof TemplateError) throw new InputError(`${err.message} (host ${h}, task '${d.name}')`, d.pos, { cause: err });
+            throw err;
+          }
+        };
+        const main = prep(play.tasks, { ...vars, ...registeredPlaceholders(play) });
+        const tasks = main.tasks;
+        const verify = prep(play.verify, main.vars, main.unknown).tasks;
+        const handlers = prep(play.handlers, main.vars, main.unknown, true).tasks;
+        for (const t of [...tasks, ...handlers]) {
           const consent = typeof t.module.needsConsent === 'function' ? t.module.needsConsent(t.args) : Boolean(t.module.needsConsent);
           if (t.def.irreversible || consent) irreversible.add(t.name);
           if (typeof t.module.destructive === 'function' ? t.module.destructive(t.args) : t.module.destructive) destructive.add(t.name);
         }
-        perHost.set(h, { tasks, verify, vars });
+        perHost.set(h, { tasks, handlers, verify, vars });
       }
       prepared.push({ play, playbook: pb, hosts, perHost, irreversible: [...irreversible], destructive: [...destructive] });
     }
@@ -262,10 +262,18 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
   const conns = new Map<string, Connector | TransportError>();
   const knownHostsCache = new Map<string, KnownHosts>();
   const dead = new Set<string>();
+  let endedPlaybook: Playbook | undefined;
   log(`run ${runId} (${mode}) on ${allHosts.length} host(s); journal ${journal.dir}`);
   opts.onHosts?.(allHosts);
   try {
-    for (const pp of prepared) {
+    for (let k = 0; k < prepared.length; k++) {
+      const pp = prepared[k]!;
+      // Ansible: a playbook file that ends with a failed (or unreachable) host is the last one run.
+      if (k > 0 && pp.playbook !== prepared[k - 1]!.playbook && dead.size) {
+        log(`a host failed in ${prepared[k - 1]!.playbook.file}: the later playbook files do not run`);
+        break;
+      }
+      if (pp.playbook === endedPlaybook) continue;
       log(`PLAY [${pp.play.name}] ${pp.hosts.length} host(s)`);
       const maxFail = opts.maxFailPercent ?? pp.play.maxFailPercentage;
       const batchList = batches(pp.hosts, opts.serial ?? pp.play.serial);
@@ -310,7 +318,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
               }
               rep = await runHostPlay(
                 conn,
-                { tasks: ph.tasks, handlers: pp.play.handlers, verify: ph.verify, rollback: pp.play.rollback, vars: ph.vars },
+                { tasks: ph.tasks, handlers: pp.play.handlers, preparedHandlers: ph.handlers, verify: ph.verify, rollback: pp.play.rollback, vars: ph.vars },
                 {
                   checkMode: Boolean(opts.dryRun),
                   noRollback: Boolean(opts.noRollback),
@@ -349,8 +357,16 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
           });
         }
         await queue.onIdle();
+        // Ansible ends the playbook (its later plays too) when every host of a batch failed,
+        // or when max_fail_percentage is exceeded; the hosts that are left run nothing more.
+        if (batch.length && failedInBatch === batch.length) {
+          log(`NO MORE HOSTS LEFT: every host of a batch failed; the rest of ${pp.playbook.file} does not run`);
+          endedPlaybook = pp.playbook;
+          break;
+        }
         if (maxFail !== undefined && batch.length && (failedInBatch / batch.length) * 100 > maxFail) {
-          log(`max_fail_percentage ${maxFail}% exceeded in a batch (${failedInBatch}/${batch.length} failed): stopping the play`);
+          log(`max_fail_percentage ${maxFail}% exceeded in a batch (${failedInBatch}/${batch.length} failed): the rest of ${pp.playbook.file} does not run`);
+          endedPlaybook = pp.playbook;
           break;
         }
       }
@@ -383,13 +399,6 @@ function createJournal(root: string, meta: Parameters<typeof Journal.create>[1])
   } catch (err) {
     throw new InputError(`cannot create the run journal in ${root}: ${(err as Error).message}`, { flag: '--journal-dir' }, { cause: err });
   }
-}
-
-/** Registered names exist (as predicted results) while templating, so `when: x.rc == 0` checks out. */
-function registeredPlaceholders(play: PlayDef): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const t of [...play.tasks, ...play.handlers, ...play.verify]) if (t.register) out[t.register] = { changed: true, failed: false, skipped: false, rc: 0, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [], predicted: true };
-  return out;
 }
 
 function stripSecret(s: ConnectionSpec & { sshArgs?: string }): Omit<ConnectionSpec, 'becomePassword'> {

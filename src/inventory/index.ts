@@ -4,7 +4,7 @@
  */
 export type { ConnectionSpec, Inventory, InventoryGroup, InventoryHost } from './types.js';
 export { loadInventory } from './load.js';
-export { selectHosts } from './limit.js';
+export { groupHosts, playHosts, selectHosts } from './limit.js';
 export { resolveConnection, type ResolveOptions } from './connection.js';
 export { parseExtraVars } from './extraVars.js';
 export {

@@ -10,8 +10,8 @@
  *
  * Stricter than Ansible on purpose: an element that matches nothing, an empty element, or
  * a pattern that selects no hosts is an error (Ansible warns and carries on, so a typo in
- * `!kube-nodes` would quietly run on the nodes you meant to exclude). The result is in
- * inventory order, without duplicates.
+ * `!kube-nodes` would quietly run on the nodes you meant to exclude). `selectHosts` gives
+ * the result in inventory order, `playHosts` in Ansible's play order; both without duplicates.
  */
 import { InputError } from '../errors.js';
 import { fnmatchRegExp, PatternSyntaxError, pythonRegExp } from './fnmatch.js';
@@ -78,8 +78,8 @@ function compile(expr: string): Matcher {
   }
 }
 
-/** `Group.get_hosts()`: the group's hosts, then its descendants' level by level. */
-function groupHosts(inv: Inventory, name: string): string[] {
+/** `Group.get_hosts()`: the group's hosts, then its descendants' level by level (Ansible's `groups[name]`). */
+export function groupHosts(inv: Inventory, name: string): string[] {
   const order = [name];
   const seen = new Set(order);
   for (let i = 0; i < order.length; i++) {
@@ -137,9 +137,33 @@ function matchOne(inv: Inventory, pattern: string): string[] {
   return [results[idx]!];
 }
 
+/**
+ * The hosts `pattern` selects, in inventory order (the order `--limit` and `check` list them
+ * in). A play's hosts come in the pattern's order instead: `playHosts`.
+ */
 export function selectHosts(inv: Inventory, pattern?: string): string[] {
   const all = [...inv.hosts.keys()];
   if (pattern === undefined) return all;
+  const selected = new Set(evaluate(inv, pattern));
+  return all.filter((h) => selected.has(h));
+}
+
+/**
+ * A play's hosts as ansible-playbook orders them (`InventoryManager.get_hosts`, the order
+ * `serial` batches follow): the pattern's plain elements in the order written, each a group's
+ * hosts (its own, then its children's, as `Group.get_hosts()` walks them) or the hosts a
+ * glob/regex matches, without repeats; then `&` and `!` elements filter that list. `limit`
+ * (`--limit`) only filters it.
+ */
+export function playHosts(inv: Inventory, pattern: string, limit?: string): string[] {
+  const hosts = evaluate(inv, pattern);
+  if (limit === undefined) return hosts;
+  const keep = new Set(evaluate(inv, limit));
+  return hosts.filter((h) => keep.has(h));
+}
+
+/** `_evaluate_patterns`: plain elements in order, then `&`, then `!`. Throws InputError. */
+function evaluate(inv: Inventory, pattern: string): string[] {
   const elements = splitHostPattern(pattern);
   const regular = elements.filter((p) => p[0] !== '!' && p[0] !== '&');
   const intersect = elements.filter((p) => p[0] === '&');
@@ -156,7 +180,6 @@ export function selectHosts(inv: Inventory, pattern?: string): string[] {
   }
   for (const p of exclude) for (const h of matchOne(inv, p.slice(1))) selected.delete(h);
 
-  const result = all.filter((h) => selected.has(h));
-  if (result.length === 0) fail(`host pattern '${pattern}' selects no hosts`);
-  return result;
+  if (selected.size === 0) fail(`host pattern '${pattern}' selects no hosts`);
+  return [...selected];
 }

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../../src/errors.js';
-import { loadInventory, selectHosts, toAnsibleList } from '../../src/inventory/index.js';
+import { loadInventory, playHosts, selectHosts, toAnsibleList } from '../../src/inventory/index.js';
 import type { Inventory } from '../../src/inventory/types.js';
 import { PARITY_DIR, runProc, which, writeText } from '../parity/harness.js';
 
@@ -26,8 +26,8 @@ interface InvCase {
   about: string;
   patterns: string[];
   limits?: string[];
-  /** Limits ('' = none) under which crane-fix's host order differs from Ansible's (a known bug). */
-  order_differs?: string[];
+  /** Why Ansible's own host order is not stable for this inventory (only the host sets are compared). */
+  order_unstable?: string;
 }
 
 const DIR = join(PARITY_DIR, 'inventory');
@@ -41,13 +41,10 @@ const STRICT: { file: string; pattern: string; ansible: string[] }[] = [
   { file: 'patterns/hosts', pattern: 'node0[1-3]', ansible: [] },
 ];
 
-// Opt-in until it has run green in CI (issue 9).
 const why =
-  process.env.CRANE_FIX_PARITY !== '1'
-    ? 'the Ansible parity suites run only with CRANE_FIX_PARITY=1 until they have passed in CI (issue 9)'
-    : which('ansible-inventory') && which('ansible-playbook')
-      ? undefined
-      : 'ansible-inventory/ansible-playbook are not installed (CRANE_FIX_WITH_ANSIBLE=1 bash scripts/setup.sh installs ansible-core)';
+  which('ansible-inventory') && which('ansible-playbook')
+    ? undefined
+    : 'ansible-inventory/ansible-playbook are not installed (CRANE_FIX_WITH_ANSIBLE=1 bash scripts/setup.sh installs ansible-core)';
 if (why) console.warn(`[parity-inventory] SKIPPED: ${why}`);
 
 const ENV = {
@@ -74,10 +71,10 @@ function parseListHosts(out: string): string[][] {
   return plays;
 }
 
-/** The hosts crane-fix runs a play on: the play's pattern within `--limit` (src/engine/run.ts). */
+/** The hosts crane-fix runs a play on, in order: the play's pattern within `--limit` (src/engine/run.ts). */
 function craneHosts(inv: Inventory, pattern: string, limit?: string): string[] {
-  const limited = selectHosts(inv, limit);
-  return selectHosts(inv, pattern).filter((h) => limited.includes(h));
+  const limited = new Set(selectHosts(inv, limit));
+  return playHosts(inv, pattern).filter((h) => limited.has(h));
 }
 
 describe.skipIf(why)('inventory parity with ansible-inventory / ansible-playbook', () => {
@@ -155,14 +152,11 @@ describe.skipIf(why)('inventory parity with ansible-inventory / ansible-playbook
           const r = pairs();
           expect(Object.fromEntries(r.map((x) => [x.p, [...x.ours].sort()]))).toEqual(Object.fromEntries(r.map((x) => [x.p, [...x.theirs].sort()])));
         });
-        // Bug (docs/parity.md#host-order): crane-fix orders a play's hosts as the inventory
-        // file declares them; Ansible in the pattern's order (what `serial` batches follow).
         // Two levels of :children below the pattern's group: Ansible collects the grandchild
         // groups through a Python set (Group._walk_relationship), so their order changes from
         // run to run — nothing to compare (docs/parity.md#host-order).
         if (c.order_unstable) continue;
-        const bug = (c.order_differs ?? []).includes(limit ?? '');
-        (bug ? it.fails : it)(`play hosts${under}: in the same order as ansible-playbook${bug ? ' (fails: crane-fix bug, host order)' : ''}`, () => {
+        it(`play hosts${under}: in the same order as ansible-playbook`, () => {
           const r = pairs();
           expect(Object.fromEntries(r.map((x) => [x.p, x.ours]))).toEqual(Object.fromEntries(r.map((x) => [x.p, x.theirs])));
         });

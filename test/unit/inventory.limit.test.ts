@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadInventory, selectHosts } from '../../src/inventory/index.js';
+import { loadInventory, playHosts, selectHosts } from '../../src/inventory/index.js';
 import { FIXTURES, inputError } from './inventory.helpers.js';
 
 // Expected sets below were checked against `ansible all -i hosts --limit P --list-hosts`
-// (ansible-core 2.14); our order is inventory order by design.
+// (ansible-core 2.14); selectHosts gives inventory order (--limit, check), playHosts a play's order.
 const inv = loadInventory(join(FIXTURES, 'limit/hosts'));
 const ALL = ['lonely', 'web', 'w1.example.com', 'w2.example.com', 'w3.example.com', 'both', 'db01', 'db02', 'db03', 'r1', '192.168.6.96', '192.168.6.97', 'node3'];
 const sel = (p?: string) => selectHosts(inv, p);
@@ -104,5 +104,22 @@ describe('selectHosts', () => {
     limitError('~db(', /invalid host pattern '~db\('/);
     limitError('db[z-a]', /matches no group or host/);
     limitError('db:web[', /malformed host pattern/);
+  });
+});
+
+describe('playHosts: a play\'s hosts in Ansible\'s order (InventoryManager.get_hosts)', () => {
+  // Checked against ansible-core 2.14's InventoryManager (test/parity/ansible/host_order.py).
+  const order = loadInventory(join(FIXTURES, '..', '..', 'parity', 'inventory', 'crane_order', 'nodes'));
+  it('a group: its children as :children lists them, not as the file declares them', () => {
+    expect(playHosts(order, 'k8s-cluster')).toEqual(['master-2', 'master-1', 'worker-b', 'worker-a']);
+    expect(selectHosts(order, 'k8s-cluster')).toEqual(['worker-b', 'worker-a', 'master-2', 'master-1']);
+  });
+  it('plain elements in the order written; & and ! keep that order; subscripts on it', () => {
+    expect(playHosts(order, 'etcd:kube-master')).toEqual(['etcd-1', 'master-1', 'master-2']);
+    expect(playHosts(order, 'k8s-cluster:!etcd')).toEqual(['master-2', 'worker-b', 'worker-a']);
+    expect(playHosts(order, 'k8s-cluster[1:2]')).toEqual(['master-1', 'worker-b']);
+  });
+  it('--limit only filters', () => {
+    expect(playHosts(order, 'k8s-cluster', 'worker-*:etcd-1')).toEqual(['worker-b', 'worker-a']);
   });
 });
