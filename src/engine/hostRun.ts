@@ -81,6 +81,8 @@ export interface HostRunOptions {
   progress?: (phase: string) => void;
   /** How long to wait for another run's lock on the host. */
   lockWaitS?: number;
+  /** --timeout: the bound of every round trip (default 120 s). */
+  commandTimeoutMs?: number;
 }
 
 class HostFailure extends Error {
@@ -200,7 +202,11 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
     });
     let gathered: string;
     try {
-      gathered = await holder.waitFor('@@CF end', ((opts.lockWaitS ?? 30) + 120) * 1000);
+      // Two bounds: the lock may take up to --lock-timeout (another run holds it); the facts
+      // themselves take one step's --timeout, so a node that hangs now fails in that time.
+      const stepMs = opts.commandTimeoutMs ?? 120_000;
+      await holder.waitFor('@@CF lock ok', (opts.lockWaitS ?? 30) * 1000 + stepMs);
+      gathered = await holder.waitFor('@@CF end', stepMs);
     } catch (err) {
       const out = (err as { result?: { stdout: string } }).result?.stdout ?? '';
       if (out.includes('@@CF locked')) parseGather(req, out); // throws HostLockedError

@@ -67,7 +67,8 @@ if command -v flock >/dev/null 2>&1; then
     flock -w ${Math.max(0, Math.floor(lock.waitS))} ${mode} 9 || { echo "@@CF locked $(cat "$L/crane-fix.owner" 2>/dev/null)"; exit 6; }
   fi
   printf '%s\n' ${shq(lock.runId)} > "$L/crane-fix.owner"
-else echo "@@CF nolock"; fi`;
+else echo "@@CF nolock"; fi
+echo "@@CF lock ok"`;
 }
 
 /**
@@ -495,6 +496,13 @@ export interface Snapshot {
  */
 export function restoreScript(snaps: Snapshot[]): string {
   const lines = [PRELUDE, 'failed=0'];
+  // A write cut short (node killed or hung mid-op) leaves its temp file beside the target; the
+  // host lock guarantees no other run is writing here, so leftovers in these dirs are ours.
+  // First: a directory the run created cannot be removed while one is inside it.
+  const dirs = [...new Set(snaps.map((s) => s.path.replace(/\/[^/]*$/, '') || '/'))];
+  for (const d of dirs) lines.push(`rm -f -- ${shq(d)}/.crane-fix.?????? 2>/dev/null`);
+  // …and inside a directory the run created (the temp file of a file written into it).
+  for (const s of snaps) if (!s.existed) lines.push(`[ -d ${shq(s.path)} ] && [ ! -L ${shq(s.path)} ] && rm -f -- ${shq(s.path)}/.crane-fix.?????? 2>/dev/null`);
   [...snaps].reverse().forEach((s, i) => {
     // Each restore runs in a subshell: one file that cannot be restored must not stop the
     // others (best effort, every failure reported). A file already as it was is left alone.
@@ -512,10 +520,6 @@ export function restoreScript(snaps: Snapshot[]): string {
     }
     lines.push(`(\n${body}\n) || failed=1`);
   });
-  // A write cut short (node killed mid-op) leaves its temp file beside the target; the host
-  // lock guarantees no other run is writing here, so leftovers in these dirs are ours.
-  const dirs = [...new Set(snaps.map((s) => s.path.replace(/\/[^/]*$/, '') || '/'))];
-  for (const d of dirs) lines.push(`rm -f -- ${shq(d)}/.crane-fix.?????? 2>/dev/null`);
   lines.push('[ $failed = 0 ] && echo "@@CF end"');
   return lines.join('\n') + '\n';
 }

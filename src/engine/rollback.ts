@@ -83,7 +83,8 @@ export async function runRollback(opts: RollbackOptions): Promise<RunReport> {
         holder = await conn.open('sh -s', { stdin: gatherScript(req, { exclusive: !opts.dryRun, runId, waitS: opts.lockWaitS ?? 30 }) });
         let out: string;
         try {
-          out = await holder.waitFor('@@CF end', ((opts.lockWaitS ?? 30) + 60) * 1000);
+          await holder.waitFor('@@CF lock ok', ((opts.lockWaitS ?? 30) + 60) * 1000);
+          out = await holder.waitFor('@@CF end', 60_000);
         } catch (err) {
           const partial = (err as { result?: { stdout: string } }).result?.stdout ?? '';
           if (partial.includes('@@CF locked')) parseGather(req, partial);

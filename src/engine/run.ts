@@ -328,6 +328,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
                   signal: opts.signal,
                   runId,
                   lockWaitS: opts.lockWaitS,
+                  commandTimeoutMs: opts.commandTimeoutMs,
                   progress: (phase) => opts.onHostProgress?.(h, phase),
                 },
                 h,

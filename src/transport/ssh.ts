@@ -346,6 +346,13 @@ export class SshConnector implements Connector {
       for (const cb of exitCbs) cb(rc, sig);
     };
     stream.once('close', finish);
+    // A connection that drops (sshd killed, network gone) ends the session too: waiting for a
+    // channel `close` that never comes left a held gather waiting out its whole lock timeout
+    // (issue 8 soak, kill-sshd).
+    const onClientClose = () => finish();
+    this.client.once('close', onClientClose);
+    stream.once('close', () => this.client.removeListener('close', onClientClose));
+    if (this.closed) finish();
     return openSession(
       this.name,
       {
