@@ -134,8 +134,14 @@ function openClient(
       const msg = (err as Error).message ?? String(err);
       reject(new TransportError(`cannot connect to ${spec.user}@${spec.host}:${spec.port}: ${msg}`, levelOf(err), { cause: err }));
     };
+    // A server that closes the connection before the handshake completes (sshd killed right
+    // after accepting) makes ssh2 emit `close` without `error`, and its ready timer is gone
+    // with the socket: without this the connect promise never settled (issue 8 soak, kill-sshd).
+    const closedEarly = () => fail(new Error('the connection was closed before the SSH handshake completed'));
+    client.once('close', closedEarly);
     client.once('ready', () => {
       client.removeListener('error', fail);
+      client.removeListener('close', closedEarly);
       // Later socket errors surface through the exec calls that are running.
       client.on('error', () => {});
       resolve({ client, verdict });
