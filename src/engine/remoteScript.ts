@@ -26,7 +26,7 @@ const PRELUDE = `umask 022
 export LC_ALL=C
 if [ -z "$T" ]; then T=$(mktemp -d "\${TMPDIR:-/tmp}/.crane-fix.XXXXXX") || exit 90; trap 'rm -rf "$T"' EXIT; fi
 b64() { base64 -w0 "$@"; echo; }
-ismount() { awk -v p="$1" '$5==p{f=1} END{exit !f}' /proc/self/mountinfo; }
+ismount() { while read -r _ _ _ _ mp _; do [ "$mp" = "$1" ] && return 0; done </proc/self/mountinfo; return 1; }
 shaof() { h=$(sha256sum < "$1") && echo "\${h%% *}"; }
 `;
 
@@ -243,36 +243,11 @@ const octal = (m: number) => m.toString(8).padStart(4, '0');
 
 interface WriteSpec {
   path: string;
-  contentB64: string;
   mode: number;
   uid?: number;
   gid?: number;
   /** sha256 the file must have now ('absent' = must not exist); undefined = no guard (restore). */
   expect?: string;
-}
-
-function writeFileScript(id: number, w: WriteSpec): string {
-  const chunks = w.contentB64.match(/.{1,76}/g) ?? [];
-  return [
-    `p=${shq(w.path)}; d=\${p%/*}; d=\${d:-/}`,
-    `cur=absent; [ -e "$p" ] && cur=$(shaof "$p")`,
-    w.expect !== undefined ? `[ "$cur" = ${shq(w.expect)} ] || { echo "@@CF op ${id} guard $cur"; exit 3; }` : ':',
-    `t=$(mktemp "$d/.crane-fix.XXXXXX") || { echo "@@CF op ${id} error mktemp"; exit 4; }`,
-    `base64 -d > "$t" <<'CRANE_FIX_B64' || { rm -f "$t"; echo "@@CF op ${id} error write"; exit 4; }`,
-    ...chunks,
-    `CRANE_FIX_B64`,
-    `chmod ${octal(w.mode)} "$t" && ${w.uid !== undefined ? `chown ${w.uid}:${w.gid ?? ''} "$t" &&` : ''} sync "$t" || { rm -f "$t"; echo "@@CF op ${id} error attrs"; exit 4; }`,
-    `if mv -f "$t" "$p" 2>/dev/null; then`,
-    `  sync "$d" 2>/dev/null; echo "@@CF op ${id} ok"`,
-    // A file that is itself a mount point (bind-mounted resolv.conf) cannot be renamed over
-    // (EBUSY): fall back to an in-place write, re-checking the guard first, and say so.
-    `elif ismount "$p"; then`,
-    `  now=$(shaof "$p"); [ "$now" = "$cur" ] || { rm -f "$t"; echo "@@CF op ${id} guard $now"; exit 3; }`,
-    `  cat "$t" > "$p" && sync "$p" && rm -f "$t" && echo "@@CF op ${id} inplace" || { rm -f "$t"; echo "@@CF op ${id} error inplace"; exit 4; }`,
-    `else`,
-    `  rm -f "$t"; echo "@@CF op ${id} error rename"; exit 4`,
-    `fi`,
-  ].join('\n');
 }
 
 /** A random temp-file suffix: `.crane-fix.` + 6 characters, the pattern restore cleans up. */
@@ -281,9 +256,6 @@ function tempName(dir: string): string {
   const suffix = [...randomBytes(6)].map((b) => abc[b % abc.length]).join('');
   return `${dir === '/' ? '' : dir}/.crane-fix.${suffix}`;
 }
-
-/** Single-quoted for sh, any bytes but NUL (text content never holds one). */
-const literal = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
 /**
  * Consecutive file writes (distinct paths) as one batch, in a fixed number of processes
@@ -308,6 +280,9 @@ function writeGroupScript(group: { id: number; w: WriteSpec; text: string }[]): 
   const temps = items.map((it) => `"$N${it.k}"`).join(' ');
   const cleanup = `rm -f -- ${temps}`;
   for (const it of items) L.push(`W${it.k}=${shq(it.w.path)}; N${it.k}=${shq(it.tmp)}`);
+  // An unguarded write (restore) still must not clobber a change made while it ran when it
+  // falls back to writing in place: remember what the file held when the write began.
+  for (const it of items) if (it.w.expect === undefined) L.push(`C${it.k}=absent; [ -e "$W${it.k}" ] && C${it.k}=$(shaof "$W${it.k}")`);
   // 1. existence guards (builtins)
   for (const it of items) {
     if (it.w.expect === 'absent') L.push(`if [ -e "$W${it.k}" ] || [ -L "$W${it.k}" ]; then echo "@@CF op ${it.id} guard present"; exit 3; fi`);
@@ -315,7 +290,7 @@ function writeGroupScript(group: { id: number; w: WriteSpec; text: string }[]): 
   }
   // 2. temp files: exclusive, 0600 while they hold the content
   L.push('set -C; umask 077');
-  for (const it of items) L.push(`{ printf '%s' ${literal(it.text)}; } >"$N${it.k}" || { ${cleanup} 2>/dev/null; echo "@@CF op ${it.id} error write"; exit 4; }`);
+  for (const it of items) L.push(`{ printf '%s' ${shq(it.text)}; } >"$N${it.k}" || { ${cleanup} 2>/dev/null; echo "@@CF op ${it.id} error write"; exit 4; }`);
   L.push('set +C; umask 022');
   // 3. one sha256sum: the guarded targets, then every temp file. (GNU sha256sum starts the
   // line with a backslash when the name needs escaping; the hash is what follows.)
@@ -349,7 +324,7 @@ function writeGroupScript(group: { id: number; w: WriteSpec; text: string }[]): 
     L.push(
       `if mv -f -- "$N${it.k}" "$W${it.k}" 2>/dev/null; then echo "@@CF op ${it.id} ok"`,
       `elif ismount "$W${it.k}"; then`,
-      it.w.expect !== undefined ? `  now=$(shaof "$W${it.k}"); [ "$now" = ${shq(it.w.expect)} ] || { ${rest}; echo "@@CF op ${it.id} guard $now"; exit 3; }` : '  :',
+      `  now=$(shaof "$W${it.k}"); [ "$now" = ${it.w.expect !== undefined ? shq(it.w.expect) : `"$C${it.k}"`} ] || { ${rest}; echo "@@CF op ${it.id} guard $now"; exit 3; }`,
       `  cat -- "$N${it.k}" > "$W${it.k}" && sync -- "$W${it.k}" && rm -f -- "$N${it.k}" && echo "@@CF op ${it.id} inplace" || { ${rest}; echo "@@CF op ${it.id} error inplace"; exit 4; }`,
       `else ${rest}; echo "@@CF op ${it.id} error rename"; exit 4; fi`,
     );
@@ -362,7 +337,6 @@ function writeSpecOf(op: Extract<Op, { op: 'write' }>, before?: FileState): Writ
   // Keep the current file's mode/owner unless the op sets them (Ansible does the same).
   return {
     path: op.path,
-    contentB64: '',
     mode: op.mode ?? (before?.exists ? before.mode : undefined) ?? 0o644,
     uid: op.uid ?? (before?.exists ? before.uid : undefined),
     gid: op.gid ?? (before?.exists ? before.gid : undefined),
@@ -405,8 +379,8 @@ function opScript(s: ScriptOp): string {
       return [
         // Builtin printf (no process, nothing in ps) writes the command's stdin and, for the
         // shell module, its command string — which reaches the command on fd 3, never an argv.
-        op.stdin !== undefined ? `{ printf '%s' ${literal(op.stdin)}; } >"$T/i"` : `: > "$T/i"`,
-        ...(op.script !== undefined ? [`{ printf '%s' ${literal(op.script)}; } >"$T/c"`] : []),
+        op.stdin !== undefined ? `{ printf '%s' ${shq(op.stdin)}; } >"$T/i"` : `: > "$T/i"`,
+        ...(op.script !== undefined ? [`{ printf '%s' ${shq(op.script)}; } >"$T/c"`] : []),
         `( ${op.chdir ? `cd ${shq(op.chdir)} || exit 1; ` : ''}${op.command}\n) <"$T/i" >"$T/o" 2>"$T/e"${op.script !== undefined ? ' 3<"$T/c"; rc=$?; rm -f "$T/c"' : '; rc=$?'}`,
         // Empty output (most service commands) costs no base64 process.
         `echo "@@CF op ${id} exec $rc"; if [ -s "$T/o" ]; then b64 "$T/o"; else echo; fi; if [ -s "$T/e" ]; then b64 "$T/e"; else echo; fi`,
@@ -499,7 +473,7 @@ export function restoreScript(snaps: Snapshot[]): string {
   // A write cut short (node killed or hung mid-op) leaves its temp file beside the target; the
   // host lock guarantees no other run is writing here, so leftovers in these dirs are ours.
   // First: a directory the run created cannot be removed while one is inside it.
-  const dirs = [...new Set(snaps.map((s) => s.path.replace(/\/[^/]*$/, '') || '/'))];
+  const dirs = [...new Set(snaps.map((s) => posix.dirname(s.path)))];
   for (const d of dirs) lines.push(`rm -f -- ${shq(d)}/.crane-fix.?????? 2>/dev/null`);
   // …and inside a directory the run created (the temp file of a file written into it).
   for (const s of snaps) if (!s.existed) lines.push(`[ -d ${shq(s.path)} ] && [ ! -L ${shq(s.path)} ] && rm -f -- ${shq(s.path)}/.crane-fix.?????? 2>/dev/null`);
@@ -516,7 +490,8 @@ export function restoreScript(snaps: Snapshot[]): string {
       body = `${p}\nmkdir -p -- "$p" && chmod ${octal(s.mode ?? 0o755)} "$p" && chown ${s.uid}:${s.gid} "$p" && echo "@@CF op ${i} ok" || { echo "@@CF op ${i} error dir"; exit 4; }`;
     } else {
       const same = `[ -f "$p" ] && [ "$(shaof "$p")" = ${shq(s.sha256 ?? '')} ] && [ "$(stat -c '%a:%u:%g' -- "$p")" = ${shq(`${(s.mode ?? 0o644).toString(8)}:${s.uid}:${s.gid}`)} ]`;
-      body = `${p}\nif ${same}; then echo "@@CF op ${i} ok"; exit 0; fi\n${writeFileScript(i, { path: s.path, contentB64: s.contentB64 ?? '', mode: s.mode ?? 0o644, uid: s.uid, gid: s.gid })}`;
+      const text = Buffer.from(s.contentB64 ?? '', 'base64').toString('utf8');
+      body = `${p}\nif ${same}; then echo "@@CF op ${i} ok"; exit 0; fi\n${writeGroupScript([{ id: i, w: { path: s.path, mode: s.mode ?? 0o644, uid: s.uid, gid: s.gid }, text }])}`;
     }
     lines.push(`(\n${body}\n) || failed=1`);
   });
