@@ -325,7 +325,7 @@ function writeGroupScript(group: { id: number; w: WriteSpec; text: string }[]): 
       `if mv -f -- "$N${it.k}" "$W${it.k}" 2>/dev/null; then echo "@@CF op ${it.id} ok"`,
       `elif ismount "$W${it.k}"; then`,
       `  now=$(shaof "$W${it.k}"); [ "$now" = ${it.w.expect !== undefined ? shq(it.w.expect) : `"$C${it.k}"`} ] || { ${rest}; echo "@@CF op ${it.id} guard $now"; exit 3; }`,
-      `  cat -- "$N${it.k}" > "$W${it.k}" && sync -- "$W${it.k}" && rm -f -- "$N${it.k}" && echo "@@CF op ${it.id} inplace" || { ${rest}; echo "@@CF op ${it.id} error inplace"; exit 4; }`,
+      `  cat -- "$N${it.k}" > "$W${it.k}" && chmod ${octal(it.w.mode)} -- "$W${it.k}"${it.w.uid !== undefined ? ` && chown ${it.w.uid}:${it.w.gid ?? ''} -- "$W${it.k}"` : ''} && sync -- "$W${it.k}" && rm -f -- "$N${it.k}" && echo "@@CF op ${it.id} inplace" || { ${rest}; echo "@@CF op ${it.id} error inplace"; exit 4; }`,
       `else ${rest}; echo "@@CF op ${it.id} error rename"; exit 4; fi`,
     );
   }
@@ -488,6 +488,15 @@ export function restoreScript(snaps: Snapshot[]): string {
       body = `${p}\nif [ -L "$p" ] && [ "$(readlink -- "$p")" = ${shq(s.linkTarget ?? '')} ]; then echo "@@CF op ${i} ok"; exit 0; fi\nrm -f -- "$p" && ln -s -- ${shq(s.linkTarget ?? '')} "$p" && echo "@@CF op ${i} ok" || { echo "@@CF op ${i} error symlink"; exit 4; }`;
     } else if (s.type === 'directory') {
       body = `${p}\nmkdir -p -- "$p" && chmod ${octal(s.mode ?? 0o755)} "$p" && chown ${s.uid}:${s.gid} "$p" && echo "@@CF op ${i} ok" || { echo "@@CF op ${i} error dir"; exit 4; }`;
+    } else if (s.contentB64 === undefined) {
+      // Binary or too large: its bytes were never captured, so they cannot be written back —
+      // writing the empty string would destroy the file. Put back mode and owner if the
+      // bytes are still the ones the run saw; otherwise say it cannot be restored.
+      body = [
+        p,
+        `[ -f "$p" ] && [ "$(shaof "$p")" = ${shq(s.sha256 ?? 'unknown')} ] || { echo "@@CF op ${i} error content-not-captured"; exit 4; }`,
+        `chmod ${octal(s.mode ?? 0o644)} -- "$p" && chown ${s.uid}:${s.gid} -- "$p" && echo "@@CF op ${i} ok" || { echo "@@CF op ${i} error attrs"; exit 4; }`,
+      ].join('\n');
     } else {
       const same = `[ -f "$p" ] && [ "$(shaof "$p")" = ${shq(s.sha256 ?? '')} ] && [ "$(stat -c '%a:%u:%g' -- "$p")" = ${shq(`${(s.mode ?? 0o644).toString(8)}:${s.uid}:${s.gid}`)} ]`;
       const text = Buffer.from(s.contentB64 ?? '', 'base64').toString('utf8');

@@ -129,6 +129,24 @@ describe('restore script', () => {
   });
 });
 
+describe('restore of a file whose bytes were never captured (binary, too large)', () => {
+  it('puts back mode and owner but never empties the file; refuses when the bytes changed', async () => {
+    const f = path.join(dir, 'blob');
+    const bytes = Buffer.from([0, 1, 2, 0xff, 10]);
+    fs.writeFileSync(f, bytes);
+    fs.chmodSync(f, 0o600);
+    const snap = { path: f, existed: true, type: 'file' as const, mode: 0o640, uid: process.getuid!(), gid: process.getgid!(), sha256: sha(bytes) };
+    const r = await sh.run('sh -s', { stdin: restoreScript([snap]) });
+    expect(parseApply(r.stdout).complete).toBe(true);
+    expect(fs.readFileSync(f)).toEqual(bytes);
+    expect(fs.statSync(f).mode & 0o777).toBe(0o640);
+    fs.writeFileSync(f, Buffer.from([9, 9]));
+    const r2 = await sh.run('sh -s', { stdin: restoreScript([snap]) });
+    expect(parseApply(r2.stdout)).toEqual({ complete: false, outcomes: [{ id: 0, kind: 'error', what: 'content-not-captured' }] });
+    expect(fs.readFileSync(f)).toEqual(Buffer.from([9, 9]));
+  });
+});
+
 describe('symlinks', () => {
   it('gather reports a link target; restore puts a replaced link back as a link', async () => {
     const l = path.join(dir, 'link');
@@ -154,6 +172,12 @@ describe.skipIf(process.getuid?.() !== 0)('a target that is a mount point (bind-
     const r = await inNs(applyScript([{ id: 0, op: { op: 'write', path: f, content: 'nameserver 9.9.9.9\n', expectSha256: sha('nameserver 1.1.1.1\n') } }]));
     expect(parseApply(r.stdout).outcomes).toEqual([{ id: 0, kind: 'ok', inPlace: true }]);
     expect(fs.readFileSync(f, 'utf8')).toBe('nameserver 9.9.9.9\n');
+    // A restore written in place puts the mode back too, as a rename would.
+    fs.chmodSync(f, 0o600);
+    const back = await inNs(restoreScript([{ path: f, existed: true, type: 'file', mode: 0o640, uid: process.getuid!(), gid: process.getgid!(), contentB64: Buffer.from('nameserver 1.1.1.1\n').toString('base64'), sha256: sha('nameserver 1.1.1.1\n') }]));
+    expect(parseApply(back.stdout).outcomes).toEqual([{ id: 0, kind: 'ok', inPlace: true }]);
+    expect(fs.readFileSync(f, 'utf8')).toBe('nameserver 1.1.1.1\n');
+    expect(fs.statSync(f).mode & 0o777).toBe(0o640);
     expect(fs.readdirSync(dir)).toEqual(['resolv.conf']);
   });
 });
