@@ -12,15 +12,21 @@ const run = promisify(execFile);
 
 /** Kill the node's sshd and every session (the node "goes down"); its files survive. */
 export async function stopNode(node: LabNode): Promise<void> {
-  const pids = (await nodeProcesses(node)).filter((p) => p !== node.anchorPid);
-  for (const p of pids) {
-    try {
-      process.kill(p, 'SIGCONT');
-      process.kill(p, 'SIGKILL');
-    } catch {
-      /* gone */
+  // Until none is left: a shell of the node can fork (e.g. its next command) between the
+  // listing and the kill, and a survivor would keep running — and holding the host lock.
+  for (let pass = 0; pass < 20; pass++) {
+    const pids = (await nodeProcesses(node)).filter((p) => p !== node.anchorPid);
+    if (!pids.length) return;
+    for (const p of pids) {
+      try {
+        process.kill(p, 'SIGCONT');
+        process.kill(p, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }
   }
+  throw new Error(`stopNode ${node.name}: processes kept appearing after 20 kill passes`);
 }
 
 export async function startNode(state: LabState, node: LabNode): Promise<void> {
@@ -30,11 +36,18 @@ export async function startNode(state: LabState, node: LabNode): Promise<void> {
 
 /** SIGSTOP the node's sshd and sessions: TCP still accepts (kernel backlog) but nothing answers. */
 export async function hangNode(node: LabNode): Promise<void> {
-  for (const p of (await nodeProcesses(node)).filter((x) => x !== node.anchorPid)) {
-    try {
-      process.kill(p, 'SIGSTOP');
-    } catch {
-      /* gone */
+  // Until a listing shows no process not yet stopped (one may fork between listing and kill).
+  const stopped = new Set<number>();
+  for (let pass = 0; pass < 20; pass++) {
+    const fresh = (await nodeProcesses(node)).filter((p) => p !== node.anchorPid && !stopped.has(p));
+    if (!fresh.length) return;
+    for (const p of fresh) {
+      stopped.add(p);
+      try {
+        process.kill(p, 'SIGSTOP');
+      } catch {
+        /* gone */
+      }
     }
   }
 }
