@@ -68,7 +68,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
         };
         if (opts.signal?.aborted) throw new Error('stopped (signal)');
         const sh = shellFor(spec, spec.becomePassword ?? opts.becomePassword);
-        const r = await conn.run(sh.command, { stdin: sh.stdinPrefix + gatherScript(req) });
+        const r = await conn.run(sh.command, { stdin: sh.stdinPrefix + gatherScript(req), encoding: 'latin1' });
         const facts = parseGather(req, r.stdout);
         for (const e of entries) {
           const out = facts.commands.get(e.id)!;

@@ -19,6 +19,8 @@ import {
   applyScript,
   collectFactRequests,
   gatherScript,
+  newToken,
+  throwIfLocked,
   parseApply,
   parseGather,
   restoreScript,
@@ -99,7 +101,7 @@ export type StepRunner = (script: string) => Promise<{ rc: number; stdout: strin
 
 /** A fresh exec channel per script (rollback of a finished run; restore after the held session died). */
 export function channelRunner(conn: Connector, shell: { command: string; stdinPrefix: string }): StepRunner {
-  return (script) => conn.run(shell.command, { stdin: shell.stdinPrefix + script });
+  return (script) => conn.run(shell.command, { stdin: shell.stdinPrefix + script, encoding: 'latin1' });
 }
 
 /**
@@ -109,16 +111,20 @@ export function channelRunner(conn: Connector, shell: { command: string; stdinPr
  */
 export function sessionRunner(holder: OpenSession): StepRunner {
   let n = 0;
+  // Steps print raw payloads (file bytes, command output): the marker that ends a step holds
+  // a token no payload can contain, and its status line is the last line before it.
+  const token = newToken();
   return async (script) => {
     const k = ++n;
     const from = holder.stdoutLength;
     const errFrom = holder.stderrLength;
-    const marker = `@@CF step ${k} done\n`;
-    holder.send(`(\n${script}\n)\necho "@@CF step ${k} rc $?"; echo "@@CF step ${k} done"\n`);
+    const marker = `@@CF step ${k} done ${token}\n`;
+    holder.send(`(\n${script}\n)\necho "@@CF step ${k} rc $?"; echo "@@CF step ${k} done ${token}"\n`);
     const all = await holder.waitFor(marker, undefined, from);
     const body = all.slice(from, all.indexOf(marker, from));
-    const rcLine = new RegExp(`^@@CF step ${k} rc (\\d+)$`, 'm').exec(body);
-    return { rc: rcLine ? Number(rcLine[1]) : 255, stdout: rcLine ? body.slice(0, rcLine.index) : body, stderr: holder.stderrSince(errFrom) };
+    const at = body.lastIndexOf(`@@CF step ${k} rc `);
+    const rc = at >= 0 ? Number(body.slice(at).split(' ')[4]) : NaN;
+    return { rc: Number.isInteger(rc) ? rc : 255, stdout: at >= 0 ? body.slice(0, at) : body, stderr: holder.stderrSince(errFrom) };
   };
 }
 
@@ -197,8 +203,10 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
     opts.progress?.('gathering facts');
     // The gather session stays open: its shell holds the host lock until we are done here.
     if (opts.signal?.aborted) throw new HostFailure('interrupted before the first step (signal)');
+    const endToken = newToken();
     holder = await conn.open(opts.shell.command, {
-      stdin: opts.shell.stdinPrefix + gatherScript(req, { exclusive: !opts.checkMode, runId: opts.runId ?? 'unknown', waitS: opts.lockWaitS ?? 30 }),
+      stdin: opts.shell.stdinPrefix + gatherScript(req, { exclusive: !opts.checkMode, runId: opts.runId ?? 'unknown', waitS: opts.lockWaitS ?? 30 }, endToken),
+      encoding: 'latin1',
     });
     let gathered: string;
     try {
@@ -206,10 +214,10 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
       // themselves take one step's --timeout, so a node that hangs now fails in that time.
       const stepMs = opts.commandTimeoutMs ?? 120_000;
       await holder.waitFor('@@CF lock ok', (opts.lockWaitS ?? 30) * 1000 + stepMs);
-      gathered = await holder.waitFor('@@CF end', stepMs);
+      gathered = await holder.waitFor(`@@CF end ${endToken}\n`, stepMs);
     } catch (err) {
       const out = (err as { result?: { stdout: string } }).result?.stdout ?? '';
-      if (out.includes('@@CF locked')) parseGather(req, out); // throws HostLockedError
+      throwIfLocked(out);
       throw err;
     }
     const facts = parseGather(req, gathered);

@@ -7,8 +7,12 @@
  *    content the plan was made from) and atomic (temp file in the same dir, fsync, rename);
  *  - restore: put snapshots back, byte-identical with mode and owner.
  *
- * Output protocol: lines starting with `@@CF ` frame records; payloads are base64 so no
- * content can forge a frame.
+ * Output protocol: lines starting with `@@CF ` frame records, read in order; payloads are raw
+ * bytes with their length in the record line (a command's output) or end at a sentinel that
+ * carries a random token (file contents), so no content can forge a frame. Callers read the
+ * output as latin1 (one char per byte: `encoding: 'latin1'`), so lengths are byte counts.
+ * Raw, because on a node every process counts: no temp dir (mktemp, rm) and no base64 for
+ * facts — the benchmark showed node-side processes dominating a no-op run (bench/README.md).
  */
 import type { CommandResult, FactRequest, FileState, Op } from '../modules/types.js';
 import { createHash, randomBytes } from 'node:crypto';
@@ -21,28 +25,114 @@ const shq = (v: string | number): string => shellQuote(String(v));
 /** Files larger than this are not read into memory (a module that needs content fails clearly). */
 export const MAX_FACT_FILE_BYTES = 4 * 1024 * 1024;
 
-// A step that runs inside the held gather shell inherits its $T: no mktemp, no rm per step.
+/** A token for end markers that no file or command output can contain by chance or design. */
+export const newToken = (): string => randomBytes(9).toString('base64url');
+
+/** Raw protocol bytes (latin1 string) → the text they encode. */
+const utf8 = (latin1: string): string => Buffer.from(latin1, 'latin1').toString('utf8');
+
+// Every script and step starts with this (builtins only). A temp dir is made only by a step
+// that needs one (`mkT`: an exec op with stdin or a shell script), and removed when it ends.
 const PRELUDE = `umask 022
 export LC_ALL=C
-if [ -z "$T" ]; then T=$(mktemp -d "\${TMPDIR:-/tmp}/.crane-fix.XXXXXX") || exit 90; trap 'rm -rf "$T"' EXIT; fi
-b64() { base64 -w0 "$@"; echo; }
+NL='
+'
+mkT() { [ -n "$T" ] || { T=$(mktemp -d "\${TMPDIR:-/tmp}/.crane-fix.XXXXXX") || exit 90; trap 'rm -rf "$T"' EXIT; }; }
 ismount() { while read -r _ _ _ _ mp _; do [ "$mp" = "$1" ] && return 0; done </proc/self/mountinfo; return 1; }
 shaof() { h=$(sha256sum < "$1") && echo "\${h%% *}"; }
 `;
 
+/**
+ * Run `command` in a subshell and capture everything in $R without a file: its stderr, then
+ * its stdout with a '.' appended (command substitution would strip trailing newlines), then
+ * a last line "<rc> <bytes of stdout+.>"; $rc is set too. `redirs` gives the command its
+ * stdin. The command gets neither our stderr route (fd 8) nor the host lock (fd 9): a
+ * background process it leaves behind must not hold the lock or our output open.
+ * (NUL bytes are dropped, as in any shell's command substitution.)
+ */
+function captured(command: string, redirs: string): string {
+  return [
+    `R=$( { O=$( (`,
+    command,
+    `) ${redirs} 2>&8 8>&- 9>&-; r=$?; printf .; exit $r ); r=$?; printf '%s\\n%s %s' "$O" "$r" "\${#O}"; } 8>&1 ); c=\${R##*"$NL"}; rc=\${c%% *}`,
+  ].join('\n');
+}
+
+/** Inverse of `captured`: a payload (latin1) → the command's result. */
+function parseCaptured(r: string): CommandResult {
+  const nl = r.lastIndexOf('\n');
+  const [rcS, lenS] = r.slice(nl + 1).split(' ');
+  const len = Number(lenS);
+  if (nl < 0 || !Number.isInteger(len) || len > nl || !/^\d+$/.test(rcS ?? '')) {
+    // The capture itself was cut short (the shell was killed): keep what arrived as stderr.
+    return { rc: 255, stdout: '', stderr: utf8(r) };
+  }
+  const out = r.slice(nl - len, nl);
+  return { rc: Number(rcS), stdout: utf8(out.endsWith('.') ? out.slice(0, -1) : out), stderr: utf8(r.slice(0, nl - len)) };
+}
+
+export class ProtocolError extends Error {}
+
+/** Reads a script's output (latin1) record by record; payloads are skipped by length. */
+class Frames {
+  private at = 0;
+  constructor(private readonly s: string) {}
+  /** The next line without its '\n', or undefined when no complete line is left. */
+  line(): string | undefined {
+    const j = this.s.indexOf('\n', this.at);
+    if (j < 0) return undefined;
+    const l = this.s.slice(this.at, j);
+    this.at = j + 1;
+    return l;
+  }
+  /** `n` bytes and the '\n' after them; undefined if the output stops before (cut short). */
+  take(n: number): string | undefined {
+    if (!Number.isInteger(n) || n < 0) throw new ProtocolError(`bad payload length ${n}`);
+    if (this.at + n + 1 > this.s.length) return undefined;
+    if (this.s[this.at + n] !== '\n') throw new ProtocolError('payload length does not match the output');
+    const v = this.s.slice(this.at, this.at + n);
+    this.at += n + 1;
+    return v;
+  }
+  /** Everything up to `sentinel` (consumed too); undefined if it never comes. */
+  until(sentinel: string): string | undefined {
+    const j = this.s.indexOf(sentinel, this.at);
+    if (j < 0) return undefined;
+    const v = this.s.slice(this.at, j);
+    this.at = j + sentinel.length;
+    return v;
+  }
+}
+
+export interface GatherCommand {
+  key: string;
+  command: string;
+  /** Run only if that command (gathered earlier in the same script) failed or printed `text`. */
+  onlyIf?: { key: string; failedOrPrinted: string };
+}
+
 export interface GatherRequest {
   files: string[];
-  commands: { key: string; command: string }[];
+  commands: GatherCommand[];
 }
 
 export function collectFactRequests(reqs: FactRequest[]): GatherRequest {
   const files = new Set<string>();
-  const commands = new Map<string, string>();
+  const commands = new Map<string, GatherCommand>();
   for (const r of reqs) {
     if (r.kind === 'file') files.add(r.path);
-    else commands.set(r.key, r.command);
+    else {
+      const had = commands.get(r.key);
+      // One task needing the fact unconditionally makes it unconditional.
+      const onlyIf = had && !had.onlyIf ? undefined : r.onlyIf;
+      commands.set(r.key, { key: r.key, command: r.command, ...(onlyIf ? { onlyIf } : {}) });
+    }
   }
-  return { files: [...files], commands: [...commands].map(([key, command]) => ({ key, command })) };
+  // Conditional commands last, and only on a command of this same script (else: always run).
+  const all = [...commands.values()];
+  const plain = all.filter((c) => !c.onlyIf || !commands.has(c.onlyIf.key) || commands.get(c.onlyIf.key)!.onlyIf).map(({ onlyIf: _, ...c }) => c);
+  const cond = all.filter((c) => c.onlyIf && commands.has(c.onlyIf.key) && !commands.get(c.onlyIf.key)!.onlyIf);
+  return { files: [...files], commands: [...plain, ...cond] };
 }
 
 /**
@@ -72,55 +162,53 @@ echo "@@CF lock ok"`;
 }
 
 /**
- * Facts in as few processes as possible (on a busy node every fork counts, and the benchmark
- * showed the node-side work, not the network, dominating a no-op run): the fact commands
- * first, each writing its output to a file; then a builtin read of mountinfo, ONE `stat`
- * for every path that exists plus the command outputs, ONE `cat | base64` for the bytes of every
- * small regular file and every output (the client splits them by the sizes `stat` gave and
- * computes sha256 itself), `sha256sum` only for files too large to send, `readlink` only for
- * symlinks. If a file appears, vanishes or changes size while this runs, the sizes and bytes
- * disagree and the client says so (never a torn fact).
+ * Facts in as few processes as possible (on a busy node every process counts, and the
+ * benchmark showed the node-side work, not the network, dominating a no-op run): the fact
+ * commands first, each captured in a variable (no temp file) and printed with its length;
+ * then a builtin read of mountinfo, ONE `stat` for every path that exists, ONE `cat` for the
+ * bytes of every small regular file, raw, up to a sentinel with a random token (the client
+ * splits them by the sizes `stat` gave and computes sha256 itself), `sha256sum` only for files
+ * too large to send, `readlink` only for symlinks. If a file appears, vanishes or changes size
+ * while this runs, the sizes and bytes disagree and the client says so (never a torn fact).
+ * The last line is `@@CF end <token>`: wait for exactly that (a file may hold "@@CF end").
  */
-export function gatherScript(req: GatherRequest, lock?: LockSpec): string {
+export function gatherScript(req: GatherRequest, lock?: LockSpec, token: string = newToken()): string {
   const lines = [PRELUDE];
   if (lock) lines.push(lockScript(lock));
+  const index = new Map(req.commands.map((c, i) => [c.key, i]));
+  const referenced = new Set(req.commands.flatMap((c) => (c.onlyIf ? [index.get(c.onlyIf.key)] : [])));
   req.commands.forEach((c, i) => {
-    lines.push(`( ${c.command}\n) </dev/null >"$T/o${i}" 2>"$T/e${i}"; echo "@@CF cmd ${i} $?"`);
+    const run = `${captured(c.command, '</dev/null')}\nprintf '@@CF cmd %s %s\\n%s\\n' ${i} "\${#R}" "$R"${referenced.has(i) ? `; R${i}=$R; rc${i}=$rc` : ''}`;
+    const j = c.onlyIf ? index.get(c.onlyIf.key) : undefined;
+    if (j === undefined) lines.push(run);
+    else lines.push(`if [ "$rc${j}" != 0 ] || case "$R${j}" in *${shq(c.onlyIf!.failedOrPrinted)}*) true ;; *) false ;; esac; then\n${run}\nelse echo "@@CF cmd ${i} skipped"; fi`);
   });
   const n = req.files.length;
   if (n) {
     // Mount points: a builtin read loop (a third of an awk process's CPU here).
     lines.push(`MP=' '; while read -r _ _ _ _ mp _; do MP="$MP$mp "; done </proc/self/mountinfo`);
     req.files.forEach((f, i) => lines.push(`P${i}=${shq(f)}`));
+    lines.push('set --; E=');
+    for (let i = 0; i < n; i++) lines.push(`if [ -e "$P${i}" ] || [ -L "$P${i}" ]; then E="$E ${i}"; set -- "$@" "$P${i}"; else echo "@@CF file ${i} absent"; fi`);
+    lines.push(
+      `S=; if [ $# -gt 0 ]; then S=$(stat -c '%F|%a|%u|%g|%U|%G|%s' -- "$@" 2>/dev/null) || { echo "@@CF race"; exit 7; }; fi`,
+      // One line per path (stat's %F and user names hold no newline); no globbing.
+      'set -f; IFS=$NL; set -- $S; unset IFS; set +f; C=; BLOB=; BIG=',
+      'for i in $E; do',
+      '  s=$1; shift; eval "p=\\$P$i"',
+      '  m=0; case "$MP" in *" $p "*) m=1 ;; esac',
+      // A symlink's target (base64: it may hold '|' or spaces); `file state=link` needs it.
+      '  l=-; [ -L "$p" ] && l=$(readlink -- "$p" | base64 -w0)',
+      '  echo "@@CF file $i $s|$m|$l"',
+      '  case "$s" in "regular file|"*|"regular empty file|"*)',
+      `    if [ "\${s##*|}" -le ${MAX_FACT_FILE_BYTES} ]; then BLOB="$BLOB $i:\${s##*|}"; C="$C \\"\\$P$i\\""; else BIG="$BIG $i"; fi ;;`,
+      '  esac',
+      'done',
+      `if [ -n "$C" ]; then echo "@@CF blob ${token}$BLOB"; eval "cat -- $C"; printf '\\n@@CF blobend ${token}\\n'; fi`,
+      'for i in $BIG; do eval "p=\\$P$i"; h=$(sha256sum < "$p") || h=-; echo "@@CF big $i ${h%% *}"; done',
+    );
   }
-  lines.push('set --; E=');
-  for (let i = 0; i < n; i++) lines.push(`if [ -e "$P${i}" ] || [ -L "$P${i}" ]; then E="$E ${i}"; set -- "$@" "$P${i}"; else echo "@@CF file ${i} absent"; fi`);
-  req.commands.forEach((_, i) => lines.push(`set -- "$@" "$T/o${i}" "$T/e${i}"`));
-  lines.push(
-    `if [ $# -gt 0 ]; then stat -c '%F|%a|%u|%g|%U|%G|%s' -- "$@" >"$T/s" 2>/dev/null || { echo "@@CF race"; exit 7; }; else : >"$T/s"; fi`,
-    'exec 3<"$T/s"; set --; BLOB=; BIG=',
-    'for i in $E; do',
-    '  IFS= read -r s <&3; eval "p=\\$P$i"',
-    '  m=0; case "$MP" in *" $p "*) m=1 ;; esac',
-    // A symlink's target (base64: it may hold '|' or spaces); `file state=link` needs it.
-    '  l=-; [ -L "$p" ] && l=$(readlink -- "$p" | base64 -w0)',
-    '  echo "@@CF file $i $s|$m|$l"',
-    '  case "$s" in "regular file|"*|"regular empty file|"*)',
-    `    if [ "\${s##*|}" -le ${MAX_FACT_FILE_BYTES} ]; then BLOB="$BLOB f:$i:\${s##*|}"; set -- "$@" "$p"; else BIG="$BIG $i"; fi ;;`,
-    '  esac',
-    'done',
-  );
-  req.commands.forEach((_, i) => {
-    lines.push(`IFS= read -r s <&3; BLOB="$BLOB o:${i}:\${s##*|}"; IFS= read -r s <&3; BLOB="$BLOB e:${i}:\${s##*|}"; set -- "$@" "$T/o${i}" "$T/e${i}"`);
-  });
-  lines.push(
-    'exec 3<&-',
-    'echo "@@CF blob$BLOB"',
-    // base64 takes one file: cat joins them (two processes for any number of files).
-    'if [ $# -gt 0 ]; then cat -- "$@" | base64 -w0 || exit 7; fi; echo',
-    'for i in $BIG; do eval "p=\\$P$i"; h=$(sha256sum < "$p") || h=-; echo "@@CF big $i ${h%% *}"; done',
-    'echo "@@CF end"',
-  );
+  lines.push(`echo "@@CF end ${token}"`);
   return lines.join('\n') + '\n';
 }
 
@@ -130,8 +218,6 @@ function fileType(t: string): FileState['type'] {
   if (t === 'symbolic link') return 'symlink';
   return 'other';
 }
-
-const fromB64 = (s: string | undefined) => (s && s !== '-' ? Buffer.from(s, 'base64') : undefined);
 
 export interface GatheredFacts {
   files: Map<string, FileState>;
@@ -144,20 +230,30 @@ export class HostLockedError extends Error {
   }
 }
 
+/** If the gather's output says another run holds the host lock, throw HostLockedError. */
+export function throwIfLocked(stdout: string): void {
+  // Only the lines before the first other record: the lock is taken before any payload.
+  const fr = new Frames(stdout);
+  for (let line = fr.line(); line !== undefined; line = fr.line()) {
+    if (line.startsWith('@@CF locked')) throw new HostLockedError(line.slice('@@CF locked'.length).trim());
+    if (line.startsWith('@@CF ') && line !== '@@CF nolock') return;
+  }
+}
+
+/** Parse a gather script's output (read as latin1). */
 export function parseGather(req: GatherRequest, stdout: string): GatheredFacts {
-  const locked = /^@@CF locked ?(.*)$/m.exec(stdout);
-  if (locked) throw new HostLockedError(locked[1]!.trim());
-  const lines = stdout.split('\n');
   const files = new Map<string, FileState>();
   const commands = new Map<string, CommandResult>();
-  const rcs = new Map<number, number>();
+  const skipped = new Set<string>();
   let sawEnd = false;
   const raced = () => new Error('files changed while facts were read (one appeared, vanished or changed size); nothing was changed — run again');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
+  const cutShort = () => new Error('fact gathering was cut short (no end marker)');
+  const fr = new Frames(stdout);
+  for (let line = fr.line(); line !== undefined && !sawEnd; line = fr.line()) {
     if (!line.startsWith('@@CF ')) continue;
     const [, kind, idxS] = line.split(' ', 3) as [string, string, string | undefined];
-    if (kind === 'nolock') continue;
+    if (kind === 'locked') throw new HostLockedError(line.slice('@@CF locked'.length).trim());
+    if (kind === 'nolock' || kind === 'lock') continue;
     if (kind === 'race') throw raced();
     if (kind === 'end') {
       sawEnd = true;
@@ -188,41 +284,46 @@ export function parseGather(req: GatherRequest, stdout: string): GatheredFacts {
       if (state.type === 'file') state.tooLarge = Number(size) > MAX_FACT_FILE_BYTES;
       files.set(path, state);
     } else if (kind === 'cmd') {
-      rcs.set(idx, Number(line.split(' ')[3]));
+      const c = req.commands[idx];
+      if (!c) throw new ProtocolError(`unknown command fact ${idxS}`);
+      const lenS = line.split(' ')[3];
+      if (lenS === 'skipped') {
+        skipped.add(c.key);
+        continue;
+      }
+      const payload = fr.take(Number(lenS));
+      if (payload === undefined) throw cutShort();
+      commands.set(c.key, parseCaptured(payload));
     } else if (kind === 'blob') {
-      const parts = line.slice('@@CF blob'.length).trim().split(' ').filter(Boolean);
-      const bytes = Buffer.from(lines[++i] ?? '', 'base64');
+      const [, , token, ...parts] = line.split(' ');
+      const bytes = fr.until(`\n@@CF blobend ${token}\n`);
+      if (bytes === undefined) throw cutShort();
       let at = 0;
-      const outs = new Map<string, Buffer>();
       for (const part of parts) {
-        const [k, iS, sizeS] = part.split(':');
+        const [iS, sizeS] = part.split(':');
         const size = Number(sizeS);
-        const chunk = bytes.subarray(at, at + size);
+        const chunk = Buffer.from(bytes.slice(at, at + size), 'latin1');
         at += size;
-        if (k === 'f') {
-          const st = files.get(req.files[Number(iS)]!);
-          if (!st) continue;
-          st.tooLarge = false;
-          st.sha256 = createHash('sha256').update(chunk).digest('hex');
-          // A NUL byte or invalid UTF-8 means binary: never rewrite it through a text planner.
-          const text = chunk.toString('utf8');
-          if (chunk.includes(0) || Buffer.from(text, 'utf8').compare(chunk) !== 0) st.binary = true;
-          else st.content = text;
-        } else outs.set(`${k}${iS}`, chunk);
+        const st = files.get(req.files[Number(iS)]!);
+        if (!st) continue;
+        st.tooLarge = false;
+        st.sha256 = createHash('sha256').update(chunk).digest('hex');
+        // A NUL byte or invalid UTF-8 means binary: never rewrite it through a text planner.
+        const text = chunk.toString('utf8');
+        if (chunk.includes(0) || Buffer.from(text, 'utf8').compare(chunk) !== 0) st.binary = true;
+        else st.content = text;
       }
       if (at !== bytes.length) throw raced();
-      req.commands.forEach((c, ci) => {
-        commands.set(c.key, { rc: rcs.get(ci) ?? 255, stdout: (outs.get(`o${ci}`) ?? Buffer.alloc(0)).toString('utf8'), stderr: (outs.get(`e${ci}`) ?? Buffer.alloc(0)).toString('utf8') });
-      });
     } else if (kind === 'big') {
       const st = files.get(req.files[idx]!);
       const sha = line.split(' ')[3];
       if (st && sha && sha !== '-') st.sha256 = sha;
     }
   }
-  if (!sawEnd) throw new Error('fact gathering was cut short (no end marker)');
+  if (!sawEnd) throw cutShort();
   for (const p of req.files) if (!files.has(p)) throw new Error(`fact for ${p} missing from gather output`);
-  for (const c of req.commands) if (!commands.has(c.key)) throw new Error(`fact for command ${c.key} missing from gather output`);
+  // A skipped conditional fact stays absent: a planner that reads it anyway asks for it again.
+  for (const c of req.commands) if (!commands.has(c.key) && !skipped.has(c.key)) throw new Error(`fact for command ${c.key} missing from gather output`);
   return { files, commands };
 }
 
@@ -246,6 +347,8 @@ interface WriteSpec {
   mode: number;
   uid?: number;
   gid?: number;
+  /** The target exists and already has this uid/gid: chown only if a new file would not. */
+  ownerUnchanged?: boolean;
   /** sha256 the file must have now ('absent' = must not exist); undefined = no guard (restore). */
   expect?: string;
 }
@@ -259,16 +362,18 @@ function tempName(dir: string): string {
 
 /**
  * Consecutive file writes (distinct paths) as one batch, in a fixed number of processes
- * whatever their number — one `sha256sum`, one `chmod`/`chown`/`sync` per distinct mode/owner,
- * one `mv` per file, one `sync` for their directories — instead of ~9 processes per file:
+ * whatever their number — one `sha256sum`, one `sync` for the temp files, one `mv` per file,
+ * one `sync` for their directories — instead of ~9 processes per file:
  *  1. every guard is checked before anything changes (a file that changed since it was read
  *     stops the batch with nothing renamed);
  *  2. each new content goes to a temp file beside its target, created exclusively (`set -C`:
- *     O_EXCL) with mode 0600 by the shell's builtin printf (no process, nothing in ps);
+ *     O_EXCL) by the shell's builtin printf (no process, nothing in ps), under a umask that
+ *     gives it the target's permission bits or fewer — never more than the final file —
+ *     so `chmod` runs only for modes a new file cannot get (exec or special bits);
  *  3. one `sha256sum` checks the guards AND that every temp file holds exactly the planned
  *     bytes (a full disk or a short write never gets renamed into place);
- *  4. mode, owner, fsync of the temp files; then each rename, in op order; then fsync of
- *     the directories. A target that is a mount point (bind-mounted resolv.conf) cannot be
+ *  4. owner (`chown` only where the new file's owner differs: builtin `test -O/-G`), fsync of
+ *     the temp files; then each rename, in op order; then fsync of the directories. A target that is a mount point (bind-mounted resolv.conf) cannot be
  *     renamed over (EBUSY): it is written in place after re-checking its guard, and said so.
  */
 function writeGroupScript(group: { id: number; w: WriteSpec; text: string }[]): string {
@@ -288,32 +393,50 @@ function writeGroupScript(group: { id: number; w: WriteSpec; text: string }[]): 
     if (it.w.expect === 'absent') L.push(`if [ -e "$W${it.k}" ] || [ -L "$W${it.k}" ]; then echo "@@CF op ${it.id} guard present"; exit 3; fi`);
     else if (it.w.expect !== undefined) L.push(`[ -f "$W${it.k}" ] || { echo "@@CF op ${it.id} guard absent"; exit 3; }`);
   }
-  // 2. temp files: exclusive, 0600 while they hold the content
-  L.push('set -C; umask 077');
-  for (const it of items) L.push(`{ printf '%s' ${shq(it.text)}; } >"$N${it.k}" || { ${cleanup} 2>/dev/null; echo "@@CF op ${it.id} error write"; exit 4; }`);
+  // 2. temp files: exclusive, with the target's permission bits that a new file can get
+  // (0666 & mode; umask = ~mode), never more than the final file will have.
+  L.push('set -C');
+  for (const it of items) {
+    L.push(`umask ${octal(0o777 & ~it.w.mode)}`);
+    L.push(`{ printf '%s' ${shq(it.text)}; } >"$N${it.k}" || { ${cleanup} 2>/dev/null; echo "@@CF op ${it.id} error write"; exit 4; }`);
+  }
   L.push('set +C; umask 022');
-  // 3. one sha256sum: the guarded targets, then every temp file. (GNU sha256sum starts the
-  // line with a backslash when the name needs escaping; the hash is what follows.)
+  // 3. one sha256sum: the guarded targets, then every temp file, one line each. (GNU
+  // sha256sum starts a line with a backslash when the name needs escaping, so no name holds
+  // a raw newline; the hash is what follows.)
   const guarded = items.filter((it) => it.w.expect !== undefined && it.w.expect !== 'absent');
   L.push(
-    `sha256sum -- ${[...guarded.map((it) => `"$W${it.k}"`), temps].join(' ')} >"$T/h" 2>/dev/null || { ${cleanup}; echo "@@CF op ${items[0]!.id} error write"; exit 4; }`,
-    'exec 4<"$T/h"',
+    `H=$(sha256sum -- ${[...guarded.map((it) => `"$W${it.k}"`), temps].join(' ')} 2>/dev/null) || { ${cleanup}; echo "@@CF op ${items[0]!.id} error write"; exit 4; }`,
+    'set -f; IFS=$NL; set -- $H; unset IFS; set +f',
   );
-  const hash = 'read -r h _ <&4; h=${h#\\\\}';
-  for (const it of guarded) L.push(`${hash}; [ "$h" = ${shq(it.w.expect!)} ] || { exec 4<&-; ${cleanup}; echo "@@CF op ${it.id} guard $h"; exit 3; }`);
-  for (const it of items) L.push(`${hash}; [ "$h" = ${it.newSha} ] || { exec 4<&-; ${cleanup}; echo "@@CF op ${it.id} error write"; exit 4; }`);
-  L.push('exec 4<&-');
-  // 4. attributes and fsync of the temp files, grouped by mode and by owner
+  const hash = 'h=${1%% *}; h=${h#\\\\}; shift';
+  for (const it of guarded) L.push(`${hash}; [ "$h" = ${shq(it.w.expect!)} ] || { ${cleanup}; echo "@@CF op ${it.id} guard $h"; exit 3; }`);
+  for (const it of items) L.push(`${hash}; [ "$h" = ${it.newSha} ] || { ${cleanup}; echo "@@CF op ${it.id} error write"; exit 4; }`);
+  // 4. modes a new file cannot get, owners it would not have; fsync of the temp files
   const byMode = new Map<string, string[]>();
-  const byOwner = new Map<string, string[]>();
+  const byOwner = new Map<string, typeof items>();
   for (const it of items) {
-    byMode.set(octal(it.w.mode), [...(byMode.get(octal(it.w.mode)) ?? []), `"$N${it.k}"`]);
+    if (it.w.mode & ~0o666) byMode.set(octal(it.w.mode), [...(byMode.get(octal(it.w.mode)) ?? []), `"$N${it.k}"`]);
     if (it.w.uid !== undefined) {
       const o = `${it.w.uid}:${it.w.gid ?? ''}`;
-      byOwner.set(o, [...(byOwner.get(o) ?? []), `"$N${it.k}"`]);
+      byOwner.set(o, [...(byOwner.get(o) ?? []), it]);
     }
   }
-  const attrs = [...[...byMode].map(([m, ts]) => `chmod ${m} -- ${ts.join(' ')}`), ...[...byOwner].map(([o, ts]) => `chown ${o} -- ${ts.join(' ')}`), `sync -- ${temps}`];
+  const attrs = [...byMode].map(([m, ts]) => `chmod ${m} -- ${ts.join(' ')}`);
+  [...byOwner].forEach(([o, its], q) => {
+    // A file this shell creates is ours (uid) with our group unless the directory is setgid.
+    // When the target is ours too and keeps its owner, the temp file already has it.
+    L.push(
+      `O${q}=`,
+      ...its.map((it) =>
+        it.w.ownerUnchanged
+          ? `{ [ -O "$W${it.k}" ] && [ -G "$W${it.k}" ] && [ -G "$N${it.k}" ]; } || O${q}="$O${q} \"\$N${it.k}\""`
+          : `O${q}="$O${q} \"\$N${it.k}\""`,
+      ),
+    );
+    attrs.push(`{ [ -z "$O${q}" ] || eval "chown ${o} -- $O${q}"; }`);
+  });
+  attrs.push(`sync -- ${temps}`);
   L.push(`${attrs.join(' && ')} || { ${cleanup}; echo "@@CF op ${items[0]!.id} error attrs"; exit 4; }`);
   // 5. renames, in op order. First a line to crane-fix: if it gave up on this host (timeout)
   // and the connection is gone, this write kills the script (SIGPIPE) before any rename —
@@ -335,12 +458,17 @@ function writeGroupScript(group: { id: number; w: WriteSpec; text: string }[]): 
 
 function writeSpecOf(op: Extract<Op, { op: 'write' }>, before?: FileState): WriteSpec {
   // Keep the current file's mode/owner unless the op sets them (Ansible does the same).
+  const uid = op.uid ?? (before?.exists ? before.uid : undefined);
+  const gid = op.gid ?? (before?.exists ? before.gid : undefined);
+  const expect = op.expectSha256 ?? 'absent';
   return {
     path: op.path,
     mode: op.mode ?? (before?.exists ? before.mode : undefined) ?? 0o644,
-    uid: op.uid ?? (before?.exists ? before.uid : undefined),
-    gid: op.gid ?? (before?.exists ? before.gid : undefined),
-    expect: op.expectSha256 ?? 'absent',
+    uid,
+    gid,
+    // Guarded (the target exists as it was read), and the owner stays what it was read as.
+    ownerUnchanged: expect !== 'absent' && before?.exists === true && uid === before.uid && gid === before.gid,
+    expect,
   };
 }
 
@@ -376,14 +504,17 @@ function opScript(s: ScriptOp): string {
         `ln -sfn -- ${shq(op.target)} "$p" && echo "@@CF op ${id} ok" || { echo "@@CF op ${id} error symlink"; exit 4; }`,
       ].join('\n');
     case 'exec': {
+      const files = op.stdin !== undefined || op.script !== undefined;
       return [
         // Builtin printf (no process, nothing in ps) writes the command's stdin and, for the
         // shell module, its command string — which reaches the command on fd 3, never an argv.
-        op.stdin !== undefined ? `{ printf '%s' ${shq(op.stdin)}; } >"$T/i"` : `: > "$T/i"`,
+        // Only these need a temp dir; a command without stdin reads /dev/null.
+        ...(files ? ['mkT'] : []),
+        ...(op.stdin !== undefined ? [`{ printf '%s' ${shq(op.stdin)}; } >"$T/i"`] : []),
         ...(op.script !== undefined ? [`{ printf '%s' ${shq(op.script)}; } >"$T/c"`] : []),
-        `( ${op.chdir ? `cd ${shq(op.chdir)} || exit 1; ` : ''}${op.command}\n) <"$T/i" >"$T/o" 2>"$T/e"${op.script !== undefined ? ' 3<"$T/c"; rc=$?; rm -f "$T/c"' : '; rc=$?'}`,
-        // Empty output (most service commands) costs no base64 process.
-        `echo "@@CF op ${id} exec $rc"; if [ -s "$T/o" ]; then b64 "$T/o"; else echo; fi; if [ -s "$T/e" ]; then b64 "$T/e"; else echo; fi`,
+        captured(`${op.chdir ? `cd ${shq(op.chdir)} || exit 1; ` : ''}${op.command}`, `${op.stdin !== undefined ? '<"$T/i"' : '</dev/null'}${op.script !== undefined ? ' 3<"$T/c"' : ''}`),
+        ...(op.script !== undefined ? ['rm -f "$T/c"'] : []),
+        `printf '@@CF op %s exec %s %s\\n%s\\n' ${id} "$rc" "\${#R}" "$R"`,
         s.mayFail ? ':' : `[ $rc -eq 0 ] || exit 5`,
       ].join('\n');
     }
@@ -419,12 +550,12 @@ export type OpOutcome =
   | { id: number; kind: 'error'; what: string }
   | { id: number; kind: 'exec'; result: CommandResult };
 
+/** Parse an apply or restore script's output (read as latin1). */
 export function parseApply(stdout: string): { outcomes: OpOutcome[]; complete: boolean } {
-  const lines = stdout.split('\n');
+  const fr = new Frames(stdout);
   const outcomes: OpOutcome[] = [];
   let complete = false;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
+  for (let line = fr.line(); line !== undefined; line = fr.line()) {
     if (!line.startsWith('@@CF ')) continue;
     const parts = line.split(' ');
     if (parts[1] === 'end') {
@@ -438,10 +569,9 @@ export function parseApply(stdout: string): { outcomes: OpOutcome[]; complete: b
     else if (kind === 'guard') outcomes.push({ id, kind: 'guard', found: parts[4] ?? '' });
     else if (kind === 'error') outcomes.push({ id, kind: 'error', what: parts.slice(4).join(' ') });
     else if (kind === 'exec') {
-      const rc = Number(parts[4]);
-      const out = fromB64(lines[++i]) ?? Buffer.alloc(0);
-      const err = fromB64(lines[++i]) ?? Buffer.alloc(0);
-      outcomes.push({ id, kind: 'exec', result: { rc, stdout: out.toString('utf8'), stderr: err.toString('utf8') } });
+      const payload = fr.take(Number(parts[5]));
+      if (payload === undefined) break; // cut short: this op's result never arrived
+      outcomes.push({ id, kind: 'exec', result: parseCaptured(payload) });
     }
   }
   return { outcomes, complete };

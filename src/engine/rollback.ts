@@ -12,7 +12,7 @@ import type { TaskDef } from '../playbook/types.js';
 import { KnownHosts, knownHostsFilesFor } from '../transport/knownHosts.js';
 import { SshConnector } from '../transport/ssh.js';
 import { TransportError, type OpenSession } from '../transport/types.js';
-import { collectFactRequests, gatherScript, parseGather } from './remoteScript.js';
+import { collectFactRequests, gatherScript, newToken, parseGather, throwIfLocked } from './remoteScript.js';
 import { restoreHost, sessionRunner, type HostReport } from './hostRun.js';
 import { unifiedDiff } from '../modules/virtualFs.js';
 import type { RunReport } from './run.js';
@@ -80,14 +80,15 @@ export async function runRollback(opts: RollbackOptions): Promise<RunReport> {
         const list = snaps.get(h)!;
         const req = collectFactRequests(list.map((s) => ({ kind: 'file' as const, path: s.path })));
         // Hold the host lock (exclusive unless dry-run) for the whole restore, like apply does.
-        holder = await conn.open('sh -s', { stdin: gatherScript(req, { exclusive: !opts.dryRun, runId, waitS: opts.lockWaitS ?? 30 }) });
+        const endToken = newToken();
+        holder = await conn.open('sh -s', { stdin: gatherScript(req, { exclusive: !opts.dryRun, runId, waitS: opts.lockWaitS ?? 30 }, endToken), encoding: 'latin1' });
         let out: string;
         try {
           await holder.waitFor('@@CF lock ok', ((opts.lockWaitS ?? 30) + 60) * 1000);
-          out = await holder.waitFor('@@CF end', 60_000);
+          out = await holder.waitFor(`@@CF end ${endToken}\n`, 60_000);
         } catch (err) {
           const partial = (err as { result?: { stdout: string } }).result?.stdout ?? '';
-          if (partial.includes('@@CF locked')) parseGather(req, partial);
+          throwIfLocked(partial);
           throw err;
         }
         const now = parseGather(req, out).files;

@@ -101,9 +101,18 @@ function facts(a: SystemdArgs): FactRequest[] {
   if (a.name === undefined) return [];
   const sc = a.scope === 'system' ? 'systemctl' : `systemctl --${a.scope}`;
   const u = shellQuote(a.name);
+  const show = showKey(a.name, a.scope);
+  // Like Ansible: `is-enabled` is read for enabled/masked, and otherwise only as the fallback
+  // when `show` fails or its request is ignored ("ignoring request", e.g. in a chroot).
+  const needEnabled = a.enabled !== undefined || a.masked !== undefined;
   return [
-    { kind: 'command', key: showKey(a.name, a.scope), command: `${sc} show --property=LoadState,ActiveState,LoadError -- ${u}` },
-    { kind: 'command', key: enabledKey(a.name, a.scope), command: `${sc} is-enabled -- ${u}` },
+    { kind: 'command', key: show, command: `${sc} show --property=LoadState,ActiveState,LoadError -- ${u}` },
+    {
+      kind: 'command',
+      key: enabledKey(a.name, a.scope),
+      command: `${sc} is-enabled -- ${u}`,
+      ...(needEnabled ? {} : { onlyIf: { key: show, failedOrPrinted: 'ignoring' } }),
+    },
     { kind: 'file', path: `/etc/init.d/${a.name}` },
   ];
 }
@@ -144,7 +153,9 @@ function planSystemd(a: SystemdArgs, ctx: PlanContext): ModulePlan {
     const unit = a.name;
     const u = shellQuote(unit);
     const show: CommandResult = ctx.command(showKey(unit, a.scope));
-    const isEnabled: CommandResult = ctx.command(enabledKey(unit, a.scope));
+    // Read only where Ansible reads it (enabled/masked, or show's fallback): it may not have
+    // been gathered otherwise (FactRequest.onlyIf).
+    const isEnabled = (): CommandResult => ctx.command(enabledKey(unit, a.scope));
     const initd = ctx.file(`/etc/init.d/${unit}`).exists;
     let status: Record<string, string> = {};
     let isSystemd = false;
@@ -156,24 +167,25 @@ function planSystemd(a: SystemdArgs, ctx: PlanContext): ModulePlan {
         const err = status.LoadError;
         return failed(`Error loading unit file '${unit}': ${err}`, { status });
       }
-    } else if (VALID_ENABLED.has(isEnabled.stdout.trim())) {
+    } else if (VALID_ENABLED.has(isEnabled().stdout.trim())) {
       isSystemd = true;
     }
     result.status = status;
     const found = isSystemd || initd;
     // predicted post-state, for later tasks of the same run
     const post = { ...status };
-    let postEnabled: CommandResult = { ...isEnabled };
+    // Set only when this task changes what is-enabled prints (mask/unmask, enable/disable).
+    let postEnabled: CommandResult | undefined;
     // A unit file written earlier in this run only becomes visible after daemon-reload.
     const predicted = !found && a.daemon_reload;
     const missing = () => failed(`Could not find the requested service ${unit}: host`);
 
     // What `systemctl is-enabled` prints at this point of the task: Ansible reads it again
     // for `enabled` after masking/unmasking (a masked unit prints "masked", rc 1: not enabled).
-    let enabledNow: CommandResult = isEnabled;
+    let enabledNow: CommandResult | undefined;
     let maskedHere = false;
     if (a.masked !== undefined) {
-      const masked = isEnabled.stdout.trim() === 'masked';
+      const masked = isEnabled().stdout.trim() === 'masked';
       if (masked !== a.masked || predicted) {
         changed = true;
         ops.push({ op: 'exec', command: `${sc} ${a.masked ? 'mask' : 'unmask'} -- ${u}` });
@@ -187,8 +199,9 @@ function planSystemd(a: SystemdArgs, ctx: PlanContext): ModulePlan {
     }
     if (a.enabled !== undefined) {
       if (!found && !predicted) return missing();
-      const lines = enabledNow.stdout.split('\n').filter((l, i, arr) => !(i === arr.length - 1 && l === ''));
-      let enabled = enabledNow.rc === 0;
+      const now = enabledNow ?? isEnabled();
+      const lines = now.stdout.split('\n').filter((l, i, arr) => !(i === arr.length - 1 && l === ''));
+      let enabled = now.rc === 0;
       if (enabled && lines.length === 1 && (lines[0] === 'indirect' || lines[0] === 'alias')) enabled = false;
       // A unit still to be installed (daemon_reload): plan the action, decided at apply — unless
       // this task just masked it (then is-enabled says "masked" whatever the unit file holds).
@@ -234,7 +247,7 @@ function planSystemd(a: SystemdArgs, ctx: PlanContext): ModulePlan {
       const stdout = Object.entries(post)
         .map(([k, v]) => `${k}=${v}\n`)
         .join('');
-      factUpdates = { [showKey(unit, a.scope)]: { rc: 0, stdout, stderr: '' }, [enabledKey(unit, a.scope)]: postEnabled };
+      factUpdates = { [showKey(unit, a.scope)]: { rc: 0, stdout, stderr: '' }, ...(postEnabled ? { [enabledKey(unit, a.scope)]: postEnabled } : {}) };
     }
   }
   result.changed = changed;

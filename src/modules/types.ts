@@ -7,10 +7,16 @@
  */
 import type { z } from 'zod';
 
-/** What a module needs to read from the host before planning. Commands must be read-only. */
+/**
+ * What a module needs to read from the host before planning. Commands must be read-only.
+ * `onlyIf`: the fact is needed only when command fact `key` fails (rc != 0) or prints `text`
+ * — a fallback (Ansible's systemd module runs `is-enabled` only when `show` does not answer):
+ * on a node every process counts, so the gather script runs it only then. Not run, the fact
+ * is absent, and a planner that reads it anyway asks for it again (it is deferred).
+ */
 export type FactRequest =
   | { kind: 'file'; path: string }
-  | { kind: 'command'; key: string; command: string };
+  | { kind: 'command'; key: string; command: string; onlyIf?: { key: string; failedOrPrinted: string } };
 
 /** A file (or directory) as seen on the host, or as it will be after earlier planned ops. */
 export interface FileState {

@@ -32,7 +32,7 @@ export class LocalConnector implements Connector {
         if (timer) clearTimeout(timer);
         const result: RunResult = {
           rc: code ?? 124,
-          stdout: Buffer.concat(out).toString('utf8'),
+          stdout: Buffer.concat(out).toString(opts.encoding ?? 'utf8'),
           stderr: Buffer.concat(err).toString('utf8'),
           signal: signal ?? undefined,
           timedOut,
@@ -63,6 +63,7 @@ export class LocalConnector implements Connector {
       },
       opts.stdin ?? '',
       opts.timeoutMs ?? 120_000,
+      opts.encoding,
     );
   }
 

@@ -2,6 +2,7 @@
  * OpenSession over any duplex command stream (an ssh2 channel or a child process): collects
  * stdout, lets the caller wait for a marker, and ends by closing stdin.
  */
+import { StringDecoder } from 'node:string_decoder';
 import type { OpenSession, RunResult } from './types.js';
 import { TransportError } from './types.js';
 
@@ -19,7 +20,7 @@ const END_WAIT_MS = 10_000;
 /** After a kill: how long `end` waits for the command's exit before giving up on it. */
 const KILL_WAIT_MS = 2_000;
 
-export function openSession(name: string, s: StreamLike, stdin: string, defaultTimeoutMs: number): OpenSession {
+export function openSession(name: string, s: StreamLike, stdin: string, defaultTimeoutMs: number, encoding: 'utf8' | 'latin1' = 'utf8'): OpenSession {
   const started = Date.now();
   let stdout = '';
   let stderr = '';
@@ -32,11 +33,15 @@ export function openSession(name: string, s: StreamLike, stdin: string, defaultT
       for (const w of waiters) w();
     });
   });
+  // UTF-8 chunk by chunk would tear a character split between two chunks; a decoder keeps
+  // the partial bytes. latin1 maps each byte to one char, so nothing is ever torn.
+  const decoder = encoding === 'utf8' ? new StringDecoder('utf8') : undefined;
   s.onStdout((d) => {
-    stdout += d.toString('utf8');
+    stdout += decoder ? decoder.write(d) : d.toString('latin1');
     for (const w of waiters) w();
   });
-  s.onStderr((d) => (stderr += d.toString('utf8')));
+  const errDecoder = new StringDecoder('utf8');
+  s.onStderr((d) => (stderr += errDecoder.write(d)));
   s.write(stdin);
   let killed = false;
   return {

@@ -217,7 +217,7 @@ export class SshConnector implements Connector {
         let timedOut = false;
         const result = (): RunResult => ({
           rc: rc ?? (timedOut ? 124 : 255),
-          stdout: Buffer.concat(out).toString('utf8'),
+          stdout: Buffer.concat(out).toString(opts.encoding ?? 'utf8'),
           stderr: Buffer.concat(errOut).toString('utf8'),
           signal,
           timedOut,
@@ -374,6 +374,7 @@ export class SshConnector implements Connector {
       },
       opts.stdin ?? '',
       timeoutMs,
+      opts.encoding,
     );
   }
 

@@ -19,6 +19,11 @@ export interface RunOptions {
   /** Sent on stdin; scripts and secrets travel here, never on the command line. */
   stdin?: string;
   timeoutMs?: number;
+  /**
+   * How stdout is decoded (stderr is always UTF-8). 'latin1' keeps one char per byte: the
+   * engine's script protocol carries raw payloads framed by byte counts.
+   */
+  encoding?: 'utf8' | 'latin1';
 }
 
 /**

@@ -14,7 +14,9 @@ import { labUp, labDown, nodeExec, type LabState, type LabNode } from '../../src
 import { failUnitStart, rotateHostKey, stopNode, startNode, systemctlCalls, makeUnwritable } from '../../src/lab/faults.js';
 import { cli, skipReason, ROOT } from './labHelpers.js';
 
-const DIR = '/tmp/crane-fix-test-engine';
+// CRANE_FIX_TEST_SUBNET: a second checkout can run this suite at the same time on its own lab.
+const SUBNET = Number(process.env.CRANE_FIX_TEST_SUBNET ?? 2);
+const DIR = `/tmp/crane-fix-test-engine${SUBNET === 2 ? '' : `-${SUBNET}`}`;
 const FILES = ['/etc/systemd/system/kubelet.service.d/10-kubelet.conf', '/var/lib/kubelet/config.yaml'];
 const FIX = path.join(ROOT, 'playbooks', 'clusterip-dns.yaml');
 
@@ -44,7 +46,7 @@ describe.skipIf(skipReason)('engine on real SSH nodes', () => {
   const base = () => ['-i', inv, '--journal-dir', journal];
 
   beforeAll(async () => {
-    state = await labUp({ nodes: 6, dir: DIR, disks: false, subnet: 2 });
+    state = await labUp({ nodes: 6, dir: DIR, disks: false, subnet: SUBNET });
     journal = fs.mkdtempSync(path.join(os.tmpdir(), 'crane-fix-journal-'));
     inv = state.inventoryIni;
     original = await allStates(state);

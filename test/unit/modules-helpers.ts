@@ -96,7 +96,7 @@ export function content(files: Map<string, FileState>, path: string): string | u
  */
 export function runExecOp(op: Op): CommandResult {
   const script = applyScript([{ id: 0, op, mayFail: true }]);
-  const out = execFileSync('/bin/sh', ['-s'], { input: script, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  const out = execFileSync('/bin/sh', ['-s'], { input: Buffer.from(script, 'utf8'), encoding: 'latin1', stdio: ['pipe', 'pipe', 'pipe'] });
   const ex = parseApply(out).outcomes.find((o) => o.kind === 'exec');
   if (!ex || ex.kind !== 'exec') throw new Error(`no exec result in: ${out}`);
   return ex.result;

@@ -18,9 +18,24 @@ describe('systemd', () => {
     const { facts: f } = run(systemdModule, { name: "we'ird", state: 'started' }, {}, facts("we'ird", 'active', 'enabled', 0));
     expect(f).toEqual([
       { kind: 'command', key: "systemd.show:system:we'ird", command: `systemctl show --property=LoadState,ActiveState,LoadError -- 'we'"'"'ird'` },
-      { kind: 'command', key: "systemd.is-enabled:system:we'ird", command: `systemctl is-enabled -- 'we'"'"'ird'` },
+      // Without enabled/masked, is-enabled is only show's fallback (Ansible reads it only then).
+      {
+        kind: 'command',
+        key: "systemd.is-enabled:system:we'ird",
+        command: `systemctl is-enabled -- 'we'"'"'ird'`,
+        onlyIf: { key: "systemd.show:system:we'ird", failedOrPrinted: 'ignoring' },
+      },
       { kind: 'file', path: "/etc/init.d/we'ird" },
     ]);
+    const withEnabled = run(systemdModule, { name: 'kubelet', enabled: true }, {}, facts('kubelet', 'active', 'enabled', 0)).facts;
+    expect(withEnabled.find((x) => x.kind === 'command' && x.key.startsWith('systemd.is-enabled'))).not.toHaveProperty('onlyIf');
+  });
+
+  it('plans restart/start/stop without the is-enabled fact when show answers', () => {
+    // The helper throws "test did not provide command fact" if a planner reads a fact it lacks.
+    const f = { commands: { 'systemd.show:system:kubelet': facts('kubelet', 'active', 'enabled', 0).commands['systemd.show:system:kubelet'] } };
+    expect(run(systemdModule, { name: 'kubelet', state: 'restarted', daemon_reload: true }, {}, f).plan).toMatchObject({ status: 'changed' });
+    expect(run(systemdModule, { name: 'kubelet', state: 'started' }, {}, f).plan).toMatchObject({ status: 'ok' });
   });
 
   it('started / stopped are changes only when needed', () => {

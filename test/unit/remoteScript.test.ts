@@ -20,7 +20,7 @@ afterEach(() => {
 
 async function gather(files: string[], commands: { key: string; command: string }[] = []) {
   const req = collectFactRequests([...files.map((p) => ({ kind: 'file' as const, path: p })), ...commands.map((c) => ({ kind: 'command' as const, ...c }))]);
-  const r = await sh.run('sh -s', { stdin: gatherScript(req) });
+  const r = await sh.run('sh -s', { stdin: gatherScript(req), encoding: 'latin1' });
   return parseGather(req, r.stdout);
 }
 
@@ -55,6 +55,110 @@ describe('gather script', () => {
   });
 });
 
+describe('raw protocol (no temp files, no base64 for facts)', () => {
+  it('file bytes and command output arrive exactly, whatever they hold', async () => {
+    // Everything a frame parser could trip on: markers, a forged blob end, NUL, invalid
+    // UTF-8, CR, trailing newlines, multibyte characters split anywhere.
+    const f1 = path.join(dir, 'evil');
+    const evil = '@@CF end x\n@@CF blobend zzz\n\n@@CF cmd 0 5\nünï\r\n\n\n';
+    fs.writeFileSync(f1, evil);
+    const f2 = path.join(dir, 'bin');
+    const bin = Buffer.from([0, 0x0a, 0xff, 0x40, 0x40, 0x43, 0x46, 0x0a]);
+    fs.writeFileSync(f2, bin);
+    const empty = path.join(dir, 'empty');
+    fs.writeFileSync(empty, '');
+    const g = await gather([f1, f2, empty], [
+      { key: 'nl', command: `printf 'a\\n\\n\\n'; printf 'e1\\n@@CF end\\n' >&2` },
+      { key: 'fake', command: `printf '@@CF op 0 ok\\n@@CF cmd 1 99\\n'; exit 4` },
+      { key: 'none', command: 'true' },
+      { key: 'utf', command: `printf 'ä€𝄞'` },
+    ]);
+    expect(g.files.get(f1)).toMatchObject({ content: evil, sha256: sha(evil) });
+    expect(g.files.get(f2)).toMatchObject({ binary: true, sha256: sha(bin) });
+    expect(g.files.get(empty)).toMatchObject({ content: '', sha256: sha('') });
+    expect(g.commands.get('nl')).toEqual({ rc: 0, stdout: 'a\n\n\n', stderr: 'e1\n@@CF end\n' });
+    expect(g.commands.get('fake')).toEqual({ rc: 4, stdout: '@@CF op 0 ok\n@@CF cmd 1 99\n', stderr: '' });
+    expect(g.commands.get('none')).toEqual({ rc: 0, stdout: '', stderr: '' });
+    expect(g.commands.get('utf')).toEqual({ rc: 0, stdout: 'ä€𝄞', stderr: '' });
+  });
+
+  it('a file that changes size while it is read is reported, never torn', async () => {
+    const f = path.join(dir, 'grows');
+    fs.writeFileSync(f, 'short\n');
+    // A file that grows between `stat` and `cat` cannot be timed here: simulated on the real
+    // output (the bytes no longer match the size stat gave), and an output cut off mid-blob.
+    const req = collectFactRequests([{ kind: 'file', path: f }]);
+    const r = await sh.run('sh -s', { stdin: gatherScript(req), encoding: 'latin1' });
+    const torn = r.stdout.replace('short\n', 'short and longer\n');
+    expect(() => parseGather(req, torn)).toThrow(/changed while facts were read/);
+    expect(() => parseGather(req, r.stdout.slice(0, r.stdout.indexOf('@@CF blobend')))).toThrow(/cut short/);
+  });
+
+  it('a conditional fact runs only when the one it falls back from fails or prints the text', async () => {
+    const req = (showCmd: string) =>
+      collectFactRequests([
+        { kind: 'command', key: 'fallback', command: 'echo ran', onlyIf: { key: 'show', failedOrPrinted: 'ignoring' } },
+        { kind: 'command', key: 'show', command: showCmd },
+      ]);
+    const go = async (showCmd: string) => {
+      const q = req(showCmd);
+      expect(q.commands.map((c) => c.key)).toEqual(['show', 'fallback']); // conditional ones last
+      return parseGather(q, (await sh.run('sh -s', { stdin: gatherScript(q), encoding: 'latin1' })).stdout).commands;
+    };
+    expect((await go('echo A=b')).has('fallback')).toBe(false);
+    expect((await go('echo A=b; exit 1')).get('fallback')).toEqual({ rc: 0, stdout: 'ran\n', stderr: '' });
+    expect((await go('echo Running in chroot, ignoring request >&2')).get('fallback')?.stdout).toBe('ran\n');
+    // Needed unconditionally by another task: always run. Its reference not in the script: always run.
+    const both = collectFactRequests([
+      { kind: 'command', key: 'fallback', command: 'echo ran', onlyIf: { key: 'show', failedOrPrinted: 'x' } },
+      { kind: 'command', key: 'fallback', command: 'echo ran' },
+    ]);
+    expect(both.commands).toEqual([{ key: 'fallback', command: 'echo ran' }]);
+    expect(collectFactRequests([{ kind: 'command', key: 'f', command: 'echo', onlyIf: { key: 'gone', failedOrPrinted: 'x' } }]).commands).toEqual([{ key: 'f', command: 'echo' }]);
+  });
+
+  it('exec ops: exit, trailing newlines, stderr, stdin and no temp dir left behind', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'crane-fix-rs-tmp-'));
+    const r = await sh.run(`TMPDIR=${tmp} sh -s`, {
+      stdin: applyScript([
+        { id: 0, op: { op: 'exec', command: "printf 'x\\n\\n'; echo oops >&2; exit 3" }, mayFail: true },
+        { id: 1, op: { op: 'exec', command: 'cat', stdin: 'in\n' } },
+        { id: 2, op: { op: 'exec', command: 'pwd', chdir: '/' } },
+      ]),
+      encoding: 'latin1',
+    });
+    expect(parseApply(r.stdout)).toEqual({
+      complete: true,
+      outcomes: [
+        { id: 0, kind: 'exec', result: { rc: 3, stdout: 'x\n\n', stderr: 'oops\n' } },
+        { id: 1, kind: 'exec', result: { rc: 0, stdout: 'in\n', stderr: '' } },
+        { id: 2, kind: 'exec', result: { rc: 0, stdout: '/\n', stderr: '' } },
+      ],
+    });
+    expect(fs.readdirSync(tmp)).toEqual([]); // the temp dir for stdin is gone with the script
+    fs.rmdirSync(tmp);
+  });
+
+  it('writes get the target mode without chmod unless a new file cannot have it', async () => {
+    const a = path.join(dir, 'a');
+    const b = path.join(dir, 'b');
+    fs.writeFileSync(a, 'a');
+    fs.chmodSync(a, 0o640);
+    const r = await sh.run('sh -s', {
+      stdin: applyScript([
+        { id: 0, op: { op: 'write', path: a, content: 'A', expectSha256: sha('a') }, before: { path: a, exists: true, mode: 0o640, uid: process.getuid!(), gid: process.getgid!() } },
+        { id: 1, op: { op: 'write', path: b, content: '#!/bin/sh\n', mode: 0o4755, expectSha256: null } },
+      ]),
+      encoding: 'latin1',
+    });
+    expect(parseApply(r.stdout).outcomes).toEqual([{ id: 0, kind: 'ok' }, { id: 1, kind: 'ok' }]);
+    expect(fs.statSync(a).mode & 0o7777).toBe(0o640);
+    expect(fs.statSync(b).mode & 0o7777).toBe(0o4755);
+    const script = applyScript([{ id: 0, op: { op: 'write', path: a, content: 'x', expectSha256: sha('A') }, before: { path: a, exists: true, mode: 0o640, uid: 0, gid: 0 } }]);
+    expect(script).not.toMatch(/chmod [0-7]+ -- "\$N0"/);
+  });
+});
+
 describe('apply script', () => {
   it('writes atomically, keeps mode and owner, and reports each op', async () => {
     const f = path.join(dir, 'config.yaml');
@@ -65,6 +169,7 @@ describe('apply script', () => {
         { id: 0, op: { op: 'write', path: f, content: 'new\n', expectSha256: sha('old\n') }, before: { path: f, exists: true, mode: 0o600, uid: 0, gid: 0 } },
         { id: 1, op: { op: 'exec', command: 'printf "%s" "$(cat)"', stdin: 'hello $(id) `x`' } },
       ]),
+      encoding: 'latin1',
     });
     const { outcomes, complete } = parseApply(r.stdout);
     expect(complete).toBe(true);
@@ -83,6 +188,7 @@ describe('apply script', () => {
         { id: 0, op: { op: 'write', path: f, content: 'mine\n', expectSha256: sha('what we read\n') } },
         { id: 1, op: { op: 'exec', command: 'touch ' + path.join(dir, 'should-not-run') } },
       ]),
+      encoding: 'latin1',
     });
     const { outcomes, complete } = parseApply(r.stdout);
     expect(complete).toBe(false);
@@ -92,18 +198,18 @@ describe('apply script', () => {
   });
 
   it('a failing command stops the script unless the task may fail', async () => {
-    const r = await sh.run('sh -s', { stdin: applyScript([{ id: 0, op: { op: 'exec', command: 'exit 7' } }, { id: 1, op: { op: 'exec', command: 'echo after' } }]) });
+    const r = await sh.run('sh -s', { stdin: applyScript([{ id: 0, op: { op: 'exec', command: 'exit 7' } }, { id: 1, op: { op: 'exec', command: 'echo after' } }]), encoding: 'latin1' });
     expect(parseApply(r.stdout).outcomes.map((o) => o.id)).toEqual([0]);
-    const r2 = await sh.run('sh -s', { stdin: applyScript([{ id: 0, op: { op: 'exec', command: 'exit 7' }, mayFail: true }, { id: 1, op: { op: 'exec', command: 'echo after' } }]) });
+    const r2 = await sh.run('sh -s', { stdin: applyScript([{ id: 0, op: { op: 'exec', command: 'exit 7' }, mayFail: true }, { id: 1, op: { op: 'exec', command: 'echo after' } }]), encoding: 'latin1' });
     expect(parseApply(r2.stdout).outcomes.map((o) => o.id)).toEqual([0, 1]);
   });
 
   it('creates a new file with the requested mode; "must not exist" guard holds', async () => {
     const f = path.join(dir, 'new');
-    const ok = await sh.run('sh -s', { stdin: applyScript([{ id: 0, op: { op: 'write', path: f, content: 'x', mode: 0o640, expectSha256: null } }]) });
+    const ok = await sh.run('sh -s', { stdin: applyScript([{ id: 0, op: { op: 'write', path: f, content: 'x', mode: 0o640, expectSha256: null } }]), encoding: 'latin1' });
     expect(parseApply(ok.stdout).outcomes[0]).toEqual({ id: 0, kind: 'ok' });
     expect(fs.statSync(f).mode & 0o777).toBe(0o640);
-    const again = await sh.run('sh -s', { stdin: applyScript([{ id: 0, op: { op: 'write', path: f, content: 'y', expectSha256: null } }]) });
+    const again = await sh.run('sh -s', { stdin: applyScript([{ id: 0, op: { op: 'write', path: f, content: 'y', expectSha256: null } }]), encoding: 'latin1' });
     expect(parseApply(again.stdout).outcomes[0]!.kind).toBe('guard');
   });
 });
@@ -121,6 +227,7 @@ describe('restore script', () => {
         { path: a, existed: true, type: 'file', mode: 0o600, uid: process.getuid!(), gid: process.getgid!(), contentB64: orig.toString('base64'), sha256: sha(orig) },
         { path: created, existed: false },
       ]),
+      encoding: 'latin1',
     });
     expect(parseApply(r.stdout).complete).toBe(true);
     expect(fs.readFileSync(a).equals(orig)).toBe(true);
@@ -136,12 +243,12 @@ describe('restore of a file whose bytes were never captured (binary, too large)'
     fs.writeFileSync(f, bytes);
     fs.chmodSync(f, 0o600);
     const snap = { path: f, existed: true, type: 'file' as const, mode: 0o640, uid: process.getuid!(), gid: process.getgid!(), sha256: sha(bytes) };
-    const r = await sh.run('sh -s', { stdin: restoreScript([snap]) });
+    const r = await sh.run('sh -s', { stdin: restoreScript([snap]), encoding: 'latin1' });
     expect(parseApply(r.stdout).complete).toBe(true);
     expect(fs.readFileSync(f)).toEqual(bytes);
     expect(fs.statSync(f).mode & 0o777).toBe(0o640);
     fs.writeFileSync(f, Buffer.from([9, 9]));
-    const r2 = await sh.run('sh -s', { stdin: restoreScript([snap]) });
+    const r2 = await sh.run('sh -s', { stdin: restoreScript([snap]), encoding: 'latin1' });
     expect(parseApply(r2.stdout)).toEqual({ complete: false, outcomes: [{ id: 0, kind: 'error', what: 'content-not-captured' }] });
     expect(fs.readFileSync(f)).toEqual(Buffer.from([9, 9]));
   });
@@ -155,7 +262,7 @@ describe('symlinks', () => {
     expect(g).toMatchObject({ type: 'symlink', linkTarget: '/etc/original target' });
     fs.unlinkSync(l);
     fs.writeFileSync(l, 'a file now');
-    const r = await sh.run('sh -s', { stdin: restoreScript([{ path: l, existed: true, type: 'symlink', linkTarget: '/etc/original target' }]) });
+    const r = await sh.run('sh -s', { stdin: restoreScript([{ path: l, existed: true, type: 'symlink', linkTarget: '/etc/original target' }]), encoding: 'latin1' });
     expect(parseApply(r.stdout).complete).toBe(true);
     expect(fs.readlinkSync(l)).toBe('/etc/original target');
   });
@@ -166,7 +273,7 @@ describe.skipIf(process.getuid?.() !== 0)('a target that is a mount point (bind-
     const f = path.join(dir, 'resolv.conf');
     fs.writeFileSync(f, 'nameserver 1.1.1.1\n');
     // A private mount namespace: the bind mount never exists outside this one command.
-    const inNs = (script: string) => sh.run(`unshare --mount --propagation private sh -c 'mount --bind ${f} ${f} && sh -s'`, { stdin: script });
+    const inNs = (script: string) => sh.run(`unshare --mount --propagation private sh -c 'mount --bind ${f} ${f} && sh -s'`, { stdin: script, encoding: 'latin1' });
     const g = await inNs(gatherScript(collectFactRequests([{ kind: 'file', path: f }])));
     expect(g.stdout).toMatch(/@@CF file 0 regular file\|\d+\|\d+\|\d+\|[^|]*\|[^|]*\|\d+\|1\|/);
     const r = await inNs(applyScript([{ id: 0, op: { op: 'write', path: f, content: 'nameserver 9.9.9.9\n', expectSha256: sha('nameserver 1.1.1.1\n') } }]));
