@@ -35,8 +35,6 @@ export interface FileState {
   sha256?: string;
   binary?: boolean;
   tooLarge?: boolean;
-  /** The file is itself a mount point (e.g. a bind-mounted /etc/resolv.conf): rename gives EBUSY. */
-  mountpoint?: boolean;
   /**
    * (Added by the modules owner.) For type 'symlink' (facts are lstat-based): the link's
    * target as `readlink` prints it. `file state=link` needs it to be idempotent.

@@ -53,7 +53,6 @@ export function applyOps(files: ReadonlyMap<string, FileState>, ops: readonly Op
         if (gid !== undefined) next.gid = gid;
         if (keep && prev.owner !== undefined && (op.uid === undefined || op.uid === prev.uid)) next.owner = prev.owner;
         if (keep && prev.group !== undefined && (op.gid === undefined || op.gid === prev.gid)) next.group = prev.group;
-        if (prev.mountpoint) next.mountpoint = true;
         out.set(path, next);
         break;
       }
