@@ -4,8 +4,9 @@
  * snapshots and run the play's rollback hooks.
  *
  * Round trips: a play whose tasks need no runtime judgement (no register/changed_when/
- * failed_when on commands) applies tasks AND handlers in one script, so apply costs
- * gather + apply + verify = 3 round trips and a no-op costs 1, whatever the number of tasks —
+ * failed_when on commands) applies tasks AND handlers in one script, with the first verify
+ * attempt at its end, so apply costs gather + apply = 2 round trips and a no-op costs 1,
+ * whatever the number of tasks —
  * all on ONE exec channel: the gather shell stays open (it holds the host lock) and every
  * later script is sent to it as more input (`sessionRunner`).
  */
@@ -327,6 +328,8 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
     }
 
     // 3. apply, segment by segment.
+    // The first attempt of the first verify, when it rode along in the last apply script.
+    let foldedVerify: OpOutcome[] | undefined;
     let i = 0;
     while (i < plans.length) {
       if (plans[i]!.deferred?.facts) {
@@ -354,6 +357,16 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
         handlerPlans = settled(hs.flatMap((h) => handlerPrepared.filter((x) => x.def === h)).map((x) => planTask(x, state, false)), rep);
       }
       const all = [...segment, ...handlerPlans];
+      // The first verify's first attempt rides along too (one round trip less) when this
+      // script completing means the host changed, and nothing in it is judged at runtime or
+      // registers a result the verify could read: it is then planned exactly as it would be
+      // after the script. A step that fails ends the script before it.
+      let verifyOps: Op[] = [];
+      const settledRun = all.every((t) => !t.runtimeOutcome || (!t.judged && !t.register));
+      if (lastSegment && !segHasJudged && settledRun && hp.verify.length && (rep.tasks.some((t) => t.changed) || all.some((t) => t.status === 'changed'))) {
+        const vp = planTask(hp.verify[0]!, { files: state.files, commands: state.commands, hostFacts: { ...state.hostFacts } }, false);
+        if (!vp.deferred && vp.status !== 'failed' && vp.ops.length && vp.ops.every((op) => op.op === 'exec')) verifyOps = vp.ops;
+      }
       const sops: ScriptOp[] = [];
       const owner: number[] = [];
       let virtual = statesBefore[i] ?? state.files;
@@ -367,6 +380,8 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
           virtual = applyOps(virtual, [op]);
         }
       });
+      const verifyFrom = sops.length;
+      if (sops.length) for (const op of verifyOps) sops.push({ id: sops.length, op, mayFail: true });
       if (sops.length) {
         touchedAnything = true;
         journal?.append({ type: 'applying', host: hostName, segment: i });
@@ -375,8 +390,10 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
         opts.progress?.(`applying ${all.map((t) => t.name).join(', ')}`.slice(0, 120));
         const r = await exec(run, opts, applyScript(sops));
         const { outcomes } = parseApply(r.stdout);
+        if (verifyOps.length) foldedVerify = outcomes.filter((o) => o.id >= verifyFrom);
         const byTask = new Map<number, typeof outcomes>();
         for (const o of outcomes) {
+          if (o.id >= verifyFrom) continue;
           const k = owner[o.id]!;
           byTask.set(k, [...(byTask.get(k) ?? []), o]);
         }
@@ -441,7 +458,7 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
     // 4. verify: only when something changed on this host.
     const changed = rep.tasks.some((t) => t.changed);
     if (changed && hp.verify.length) {
-      for (const v of hp.verify) {
+      for (const [vi, v] of hp.verify.entries()) {
         opts.progress?.(`verify: ${v.name}`);
         const retries = v.def.retries ?? opts.verifyDefaults?.retries ?? 3;
         const delay = (v.def.delay !== undefined ? v.def.delay * 1000 : undefined) ?? opts.verifyDefaults?.delayMs ?? 1000;
@@ -459,8 +476,8 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
             passed = true;
             break;
           }
-          const r = await exec(run, opts, applyScript(vp.ops.map((op, id) => ({ id, op, mayFail: true }))));
-          const outs = parseApply(r.stdout).outcomes;
+          const early = vi === 0 && attempt === 0 && foldedVerify?.length ? foldedVerify : undefined;
+          const outs = early ?? parseApply((await exec(run, opts, applyScript(vp.ops.map((op, id) => ({ id, op, mayFail: true }))))).stdout).outcomes;
           const ex = outs.filter((o) => o.kind === 'exec').pop() as Extract<(typeof outs)[number], { kind: 'exec' }> | undefined;
           const res = ex
             ? { ...predictedResult(), predicted: false, changed: false, failed: ex.result.rc !== 0, rc: ex.result.rc, stdout: ex.result.stdout.trim(), stderr: ex.result.stderr.trim() }
