@@ -8,7 +8,16 @@ import { parseExtraVars } from '../inventory/index.js';
 import { runApply, type RunReport } from '../engine/run.js';
 import { runRollback } from '../engine/rollback.js';
 import { humanLog, confirmOnTty, installSignalHandlers, askSecret } from './io.js';
-import { HostProgress } from './progress.js';
+import type { HostProgress } from './progress.js';
+
+/**
+ * Live progress only on a terminal (see progress.ts). Decided here, so that listr2 — a
+ * sizeable module to compile — is loaded only when it will draw: `apply --json` and runs
+ * in pipes or CI never need it, and start-up CPU is counted per host.
+ */
+function progressEnabled(json: boolean): boolean {
+  return !json && Boolean(process.stdout.isTTY) && !process.env.CI;
+}
 
 function intOpt(flag: string) {
   return (v: string) => {
@@ -94,7 +103,7 @@ export function registerApply(program: Command): void {
     .option('--lock-timeout <s>', 'wait this long for another run\'s lock on a host', secondsOpt('--lock-timeout', 0), 30)
     .action(async (targets: string[], o) => {
       const extraVars = parseExtraVars(o.extraVars as string[], process.cwd());
-      const progress = HostProgress.enabled(Boolean(o.json)) ? new HostProgress() : undefined;
+      const progress: HostProgress | undefined = progressEnabled(Boolean(o.json)) ? new (await import('./progress.js')).HostProgress() : undefined;
       const out = progress ? progress.log : humanLog(Boolean(o.json));
       // The become password comes from the environment or a no-echo prompt, never from argv.
       let becomePassword = process.env.CRANE_FIX_BECOME_PASSWORD || process.env.ANSIBLE_BECOME_PASS || undefined;

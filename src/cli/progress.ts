@@ -19,10 +19,6 @@ export class HostProgress {
   private running?: Promise<unknown>;
   private finished = false;
 
-  static enabled(json: boolean): boolean {
-    return !json && Boolean(process.stdout.isTTY) && !process.env.CI;
-  }
-
   /** Called by the engine once the hosts are known and consent (if any) was given. */
   begin = (hosts: string[]): void => {
     const tasks = hosts.map((host) => {

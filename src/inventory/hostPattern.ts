@@ -40,6 +40,13 @@ const IPV6 = new RegExp(
   'iu',
 );
 const HOSTNAME = new RegExp(String.raw`^${LABEL}(?:\.${LABEL})*$`, 'iu');
+/**
+ * A plain ASCII name (`node01`, `web-1.example.com`, `10.0.0.1`): every string this matches
+ * HOSTNAME matches too, with no port to split. Tried first because the Unicode IPv6 and
+ * hostname patterns cost milliseconds to compile on first use, in every run, before the
+ * first connection — and inventories are almost always plain names.
+ */
+const PLAIN_ASCII_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?)*$/;
 
 /** Raised for inputs Ansible rejects; callers attach the file position. */
 export class HostPatternError extends Error {}
@@ -49,6 +56,7 @@ export class HostPatternError extends Error {}
  * rest is an IPv4/IPv6 address or hostname (ranges allowed). Throws if it is neither.
  */
 export function parseAddress(address: string): { host: string; port: number | undefined } {
+  if (PLAIN_ASCII_NAME.test(address)) return { host: address, port: undefined };
   let port: number | undefined;
   let rest = address;
   for (const re of [BRACKETED_HOSTPORT, HOSTPORT]) {

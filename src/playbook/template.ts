@@ -1158,8 +1158,54 @@ function cleanMsg(e: unknown): string {
     .trim();
 }
 
+/**
+ * Rendered results by template and the values it reads. The same templates are rendered for
+ * every host, twice (prepareTasks, then planTask with the facts known), mostly over the same
+ * play/extra vars: a nunjucks render (context, frames, filters) is ~100x the cost of a hit.
+ * Only when every name the template reads is a primitive (or absent): the filters and tests
+ * are pure functions of their inputs, so the output — and the value an expression captured,
+ * kept only if primitive too — cannot differ. Errors are never cached.
+ */
+const renderCache = new Map<string, { out: string; captured: unknown }>();
+
+function renderKey(src: string, symbols: Set<string>, vars: Readonly<Record<string, unknown>>): string | undefined {
+  let key = src;
+  for (const s of symbols) {
+    if (!Object.prototype.hasOwnProperty.call(vars, s)) {
+      key += '\0-';
+      continue;
+    }
+    const v = vars[s];
+    if (typeof v === 'string') key += `\0s${v.length}:${v}`;
+    else if (typeof v === 'number') key += Object.is(v, -0) ? '\0n-0' : `\0n${v}`;
+    else if (typeof v === 'boolean') key += v ? '\0t' : '\0f';
+    else if (v === null) key += '\0z';
+    else return undefined;
+  }
+  return key;
+}
+
+const isPrimitive = (v: unknown): boolean => v === null || v === undefined || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+
 function render(src: string, vars: Readonly<Record<string, unknown>>): string {
   const { tmpl, symbols } = compile(src);
+  const key = renderKey(src, symbols, vars);
+  if (key !== undefined) {
+    const hit = renderCache.get(key);
+    if (hit) {
+      capturedValue = hit.captured;
+      return hit.out;
+    }
+  }
+  const out = renderUncached(src, vars, tmpl, symbols);
+  if (key !== undefined && isPrimitive(capturedValue)) {
+    if (renderCache.size > 5000) renderCache.clear();
+    renderCache.set(key, { out, captured: capturedValue });
+  }
+  return out;
+}
+
+function renderUncached(src: string, vars: Readonly<Record<string, unknown>>, tmpl: AnyNode, symbols: Set<string>): string {
   // Only the names the template refers to (every variable lookup is a Symbol node): copying
   // all of a host's vars — inventory, groups, play vars — for every string was most of the
   // cost of templating 50 hosts.

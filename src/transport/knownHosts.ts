@@ -40,7 +40,8 @@ function hostField(host: string, port: number): string {
 // 50 lines was 2,500 RegExp compilations per run).
 const globCache = new Map<string, RegExp | string>();
 
-function globMatch(pattern: string, value: string): boolean {
+/** `valueLower` is `value.toLowerCase()`, computed once per check rather than per pattern. */
+function globMatch(pattern: string, value: string, valueLower: string): boolean {
   let m = globCache.get(pattern);
   if (m === undefined) {
     m = /[*?]/.test(pattern)
@@ -48,21 +49,42 @@ function globMatch(pattern: string, value: string): boolean {
       : pattern.toLowerCase();
     globCache.set(pattern, m);
   }
-  return typeof m === 'string' ? m === value.toLowerCase() : m.test(value);
+  return typeof m === 'string' ? m === valueLower : m.test(value);
 }
 
-function patternsMatch(patterns: string, field: string): boolean {
-  if (patterns.startsWith('|1|')) {
-    const [, , salt, hash] = patterns.split('|');
-    if (!salt || !hash) return false;
-    const mac = createHmac('sha1', Buffer.from(salt, 'base64')).update(field).digest('base64');
-    return mac === hash;
+/**
+ * A line's host patterns, split (or its hashed name's salt decoded) once per known_hosts
+ * line instead of once per line per host checked.
+ */
+type Matcher = { hashed: { salt: Buffer; hash: string } | undefined } | { list: string[] };
+const matchers = new WeakMap<Entry, Matcher>();
+
+function matcherOf(e: Entry): Matcher {
+  let m = matchers.get(e);
+  if (!m) {
+    if (e.patterns.startsWith('|1|')) {
+      const [, , salt, hash] = e.patterns.split('|');
+      m = { hashed: salt && hash ? { salt: Buffer.from(salt, 'base64'), hash } : undefined };
+    } else {
+      m = { list: e.patterns.split(',') };
+    }
+    matchers.set(e, m);
+  }
+  return m;
+}
+
+function patternsMatch(e: Entry, field: string, fieldLower: string): boolean {
+  const m = matcherOf(e);
+  if ('hashed' in m) {
+    if (!m.hashed) return false;
+    const mac = createHmac('sha1', m.hashed.salt).update(field).digest('base64');
+    return mac === m.hashed.hash;
   }
   let matched = false;
-  for (const p of patterns.split(',')) {
+  for (const p of m.list) {
     if (p.startsWith('!')) {
-      if (globMatch(p.slice(1), field)) return false;
-    } else if (globMatch(p, field)) {
+      if (globMatch(p.slice(1), field, fieldLower)) return false;
+    } else if (globMatch(p, field, fieldLower)) {
       matched = true;
     }
   }
@@ -101,12 +123,13 @@ export class KnownHosts {
    */
   check(host: string, port: number, blob: Buffer): HostKeyVerdict {
     const field = hostField(host, port);
+    const fieldLower = field.toLowerCase();
     const b64 = blob.toString('base64');
     let sawHost = false;
     let matched = false;
     for (const e of this.entries) {
       if (e.marker === '@cert-authority') continue;
-      if (!patternsMatch(e.patterns, field)) continue;
+      if (!patternsMatch(e, field, fieldLower)) continue;
       // A revoked key is refused wherever its line sits, before or after a line that
       // lists the same key as valid (issue 8: a trailing @revoked line used to be ignored).
       if (e.marker === '@revoked') {

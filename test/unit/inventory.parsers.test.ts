@@ -93,6 +93,19 @@ describe('host patterns (parse_address / expand_hostname_range)', () => {
     expect(parseAddress('db::web')).toEqual({ host: 'db::web', port: undefined });
     expect(() => parseAddress('we::db')).toThrow('Not a valid network hostname');
   });
+
+  it('plain ASCII names (the fast path) are accepted exactly when the full rules accept them', () => {
+    expect(parseAddress('node01')).toEqual({ host: 'node01', port: undefined });
+    expect(parseAddress('web-1.example.com')).toEqual({ host: 'web-1.example.com', port: undefined });
+    expect(parseAddress('10.0.0.1')).toEqual({ host: '10.0.0.1', port: undefined });
+    // Not plain: left to the full rules, which still decide as before.
+    expect(parseAddress('a_b')).toEqual({ host: 'a_b', port: undefined });
+    expect(parseAddress('_x')).toEqual({ host: '_x', port: undefined });
+    expect(() => parseAddress('x-')).toThrow('Not a valid network hostname');
+    expect(() => parseAddress('x_')).toThrow('Not a valid network hostname');
+    expect(() => parseAddress('a..b')).toThrow('Not a valid network hostname');
+    expect(parseAddress('node01:2222')).toEqual({ host: 'node01', port: 2222 });
+  });
 });
 
 describe('fnmatch / Python regex', () => {

@@ -259,3 +259,26 @@ describe('hostile names', () => {
     expect(renderString('{{ d.constructor | default("no") }}', { d: {} })).toBe('no');
   });
 });
+
+describe('render cache', () => {
+  it('a cached result is never served for other values, types or a missing variable', () => {
+    const t = 'v={{ v }}';
+    expect(renderString(t, { v: 'a' })).toBe('v=a');
+    expect(renderString(t, { v: 'b' })).toBe('v=b');
+    expect(renderString(t, { v: 1 })).toBe('v=1');
+    expect(renderString(t, { v: '1' })).toBe('v=1');
+    expect(renderString('{{ v }}', { v: 1 })).toBe(1);
+    expect(renderString('{{ v }}', { v: '1' })).toBe('1');
+    expect(renderString('{{ v }}', { v: true })).toBe(true);
+    expect(renderString('{{ v }}', { v: null })).toBe(null);
+    expect(() => renderString(t, {})).toThrow("'v' is undefined");
+    expect(() => renderString(t, {})).toThrow("'v' is undefined");
+    expect(evalCondition('v is defined', {})).toBe(false);
+    expect(evalCondition('v is defined', { v: 'x' })).toBe(true);
+    // Values that are not primitives are not cached: each render gets its own list.
+    const a = renderString('{{ l | list }}', { l: [1, 2] });
+    const b = renderString('{{ l | list }}', { l: [1, 2] });
+    expect(a).toEqual([1, 2]);
+    expect(a).not.toBe(b);
+  });
+});
