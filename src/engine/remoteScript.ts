@@ -367,13 +367,15 @@ function tempName(dir: string): string {
  *     stops the batch with nothing renamed);
  *  2. each new content goes to a temp file beside its target, created exclusively (`set -C`:
  *     O_EXCL) by the shell's builtin printf (no process, nothing in ps), under a umask that
- *     gives it the target's permission bits or fewer — never more than the final file —
- *     so `chmod` runs only for modes a new file cannot get (exec or special bits);
+ *     gives it the target's permission bits — never more, except read/write for its owner,
+ *     who writes it — so `chmod` runs only for modes a new file cannot get (exec or special
+ *     bits, no owner read/write);
  *  3. one `sha256sum` checks the guards AND that every temp file holds exactly the planned
  *     bytes (a full disk or a short write never gets renamed into place);
  *  4. owner (`chown` only where the new file's owner differs: builtin `test -O/-G`), fsync of
- *     the temp files; then each rename, in op order; then fsync of the directories. A target that is a mount point (bind-mounted resolv.conf) cannot be
- *     renamed over (EBUSY): it is written in place after re-checking its guard, and said so.
+ *     the temp files; then each rename, in op order; then fsync of the directories.
+ * A target that is a mount point (bind-mounted resolv.conf) cannot be renamed over (EBUSY): it
+ * is written in place after re-checking its guard, and said so.
  */
 function writeGroupScript(group: { id: number; w: WriteSpec; text: string }[]): string {
   const L: string[] = [];
@@ -392,11 +394,11 @@ function writeGroupScript(group: { id: number; w: WriteSpec; text: string }[]): 
     if (it.w.expect === 'absent') L.push(`if [ -e "$W${it.k}" ] || [ -L "$W${it.k}" ]; then echo "@@CF op ${it.id} guard present"; exit 3; fi`);
     else if (it.w.expect !== undefined) L.push(`[ -f "$W${it.k}" ] || { echo "@@CF op ${it.id} guard absent"; exit 3; }`);
   }
-  // 2. temp files: exclusive, with the target's permission bits that a new file can get
-  // (0666 & mode; umask = ~mode), never more than the final file will have.
+  // 2. temp files: exclusive, with the target's permission bits a new file can get — never
+  // more than the final file has, but always read/write for the owner (sha256sum reads it).
   L.push('set -C');
   for (const it of items) {
-    L.push(`umask ${octal(0o777 & ~it.w.mode)}`);
+    L.push(`umask ${octal(0o777 & ~(it.w.mode | 0o600))}`);
     L.push(`{ printf '%s' ${shq(it.text)}; } >"$N${it.k}" || { ${cleanup} 2>/dev/null; echo "@@CF op ${it.id} error write"; exit 4; }`);
   }
   L.push('set +C; umask 022');
@@ -415,7 +417,7 @@ function writeGroupScript(group: { id: number; w: WriteSpec; text: string }[]): 
   const byMode = new Map<string, string[]>();
   const byOwner = new Map<string, typeof items>();
   for (const it of items) {
-    if (it.w.mode & ~0o666) byMode.set(octal(it.w.mode), [...(byMode.get(octal(it.w.mode)) ?? []), `"$N${it.k}"`]);
+    if ((0o666 & (it.w.mode | 0o600)) !== it.w.mode) byMode.set(octal(it.w.mode), [...(byMode.get(octal(it.w.mode)) ?? []), `"$N${it.k}"`]);
     if (it.w.uid !== undefined) {
       const o = `${it.w.uid}:${it.w.gid ?? ''}`;
       byOwner.set(o, [...(byOwner.get(o) ?? []), it]);

@@ -148,12 +148,15 @@ describe('raw protocol (no temp files, no base64 for facts)', () => {
       stdin: applyScript([
         { id: 0, op: { op: 'write', path: a, content: 'A', expectSha256: sha('a') }, before: { path: a, exists: true, mode: 0o640, uid: process.getuid!(), gid: process.getgid!() } },
         { id: 1, op: { op: 'write', path: b, content: '#!/bin/sh\n', mode: 0o4755, expectSha256: null } },
+        // No write bit for anyone: the temp file is still the owner's to write and hash.
+        { id: 2, op: { op: 'write', path: path.join(dir, 'c'), content: 'ro\n', mode: 0o444, expectSha256: null } },
       ]),
       encoding: 'latin1',
     });
-    expect(parseApply(r.stdout).outcomes).toEqual([{ id: 0, kind: 'ok' }, { id: 1, kind: 'ok' }]);
+    expect(parseApply(r.stdout).outcomes).toEqual([{ id: 0, kind: 'ok' }, { id: 1, kind: 'ok' }, { id: 2, kind: 'ok' }]);
     expect(fs.statSync(a).mode & 0o7777).toBe(0o640);
     expect(fs.statSync(b).mode & 0o7777).toBe(0o4755);
+    expect(fs.statSync(path.join(dir, 'c')).mode & 0o7777).toBe(0o444);
     const script = applyScript([{ id: 0, op: { op: 'write', path: a, content: 'x', expectSha256: sha('A') }, before: { path: a, exists: true, mode: 0o640, uid: 0, gid: 0 } }]);
     expect(script).not.toMatch(/chmod [0-7]+ -- "\$N0"/);
   });
