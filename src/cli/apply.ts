@@ -64,6 +64,7 @@ export function jsonReport(r: RunReport): string {
               ...(x.error ? { error: x.error } : {}),
               ...(x.notes?.length ? { notes: x.notes } : {}),
               ...(x.sessions !== undefined ? { sessions: x.sessions } : {}),
+              ...(x.roundTrips !== undefined ? { roundTrips: x.roundTrips } : {}),
             },
           ]),
         ),

@@ -62,7 +62,8 @@ export interface ApplyOptions {
 export interface RunReport {
   runId: string;
   mode: RunMode;
-  hosts: Record<string, { status: HostStatus; tasks: TaskReport[]; error?: string; notes?: string[]; sessions?: number }>;
+  /** sessions: exec channels; roundTrips: scripts run on them (gather, apply, retries, restore …). */
+  hosts: Record<string, { status: HostStatus; tasks: TaskReport[]; error?: string; notes?: string[]; sessions?: number; roundTrips?: number }>;
   summary: { ok: number; changed: number; failed: number; unreachable: number; rolledBack: number };
   journalDir?: string;
   /** Stopped by SIGINT/SIGTERM: hosts not reached are not in `hosts`. */
@@ -420,11 +421,12 @@ function mergeHost(report: RunReport, h: string, rep: HostReport, secrets: strin
   const clean = JSON.parse(redact(JSON.stringify(rep), secrets)) as HostReport;
   const prev = report.hosts[h];
   if (!prev) {
-    report.hosts[h] = { status: clean.status, tasks: clean.tasks, ...(clean.error ? { error: clean.error } : {}), ...(clean.notes.length ? { notes: clean.notes } : {}), sessions: clean.sessions };
+    report.hosts[h] = { status: clean.status, tasks: clean.tasks, ...(clean.error ? { error: clean.error } : {}), ...(clean.notes.length ? { notes: clean.notes } : {}), sessions: clean.sessions, roundTrips: clean.roundTrips ?? 0 };
     return;
   }
   prev.tasks.push(...clean.tasks);
   prev.sessions = (prev.sessions ?? 0) + clean.sessions;
+  prev.roundTrips = (prev.roundTrips ?? 0) + (clean.roundTrips ?? 0);
   if (clean.error) prev.error = clean.error;
   if (clean.notes.length) prev.notes = [...(prev.notes ?? []), ...clean.notes];
   const rank: HostStatus[] = ['ok', 'changed', 'unreachable', 'rolled-back', 'failed'];

@@ -91,8 +91,9 @@ describe.skipIf(skipReason)('engine on real SSH nodes', () => {
       const calls = (await systemctlCalls(n)).filter(mutating);
       expect(calls).toEqual(['daemon-reload', 'restart kubelet']);
       expect(await systemctlCalls(n)).toContain('is-active kubelet');
-      // 3 sessions: gather, apply (tasks + handler), verify.
-      expect(h.sessions).toBeLessThanOrEqual(3);
+      // One session; 2 round trips: gather, then apply (tasks + handler + first verify attempt).
+      expect(h.sessions).toBe(1);
+      expect(h.roundTrips).toBe(2);
       // Mode and owner kept.
       const st = await fileState(n);
       expect(st.split('\n')[0]).toMatch(/ 644 0 0 /);
@@ -107,7 +108,8 @@ describe.skipIf(skipReason)('engine on real SSH nodes', () => {
     expect(r.json.summary).toMatchObject({ changed: 0, ok: 6, failed: 0 });
     for (const h of Object.values<any>(r.json.hosts)) {
       expect(h.tasks.every((t: any) => !t.changed)).toBe(true);
-      expect(h.sessions).toBeLessThanOrEqual(2);
+      expect(h.sessions).toBe(1);
+      expect(h.roundTrips).toBe(1); // the gather: nothing to apply
     }
   });
 
@@ -144,6 +146,39 @@ describe.skipIf(skipReason)('engine on real SSH nodes', () => {
     } finally {
       await failUnitStart(bad, 'kubelet', false);
     }
+  });
+
+  it('a verify whose first attempt (in the apply script) fails is retried on its own, then restores', async () => {
+    const n = state.nodes[4]!;
+    const pb = path.join(journal, 'verify-fails.yaml');
+    fs.writeFileSync(
+      pb,
+      [
+        '- hosts: all',
+        '  tasks:',
+        '    - name: mark',
+        '      lineinfile: {path: /etc/verify-mark, line: marked, create: true}',
+        '  verify:',
+        '    - name: a unit that never comes up',
+        '      command: systemctl is-active never-up',
+        '      register: up',
+        '      until: up is succeeded',
+        '      retries: 2',
+        '      delay: 0',
+        '',
+      ].join('\n'),
+    );
+    const checks = async () => (await systemctlCalls(n)).filter((c) => c === 'is-active never-up').length;
+    const before = await checks();
+    const r = await cli(['apply', ...base(), pb, '--limit', n.name, '--json']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.json.hosts[n.name].status).toBe('rolled-back');
+    expect(r.json.hosts[n.name].error).toMatch(/verify .* failed after 3 attempts/);
+    // 3 attempts in all: the first at the end of the apply script, 2 retries on their own.
+    expect((await checks()) - before).toBe(3);
+    // gather, apply (+ first attempt), 2 retries, restore
+    expect(r.json.hosts[n.name].roundTrips).toBe(5);
+    expect((await nodeExec(n, 'test -e /etc/verify-mark; echo $?')).stdout.trim()).toBe('1');
   });
 
   it('a file that cannot be replaced fails the host and restores what it had written', async () => {
