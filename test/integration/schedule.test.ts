@@ -164,6 +164,7 @@ describe.skipIf(skipReason)('schedule on real SSH nodes', () => {
   afterAll(async () => {
     for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     await labDown({ dir: DIR });
+    if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
   it('validate refuses a destructive job with file:line:col and contacts no node', async () => {
