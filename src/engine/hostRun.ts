@@ -328,6 +328,8 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
     }
 
     // 3. apply, segment by segment.
+    // The handlers notified by the planned tasks, planned now for an apply (after the tasks).
+    const planHandlers = () => settled(notifiedHandlers(plans, hp.handlers).flatMap((h) => handlerPrepared.filter((x) => x.def === h)).map((x) => planTask(x, state, false)), rep);
     // The first attempt of the first verify, when it rode along in the last apply script.
     let foldedVerify: OpOutcome[] | undefined;
     let i = 0;
@@ -352,10 +354,7 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
       const segHasJudged = segment.some((t) => t.runtimeOutcome && t.judged);
       // Handlers ride along in the last script when nothing in it is judged at runtime.
       let handlerPlans: TaskPlan[] = [];
-      if (lastSegment && !segHasJudged) {
-        const hs = notifiedHandlers(plans, hp.handlers);
-        handlerPlans = settled(hs.flatMap((h) => handlerPrepared.filter((x) => x.def === h)).map((x) => planTask(x, state, false)), rep);
-      }
+      if (lastSegment && !segHasJudged) handlerPlans = planHandlers();
       const all = [...segment, ...handlerPlans];
       // The first verify's first attempt rides along too (one round trip less) when this
       // script completing means the host changed, and nothing in it is judged at runtime or
@@ -445,13 +444,9 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
         planFrom(i, false);
       }
       // Handlers that could not ride along (last segment was judged) run now.
-      if (lastSegment && segHasJudged) {
-        const hs = notifiedHandlers(plans, hp.handlers);
-        if (hs.length) {
-          const hPlans = settled(hs.flatMap((h) => handlerPrepared.filter((x) => x.def === h)).map((x) => planTask(x, state, false)), rep);
-          await runSimple(run, opts, hPlans, rep, hostName, snapshots, original, journal);
-          touchedAnything = true;
-        }
+      if (lastSegment && segHasJudged && notifiedHandlers(plans, hp.handlers).length) {
+        await runSimple(run, opts, planHandlers(), rep, hostName, snapshots, original, journal);
+        touchedAnything = true;
       }
     }
 

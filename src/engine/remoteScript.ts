@@ -128,11 +128,12 @@ export function collectFactRequests(reqs: FactRequest[]): GatherRequest {
       commands.set(r.key, { key: r.key, command: r.command, ...(onlyIf ? { onlyIf } : {}) });
     }
   }
-  // Conditional commands last, and only on a command of this same script (else: always run).
+  // Conditional commands last, and only on an unconditional command of this same script
+  // (else: always run).
   const all = [...commands.values()];
-  const plain = all.filter((c) => !c.onlyIf || !commands.has(c.onlyIf.key) || commands.get(c.onlyIf.key)!.onlyIf).map(({ onlyIf: _, ...c }) => c);
-  const cond = all.filter((c) => c.onlyIf && commands.has(c.onlyIf.key) && !commands.get(c.onlyIf.key)!.onlyIf);
-  return { files: [...files], commands: [...plain, ...cond] };
+  const conditional = (c: GatherCommand) => c.onlyIf !== undefined && commands.get(c.onlyIf.key)?.onlyIf === undefined && commands.has(c.onlyIf.key);
+  const plain = all.filter((c) => !conditional(c)).map(({ onlyIf: _, ...c }) => c);
+  return { files: [...files], commands: [...plain, ...all.filter(conditional)] };
 }
 
 /**

@@ -61,8 +61,14 @@ export function openSession(name: string, s: StreamLike, stdin: string, defaultT
     },
     waitFor(marker, timeoutMs = defaultTimeoutMs, from = 0) {
       return new Promise<string>((resolve, reject) => {
+        // Called on every chunk: search only what arrived since the last miss (plus room for a
+        // marker split across chunks), not all the output again — a fact blob of megabytes
+        // comes in hundreds of chunks.
+        let scanFrom = from;
         const check = () => {
-          if (stdout.indexOf(marker, from) >= 0) {
+          const found = stdout.indexOf(marker, scanFrom) >= 0;
+          scanFrom = Math.max(from, stdout.length - marker.length + 1);
+          if (found) {
             cleanup();
             resolve(stdout);
           } else if (done) {

@@ -199,6 +199,9 @@ export class SshConnector implements Connector {
     const started = Date.now();
     const timeoutMs = opts.timeoutMs ?? this.commandTimeoutMs;
     try {
+      // The timeout covers opening the channel too: a stopped server never confirms it.
+      const ch = await this.openChannel(command, timeoutMs);
+      this.sessionsOpened++;
       return await new Promise<RunResult>((resolve, reject) => {
         let settled = false;
         const settle = (f: () => void) => {
@@ -208,7 +211,6 @@ export class SshConnector implements Connector {
           clearTimeout(grace);
           f();
         };
-        let stream: import('ssh2').ClientChannel | undefined;
         let grace: NodeJS.Timeout | undefined;
         const out: Buffer[] = [];
         const errOut: Buffer[] = [];
@@ -226,69 +228,75 @@ export class SshConnector implements Connector {
         });
         const timedOutError = (extra = '') =>
           Object.assign(new TransportError(`command on ${this.name} timed out after ${timeoutMs} ms${extra}`, 'command-timeout'), { result: result() });
-        // The timer covers opening the channel too: a stopped server never confirms it.
         const timer = setTimeout(() => {
           timedOut = true;
-          if (!stream) {
-            // Not even the session was opened: the server does not answer at all.
-            settle(() => reject(this.unanswered(timeoutMs)));
-            return;
-          }
           // Ask the remote side to stop, then drop the channel.
           try {
-            stream.signal('KILL');
+            ch.signal('KILL');
           } catch {
             /* not supported by every sshd */
           }
-          stream.close();
+          ch.close();
           // A live server confirms the close at once (so nothing of the command runs on while
           // we go on, e.g. to restore); a stopped one never does — don't wait for it.
           grace = setTimeout(
             () => settle(() => reject(timedOutError(`; the host did not answer the request to stop it within ${CLOSE_GRACE_MS} ms`))),
             CLOSE_GRACE_MS,
           );
-        }, timeoutMs);
-        const onOpen = (err: Error | undefined, ch: import('ssh2').ClientChannel) => {
-          if (settled) {
-            // Opened after we gave up on it.
-            if (!err) ch.close();
-            return;
-          }
-          if (err) {
-            settle(() => reject(new TransportError(`cannot open a session on ${this.name}: ${err.message}`, this.closed ? 'client-socket' : 'channel', { cause: err })));
-            return;
-          }
-          stream = ch;
-          this.sessionsOpened++;
-          ch.on('data', (d: Buffer) => out.push(d));
-          ch.stderr.on('data', (d: Buffer) => errOut.push(d));
-          ch.on('exit', (code: number | null, sig?: string) => {
-            if (code !== null && code !== undefined) rc = code;
-            if (sig) signal = sig;
+        }, Math.max(0, timeoutMs - (Date.now() - started)));
+        ch.on('data', (d: Buffer) => out.push(d));
+        ch.stderr.on('data', (d: Buffer) => errOut.push(d));
+        ch.on('exit', (code: number | null, sig?: string) => {
+          if (code !== null && code !== undefined) rc = code;
+          if (sig) signal = sig;
+        });
+        ch.on('close', () => {
+          settle(() => {
+            if (timedOut) {
+              reject(timedOutError());
+            } else if (rc === undefined && !signal && this.closed) {
+              reject(new TransportError(`connection to ${this.name} was lost while a command ran`, 'client-socket'));
+            } else {
+              resolve(result());
+            }
           });
-          ch.on('close', () => {
-            settle(() => {
-              if (timedOut) {
-                reject(timedOutError());
-              } else if (rc === undefined && !signal && this.closed) {
-                reject(new TransportError(`connection to ${this.name} was lost while a command ran`, 'client-socket'));
-              } else {
-                resolve(result());
-              }
-            });
-          });
-          ch.end(opts.stdin ?? '');
-        };
-        try {
-          this.client.exec(command, onOpen);
-        } catch (err) {
-          // ssh2 throws when the socket is already gone.
-          settle(() => reject(new TransportError(`cannot open a session on ${this.name}: ${(err as Error).message}`, 'client-socket', { cause: err })));
-        }
+        });
+        ch.end(opts.stdin ?? '');
       });
     } finally {
       this.slots.give();
     }
+  }
+
+  /**
+   * An exec channel, confirmed by the server within `timeoutMs` — or the connection is
+   * dropped (`unanswered`). A channel confirmed after we gave up on it is closed at once.
+   */
+  private openChannel(command: string, timeoutMs: number): Promise<import('ssh2').ClientChannel> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(this.unanswered(timeoutMs));
+      }, timeoutMs);
+      try {
+        this.client.exec(command, (err, ch) => {
+          if (settled) {
+            if (!err) ch.close();
+            return;
+          }
+          settled = true;
+          clearTimeout(timer);
+          if (err) reject(new TransportError(`cannot open a session on ${this.name}: ${err.message}`, this.closed ? 'client-socket' : 'channel', { cause: err }));
+          else resolve(ch);
+        });
+      } catch (err) {
+        // ssh2 throws when the socket is already gone.
+        settled = true;
+        clearTimeout(timer);
+        reject(new TransportError(`cannot open a session on ${this.name}: ${(err as Error).message}`, 'client-socket', { cause: err }));
+      }
+    });
   }
 
   /**
@@ -306,34 +314,13 @@ export class SshConnector implements Connector {
     if (this.closed) throw new TransportError(`connection to ${this.name} is closed`, 'client-socket');
     await this.slots.take();
     const timeoutMs = opts.timeoutMs ?? this.commandTimeoutMs;
-    const stream = await new Promise<import('ssh2').ClientChannel>((resolve, reject) => {
-      let settled = false;
-      const timer = setTimeout(() => {
-        settled = true;
-        this.slots.give();
-        reject(this.unanswered(timeoutMs));
-      }, timeoutMs);
-      try {
-        this.client.exec(command, (err, ch) => {
-          if (settled) {
-            if (!err) ch.close();
-            return;
-          }
-          settled = true;
-          clearTimeout(timer);
-          if (err) {
-            this.slots.give();
-            reject(new TransportError(`cannot open a session on ${this.name}: ${err.message}`, this.closed ? 'client-socket' : 'channel', { cause: err }));
-          } else resolve(ch);
-        });
-      } catch (err) {
-        // ssh2 throws when the socket is already gone.
-        settled = true;
-        clearTimeout(timer);
-        this.slots.give();
-        reject(new TransportError(`cannot open a session on ${this.name}: ${(err as Error).message}`, 'client-socket', { cause: err }));
-      }
-    });
+    let stream: import('ssh2').ClientChannel;
+    try {
+      stream = await this.openChannel(command, timeoutMs);
+    } catch (err) {
+      this.slots.give();
+      throw err;
+    }
     this.sessionsOpened++;
     let rc: number | undefined;
     let sig: string | undefined;
