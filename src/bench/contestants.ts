@@ -3,6 +3,7 @@
  * separate process started the way a user would start it, timed by GNU time.
  */
 import * as fs from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as path from 'node:path';
@@ -80,10 +81,22 @@ interface CraneJson {
   summary: Record<string, number>;
 }
 
+/**
+ * crane-fix as installed: the launcher dist/bin/crane-fix (start-up snapshot, see
+ * scripts/bundle.mjs). With node flags (the profile run), node itself from the same snapshot.
+ */
+export function craneCommand(ctx: Ctx, mode: Mode, journalDir: string): { file: string; args: string[] } {
+  const bin = path.join(ctx.app, 'dist', 'bin');
+  if (ctx.nodeFlags?.length) {
+    const blob = path.join(bin, 'crane-fix.blob');
+    const start = existsSync(blob) ? ['--snapshot-blob', blob, '--'] : [path.join(bin, 'crane-fix.js')];
+    return { file: process.execPath, args: [...ctx.nodeFlags, ...start, ...craneArgs(ctx, mode, journalDir)] };
+  }
+  return { file: path.join(bin, 'crane-fix'), args: craneArgs(ctx, mode, journalDir) };
+}
+
 export function craneArgs(ctx: Ctx, mode: Mode, journalDir: string): string[] {
   return [
-    ...(ctx.nodeFlags ?? []),
-    path.join(ctx.app, 'dist', 'bin', 'crane-fix.js'),
     'apply',
     '-i',
     ctx.lab.inventoryIni,
@@ -103,7 +116,8 @@ export function craneArgs(ctx: Ctx, mode: Mode, journalDir: string): string[] {
 export async function runCrane(ctx: Ctx, mode: Mode): Promise<Outcome> {
   const journalDir = await fs.mkdtemp(path.join(ctx.scratch, 'journal-'));
   try {
-    const timed = await runTimed(process.execPath, craneArgs(ctx, mode, journalDir), { timeoutMs: ctx.timeoutMs, scratch: ctx.scratch, cwd: ctx.root });
+    const { file, args } = craneCommand(ctx, mode, journalDir);
+    const timed = await runTimed(file, args, { timeoutMs: ctx.timeoutMs, scratch: ctx.scratch, cwd: ctx.root });
     return judgeCrane(ctx, mode, timed);
   } finally {
     await fs.rm(journalDir, { recursive: true, force: true });

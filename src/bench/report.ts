@@ -171,6 +171,7 @@ export function markdown(r: BenchResult): string {
   out.push(`# crane-fix benchmark — ${r.nodes} nodes, ${r.date}`, '');
   out.push(
     `Machine: ${r.machine.cpus} CPU (${r.machine.cpuModel}), ${r.machine.memGb} GB RAM, Node ${r.machine.node}, ${r.machine.ansible}, ${r.machine.openssh}. ` +
+      (r.machine.craneStartup ? `crane-fix ran as installed (dist/bin/crane-fix), from its ${r.machine.craneStartup}. ` : '') +
       `Load average at start ${r.machine.loadStart}, at end ${r.machine.loadEnd} (other people's tests share these ${r.machine.cpus} cores).`,
     '',
   );

@@ -228,6 +228,8 @@ async function main(): Promise<void> {
   const upMs = await bringUp(o);
   const st = lab!;
   const ctx: Ctx = { root: ROOT, app: await freezeApp(), lab: st, nodes: o.nodes, scratch, timeoutMs: o.timeoutMs };
+  mach.craneStartup = startupPath(ctx.app);
+  say(`bench: crane-fix starts from its ${mach.craneStartup}`);
   await resetNodes(st.nodes); // before the first floor run too
   const counter = new SessionCounter(st.nodes);
   const samples: Partial<Record<ContestantId, Sample[]>> = {};
@@ -373,7 +375,17 @@ async function freezeApp(): Promise<string> {
   await fs.cp(path.join(ROOT, 'dist'), path.join(app, 'dist'), { recursive: true });
   await fs.copyFile(path.join(ROOT, 'package.json'), path.join(app, 'package.json'));
   await fs.symlink(path.join(ROOT, 'node_modules'), path.join(app, 'node_modules'));
+  // The start-up snapshot is used only from the folder it was built in (the launcher checks):
+  // build it again in the copy, so the benchmark runs crane-fix as installed.
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'snapshot.mjs'), path.join(app, 'dist', 'bin')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bench: building the start-up snapshot in ${app} failed: ${r.stderr}`);
   return app;
+}
+
+/** Which start-up the launcher takes in the frozen copy (recorded with the results). */
+function startupPath(app: string): string {
+  const r = spawnSync(path.join(app, 'dist', 'bin', 'crane-fix'), ['--version'], { encoding: 'utf8', env: { ...process.env, CRANE_FIX_STARTUP_INFO: '1' } });
+  return /snapshot/.test(r.stderr) ? 'start-up snapshot' : /plain bundle/.test(r.stderr) ? 'plain bundle' : `unknown (${r.stderr.trim() || 'exit ' + r.status})`;
 }
 
 function method(o: Opts): string[] {

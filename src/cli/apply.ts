@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { InputError, ExitError } from '../errors.js';
 import { parseExtraVars } from '../inventory/index.js';
-import { runApply, type RunReport } from '../engine/run.js';
+import { runApply, checkApplyInput, type RunReport } from '../engine/run.js';
 import { runRollback } from '../engine/rollback.js';
 import { humanLog, confirmOnTty, installSignalHandlers, askSecret } from './io.js';
 import type { HostProgress } from './progress.js';
@@ -87,6 +87,7 @@ export function registerApply(program: Command): void {
     .option('--dry-run', 'gather and plan only: show what would change, change nothing')
     .option('--check', 'alias of --dry-run (Ansible\'s name)')
     .option('--diff', 'show unified diffs of every change')
+    .option('--syntax-check', 'check inventory, playbooks, vars and templates for every host, then exit; no host is contacted')
     .option('-f, --forks <n>', 'hosts worked on at once', intOpt('--forks'), 50)
     .option('--serial <n|n%>', 'rolling batches (overrides the play\'s serial)')
     .option('--max-fail-percent <p>', 'stop after a batch with more failures than this', numOpt('--max-fail-percent', 0, 100))
@@ -104,6 +105,14 @@ export function registerApply(program: Command): void {
     .option('--lock-timeout <s>', 'wait this long for another run\'s lock on a host', secondsOpt('--lock-timeout', 0), 30)
     .action(async (targets: string[], o) => {
       const extraVars = parseExtraVars(o.extraVars as string[], process.cwd());
+      if (o.syntaxCheck) {
+        // Ansible's --syntax-check, but of everything crane-fix checks before connecting.
+        const c = checkApplyInput({ inventory: o.inventory, targets, limit: o.limit, forks: o.forks, serial: o.serial, maxFailPercent: o.maxFailPercent, extraVars, knownHosts: o.knownHosts, sshConfig: o.sshConfig });
+        const plays = c.prepared.length;
+        if (o.json) process.stdout.write(JSON.stringify({ syntaxCheck: 'ok', playbooks: c.playbooks.map((p) => p.file), plays, hosts: c.hosts }, null, 2) + '\n');
+        else humanLog(false)(`syntax check passed: ${c.playbooks.map((p) => p.file).join(', ')} — ${plays} play(s) on ${c.hosts.length} host(s); no host was contacted`);
+        return;
+      }
       const progress: HostProgress | undefined = progressEnabled(Boolean(o.json)) ? new (await import('./progress.js')).HostProgress() : undefined;
       const out = progress ? progress.log : humanLog(Boolean(o.json));
       // The become password comes from the environment or a no-echo prompt, never from argv.

@@ -1,60 +1,12 @@
 #!/usr/bin/env node
 /**
- * The CLI entry point — the only place that calls process.exit. Commands throw ExitError;
- * everything else returns data.
+ * The CLI entry point of the plain bundle (dist/bin/crane-fix.js) — with snapshot.ts, the only
+ * place that calls process.exit.
  */
-import { Command, CommanderError } from 'commander';
-import { ExitError, EXIT } from '../errors.js';
-type Register = (program: Command) => void;
+import { main } from './program.js';
 
-/**
- * Each command's module, loaded only when that command runs: starting the CLI costs the
- * client CPU the benchmark counts per host, and `apply` need not load the guide's prompts
- * or the scheduler. Help (no or unknown command) loads them all.
- */
-const COMMANDS: Record<string, () => Promise<Register>> = {
-  apply: async () => (await import('./apply.js')).registerApply,
-  runs: async () => (await import('./runs.js')).registerRuns,
-  lab: async () => (await import('./lab.js')).registerLab,
-  catalog: async () => (await import('./catalog.js')).registerCatalog,
-  schedule: async () => (await import('./schedule.js')).registerSchedule,
-  guide: async () => (await import('./guide.js')).registerGuide,
-};
-const MODULE_OF: Record<string, string> = { apply: 'apply', rollback: 'apply', runs: 'runs', lab: 'lab', fixes: 'catalog', check: 'catalog', diagnose: 'catalog', schedule: 'schedule', guide: 'guide' };
-
-export async function buildProgram(argv: string[] = process.argv): Promise<Command> {
-  const program = new Command();
-  program
-    .name('crane-fix')
-    .description('Find and fix known Kubernetes node problems across a fleet over SSH: dry-run diffs, atomic apply, rollback.')
-    .version('0.1.0')
-    .showHelpAfterError()
-    .exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  const wanted = MODULE_OF[argv[2] ?? ''];
-  const names = wanted ? [wanted] : Object.keys(COMMANDS);
-  for (const n of names) (await COMMANDS[n]!())(program);
-  return program;
-}
-
-async function main(): Promise<number> {
-  try {
-    const program = await buildProgram();
-    await program.parseAsync(process.argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // --help / --version exit 0; usage errors are exit 1 (commander already printed why).
-      return err.exitCode === 0 ? 0 : EXIT.INPUT;
-    }
-    if (err instanceof ExitError) {
-      if (err.message) process.stderr.write(`crane-fix: ${err.message}\n`);
-      return err.code;
-    }
-    process.stderr.write(`crane-fix: internal error: ${(err as Error).stack ?? String(err)}\n`);
-    return 70;
-  }
-}
+// Which start-up ran (the benchmark records it; tests assert it).
+if (process.env.CRANE_FIX_STARTUP_INFO) process.stderr.write('crane-fix: started from the plain bundle\n');
 
 main().then(
   (code) => process.exit(code),

@@ -3,6 +3,7 @@
  * then for each play run hosts in `serial` batches, at most `forks` at a time (p-queue),
  * one SSH connection per host for the whole run, journaling as it goes.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
 import PQueue from 'p-queue';
@@ -119,9 +120,23 @@ export function shellFor(spec: ConnectionSpec, password?: string): { command: st
   return { command: `sudo -H -n -u ${user} sh -s`, stdinPrefix: '' };
 }
 
-export async function runApply(opts: ApplyOptions): Promise<RunReport> {
-  const log = opts.log ?? (() => {});
-  const mode: RunMode = opts.dryRun ? 'dry-run' : 'apply';
+/** What `checkApplyInput` found valid: everything a run needs before its first connection. */
+export interface CheckedInput {
+  inventory: Inventory;
+  playbooks: Playbook[];
+  prepared: PreparedPlay[];
+  /** Every host some play runs on, in first-play order. */
+  hosts: string[];
+  specs: Map<string, ConnectionSpec & { sshArgs?: string }>;
+}
+
+/**
+ * Everything that can be wrong with the input of `apply`, found before any host is contacted
+ * (the rule for bad input: exit 1 with the file and line, nothing touched): inventory, --limit,
+ * playbooks, vars and templates for every host, connection settings, known_hosts files and
+ * serial sizes. `crane-fix apply --syntax-check` stops here.
+ */
+export function checkApplyInput(opts: ApplyOptions): CheckedInput {
   const forks = opts.forks ?? 50;
   if (!Number.isInteger(forks) || forks < 1) throw new InputError('must be a positive integer', { flag: '--forks' });
   if (opts.maxFailPercent !== undefined && (!(opts.maxFailPercent >= 0) || opts.maxFailPercent > 100)) {
@@ -129,7 +144,6 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
   }
   if (!opts.targets.length) throw new InputError('name at least one playbook or fix id', { flag: 'apply' });
 
-  // ---- everything that can be wrong with the input is found here, before any connection.
   const inv: Inventory = loadInventory(opts.inventory);
   const limited = new Set(selectHosts(inv, opts.limit));
   const playbooks = opts.targets.map((t) => loadPlaybook(resolveTarget(t)));
@@ -200,7 +214,6 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
     const args = host.vars.ansible_ssh_common_args ?? host.vars.ansible_ssh_extra_args;
     if (typeof args === 'string') spec.sshArgs = args;
     if (spec.privateKeyPath) {
-      const fs = await import('node:fs');
       if (!fs.existsSync(spec.privateKeyPath)) {
         throw new InputError(`ansible_ssh_private_key_file ${spec.privateKeyPath} (host ${h}) does not exist`, host.pos);
       }
@@ -211,8 +224,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
   // Checked now, not after connecting: known_hosts files, the become method of every host,
   // serial sizes.
   for (const f of opts.knownHosts ?? []) {
-    const fsMod = await import('node:fs');
-    const st = fsMod.statSync(f, { throwIfNoEntry: false });
+    const st = fs.statSync(f, { throwIfNoEntry: false });
     if (st && !st.isFile()) throw new InputError(`${f} is not a regular file`, { flag: '--known-hosts' });
   }
   for (const [h, spec] of specs) {
@@ -223,6 +235,16 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
     }
   }
   for (const pp of prepared) batches(pp.hosts, opts.serial ?? pp.play.serial);
+
+  return { inventory: inv, playbooks, prepared, hosts: allHosts, specs };
+}
+
+export async function runApply(opts: ApplyOptions): Promise<RunReport> {
+  const log = opts.log ?? (() => {});
+  const mode: RunMode = opts.dryRun ? 'dry-run' : 'apply';
+  const forks = opts.forks ?? 50;
+  // ---- everything that can be wrong with the input is found here, before any connection.
+  const { inventory: inv, playbooks, prepared, hosts: allHosts, specs } = checkApplyInput(opts);
 
   // ---- irreversible / destructive steps need an explicit yes.
   const irreversible = [...new Set(prepared.flatMap((p) => p.irreversible))];

@@ -9,7 +9,8 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { Client, type ConnectConfig } from 'ssh2';
+import type { Client, ConnectConfig } from 'ssh2';
+import { createRequire } from 'node:module';
 import type { ConnectionSpec } from '../inventory/types.js';
 import { KnownHosts, fingerprint, keyTypeOf, type HostKeyVerdict } from './knownHosts.js';
 import { TransportError, type Connector, type OpenSession, type RunOptions, type RunResult, type TransportLevel } from './types.js';
@@ -66,13 +67,24 @@ function readKey(file: string): Buffer {
   }
 }
 
+/**
+ * ssh2, loaded on first use rather than imported: the CLI's start-up snapshot (see
+ * scripts/bundle.mjs) cannot hold ssh2, whose crypto binding is a native addon and whose
+ * fallback is WebAssembly, neither of which a snapshot can contain. Loaded from node_modules
+ * at the first connection instead, exactly as an import would.
+ */
+let ssh2: typeof import('ssh2') | undefined;
+function loadSsh2(): typeof import('ssh2') {
+  return (ssh2 ??= createRequire(import.meta.url)('ssh2') as typeof import('ssh2'));
+}
+
 function openClient(
   spec: ConnectionSpec,
   opts: SshOptions,
   sock?: NodeJS.ReadableStream,
 ): Promise<{ client: Client; verdict: HostKeyVerdict }> {
   return new Promise((resolve, reject) => {
-    const client = new Client();
+    const client = new (loadSsh2().Client)();
     let verdict: HostKeyVerdict = 'unknown';
     let presented: Buffer | undefined;
     const cfg: ConnectConfig = {

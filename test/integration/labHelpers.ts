@@ -7,7 +7,10 @@ import * as path from 'node:path';
 import { labUnavailableReason } from '../../src/lab/lab.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
+/** The plain bundle, run as `node CLI …` (the launcher's fallback; some suites drive it directly). */
 export const CLI = path.join(ROOT, 'dist', 'bin', 'crane-fix.js');
+/** The package's bin as users run it: starts from the start-up snapshot (scripts/bundle.mjs). */
+export const LAUNCHER = path.join(ROOT, 'dist', 'bin', 'crane-fix');
 
 export const skipReason = labUnavailableReason();
 if (skipReason) {
@@ -22,9 +25,10 @@ export interface CliResult {
   json?: any;
 }
 
+/** Runs crane-fix through the launcher, as installed (so most suites test the start-up snapshot). */
 export function cli(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(LAUNCHER, args, { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

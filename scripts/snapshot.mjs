@@ -1,0 +1,34 @@
+/**
+ * Build the CLI's start-up snapshot in a dist/bin folder (see bundle.mjs, which calls this
+ * after bundling; the benchmark calls it again in its frozen copy of dist/, since a snapshot
+ * is used only from the folder it was built in):
+ *
+ *   node scripts/snapshot.mjs [dist/bin]
+ *
+ * Writes crane-fix.blob and crane-fix.snapshot (line 1: the node binary that built the blob,
+ * line 2: the folder), which the launcher dist/bin/crane-fix checks before using the blob.
+ * If node cannot build it, says why and removes both: the launcher then runs the plain bundle.
+ */
+import { spawnSync } from 'node:child_process';
+import { realpathSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export function buildSnapshot(binDir) {
+  const blob = path.join(binDir, 'crane-fix.blob');
+  const stamp = path.join(binDir, 'crane-fix.snapshot');
+  rmSync(stamp, { force: true });
+  // The warm-up's output (syntax checks of the catalogue playbooks) is of no interest here.
+  const built = spawnSync(process.execPath, ['--no-warnings', '--snapshot-blob', blob, '--build-snapshot', path.join(binDir, 'crane-fix.snapshot.cjs')], { encoding: 'utf8' });
+  if (built.status === 0) {
+    writeFileSync(stamp, `${realpathSync(process.execPath)}\n${realpathSync(binDir)}\n`);
+    return true;
+  }
+  rmSync(blob, { force: true });
+  process.stderr.write(`snapshot: none built (node --build-snapshot exited ${built.status ?? built.signal}); ${binDir}/crane-fix runs the plain bundle\n${(built.stderr ?? '').slice(-2000)}`);
+  return false;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  buildSnapshot(process.argv[2] ?? 'dist/bin');
+}
