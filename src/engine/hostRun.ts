@@ -7,8 +7,9 @@
  * failed_when on commands) applies tasks AND handlers in one script, with the first verify
  * attempt at its end, so apply costs gather + apply = 2 round trips and a no-op costs 1,
  * whatever the number of tasks —
- * all on ONE exec channel: the gather shell stays open (it holds the host lock) and every
- * later script is sent to it as more input (`sessionRunner`).
+ * all on ONE exec channel: the gather shell stays open and every later script is sent to it as
+ * more input (`sessionRunner`). That shell holds the host lock from the first step that changes
+ * the host (`lockOnFirstChange`; a dry-run: from its gather, if another run holds it) to the end.
  */
 import type { Connector, OpenSession } from '../transport/types.js';
 import { TransportError } from '../transport/types.js';
@@ -20,11 +21,16 @@ import {
   applyScript,
   collectFactRequests,
   gatherScript,
+  lockPrologue,
   newToken,
+  RelockError,
+  sharedLockStep,
   throwIfLocked,
+  throwUnlessLockTaken,
   parseApply,
   parseGather,
   restoreScript,
+  type GatheredFacts,
   type OpOutcome,
   type ScriptOp,
   type Snapshot,
@@ -97,17 +103,29 @@ class HostFailure extends Error {
   }
 }
 
+export interface StepOptions {
+  /** The script only reads the host (facts read again): it needs no host lock. */
+  readOnly?: boolean;
+  /** Its bound, when not the session's (counted from its first line if `firstLineMs` is set). */
+  timeoutMs?: number;
+  /**
+   * Its first line may take this long (a step that first waits for the host lock prints one
+   * line once it has it); the rest of the step then has its usual bound. Session steps only.
+   */
+  firstLineMs?: number;
+}
+
 /** Runs one remote script and returns what it printed. */
-export type StepRunner = (script: string) => Promise<{ rc: number; stdout: string; stderr: string }>;
+export type StepRunner = (script: string, o?: StepOptions) => Promise<{ rc: number; stdout: string; stderr: string }>;
 
 /** A fresh exec channel per script (rollback of a finished run; restore after the held session died). */
 export function channelRunner(conn: Connector, shell: { command: string; stdinPrefix: string }): StepRunner {
-  return (script) => conn.run(shell.command, { stdin: shell.stdinPrefix + script, encoding: 'latin1' });
+  return (script, o) => conn.run(shell.command, { stdin: shell.stdinPrefix + script, encoding: 'latin1', ...(o?.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) });
 }
 
 /**
  * The next script as the next part of the held gather shell's input: no new channel, no new
- * shell, and the host lock that shell holds covers it. Each script runs in a subshell, so its
+ * shell, and the host lock that shell holds (or takes in this step) covers it. Each script runs in a subshell, so its
  * `exit` ends only that step; the shell then prints the step's status and a marker.
  */
 export function sessionRunner(holder: OpenSession): StepRunner {
@@ -115,13 +133,14 @@ export function sessionRunner(holder: OpenSession): StepRunner {
   // Steps print raw payloads (file bytes, command output): the marker that ends a step holds
   // a token no payload can contain, and its status line is the last line before it.
   const token = newToken();
-  return async (script) => {
+  return async (script, o) => {
     const k = ++n;
     const from = holder.stdoutLength;
     const errFrom = holder.stderrLength;
     const marker = `@@CF step ${k} done ${token}\n`;
     holder.send(`(\n${script}\n)\necho "@@CF step ${k} rc $?"; echo "@@CF step ${k} done ${token}"\n`);
-    const all = await holder.waitFor(marker, undefined, from);
+    if (o?.firstLineMs) await holder.waitFor('\n', o.firstLineMs, from);
+    const all = await holder.waitFor(marker, o?.timeoutMs, from);
     const body = all.slice(from, all.indexOf(marker, from));
     const at = body.lastIndexOf(`@@CF step ${k} rc `);
     const rc = at >= 0 ? Number(body.slice(at).split(' ')[4]) : NaN;
@@ -129,9 +148,37 @@ export function sessionRunner(holder: OpenSession): StepRunner {
   };
 }
 
-async function exec(run: StepRunner, opts: HostRunOptions, script: string) {
+/**
+ * Apply's host lock ('on-change', see `LockSpec`): the first script sent through this runner
+ * that is not read-only starts with `lockPrologue`, and may wait for the lock as long as
+ * `waitS` on top of its own bound. Later scripts run as they are: the session's main shell
+ * holds the lock from then on. A step the prologue stopped changed nothing: `aborted` is
+ * told (the snapshots journaled for it are void) before HostLockedError or RelockError is
+ * thrown — after RelockError the lock is held, and the caller gathers and plans again.
+ */
+export function lockOnFirstChange(inner: StepRunner, lock: { runId: string; waitS: number; stepMs: number }, aborted: (why: 'locked' | 'relock') => void): StepRunner {
+  let held = false;
+  return async (script, o) => {
+    if (held || o?.readOnly) return inner(script, o);
+    // Two bounds, as for the gather: the lock within --lock-timeout + --timeout, then the
+    // step itself within its own.
+    const r = await inner(lockPrologue(lock) + script, { ...o, firstLineMs: Math.max(0, Math.floor(lock.waitS)) * 1000 + (o?.timeoutMs ?? lock.stepMs) });
+    let stdout: string;
+    try {
+      stdout = throwUnlessLockTaken(r.stdout);
+    } catch (err) {
+      held = err instanceof RelockError;
+      aborted(held ? 'relock' : 'locked');
+      throw err;
+    }
+    held = true;
+    return { ...r, stdout };
+  };
+}
+
+async function exec(run: StepRunner, opts: HostRunOptions, script: string, o?: StepOptions) {
   if (opts.signal?.aborted) throw new HostFailure('interrupted before the next step (signal)');
-  return run(script);
+  return run(script, o);
 }
 
 function snapshotOf(f: FileState | undefined, path: string): Snapshot {
@@ -193,301 +240,343 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
   let trips = 0;
   const counted =
     (r: StepRunner): StepRunner =>
-    (script) => {
+    (script, o) => {
       trips++;
-      return r(script);
+      return r(script, o);
     };
   let run: StepRunner = counted(channelRunner(conn, opts.shell));
   try {
     // 1. gather: every fact of tasks, handlers and verify in one round trip.
     const req = collectFactRequests([...hp.tasks, ...handlerPrepared, ...hp.verify].flatMap((t) => t.facts));
     opts.progress?.('gathering facts');
-    // The gather session stays open: its shell holds the host lock until we are done here.
+    // The gather session stays open: every later step runs in its shell, whose fd 9 takes
+    // the host lock — for an apply only once a step is about to change the host, for a
+    // dry-run only if another run holds it or held it until recently (`LockSpec`): a no-op
+    // run starts no `flock` (each process costs the node CPU, bench/README.md).
     if (opts.signal?.aborted) throw new HostFailure('interrupted before the first step (signal)');
     const endToken = newToken();
+    const lock = { when: opts.checkMode ? ('if-held' as const) : ('on-change' as const), runId: opts.runId ?? 'unknown', waitS: Math.max(0, Math.floor(opts.lockWaitS ?? 30)) };
+    const stepMs = opts.commandTimeoutMs ?? 120_000;
     holder = await conn.open(opts.shell.command, {
-      stdin: opts.shell.stdinPrefix + gatherScript(req, { exclusive: !opts.checkMode, runId: opts.runId ?? 'unknown', waitS: opts.lockWaitS ?? 30 }, endToken),
+      stdin: opts.shell.stdinPrefix + gatherScript(req, lock, endToken),
       encoding: 'latin1',
     });
     let gathered: string;
     try {
       // Two bounds: the lock may take up to --lock-timeout (another run holds it); the facts
       // themselves take one step's --timeout, so a node that hangs now fails in that time.
-      const stepMs = opts.commandTimeoutMs ?? 120_000;
-      await holder.waitFor('@@CF lock ok', (opts.lockWaitS ?? 30) * 1000 + stepMs);
+      // An apply's gather takes no lock, and says nothing about it.
+      if (lock.when === 'if-held') await holder.waitFor('@@CF lock ok', lock.waitS * 1000 + stepMs);
       gathered = await holder.waitFor(`@@CF end ${endToken}\n`, stepMs);
     } catch (err) {
       const out = (err as { result?: { stdout: string } }).result?.stdout ?? '';
       throwIfLocked(out);
       throw err;
     }
-    const facts = parseGather(req, gathered);
+    let facts = parseGather(req, gathered);
     // Every later step (apply, handlers, verify, restore) rides on this same session.
     trips++; // the gather itself
     run = counted(sessionRunner(holder));
-    original = facts.files;
-    const state: PlanState = { files: new Map(facts.files), commands: facts.commands, hostFacts: {} };
+    if (facts.relock) {
+      // Dry-run: a run took the lock while the facts were read without it (they may be
+      // half-changed). Read them again under the shared lock, held from now on.
+      opts.progress?.('gathering facts again (another run holds the host lock)');
+      facts = parseGather(req, (await exec(run, opts, sharedLockStep(lock) + gatherScript(req), { firstLineMs: lock.waitS * 1000 + stepMs })).stdout);
+    }
+    if (lock.when === 'on-change') {
+      run = lockOnFirstChange(run, { ...lock, stepMs }, (why) => {
+        // The step changed nothing: the snapshots journaled for it must never be restored
+        // (after a relock they hold what the host had before another run changed it).
+        if (snapshots.size) {
+          journal?.append({ type: 'snapshots-void', host: hostName, paths: [...snapshots.keys()], reason: why });
+          // On disk by the next change at the latest (every change awaits `durable` first).
+          journal?.durable().catch(() => undefined);
+        }
+        snapshots.clear();
+      });
+    }
 
-    // 2. plan every task against the virtual state.
-    // The virtual state before each task, so tasks can be planned again from any point
-    // (after a judged command ran) without seeing their own earlier planning.
-    const statesBefore: Map<string, FileState>[] = [];
-    const commandsBefore: Map<string, CommandResult>[] = [];
-    const plans: TaskPlan[] = [];
-    const planFrom = (k: number, checkMode: boolean) => {
-      state.files = statesBefore[k] ?? state.files;
-      state.commands = new Map(commandsBefore[k] ?? state.commands);
-      for (let j = k; j < hp.tasks.length; j++) {
-        statesBefore[j] = state.files;
-        commandsBefore[j] = new Map(state.commands);
-        plans[j] = planTask(hp.tasks[j]!, state, checkMode);
+    // Everything from the facts on; once more from a fresh gather after a relock.
+    const play = async (facts: GatheredFacts): Promise<void> => {
+      original = facts.files;
+      const state: PlanState = { files: new Map(facts.files), commands: facts.commands, hostFacts: {} };
+
+      // 2. plan every task against the virtual state.
+      // The virtual state before each task, so tasks can be planned again from any point
+      // (after a judged command ran) without seeing their own earlier planning.
+      const statesBefore: Map<string, FileState>[] = [];
+      const commandsBefore: Map<string, CommandResult>[] = [];
+      const plans: TaskPlan[] = [];
+      const planFrom = (k: number, checkMode: boolean) => {
+        state.files = statesBefore[k] ?? state.files;
+        state.commands = new Map(commandsBefore[k] ?? state.commands);
+        for (let j = k; j < hp.tasks.length; j++) {
+          statesBefore[j] = state.files;
+          commandsBefore[j] = new Map(state.commands);
+          plans[j] = planTask(hp.tasks[j]!, state, checkMode);
+        }
+      };
+      planFrom(0, opts.checkMode);
+      // Facts read again while the play runs (one round trip): what a task planned only now
+      // reads (its args were known only now), and — after a command that may have changed the
+      // host — what the later tasks read. `fresh`: the host changed, gathered facts replace
+      // the planned ones; otherwise only facts never read before are added.
+      const regather = async (k: number, fresh: boolean) => {
+        const req = collectFactRequests(plans.slice(k).flatMap((t) => [...t.prepared.facts, ...(t.deferred?.facts ?? [])]));
+        const files = new Map(statesBefore[k] ?? state.files);
+        const commands = new Map(commandsBefore[k] ?? state.commands);
+        if (!fresh) {
+          req.files = req.files.filter((f) => !files.has(f));
+          req.commands = req.commands.filter((c) => !commands.has(c.key));
+        }
+        if (!req.files.length && !req.commands.length) return;
+        opts.progress?.('gathering facts again');
+        const got = parseGather(req, (await exec(run, opts, gatherScript(req), { readOnly: true })).stdout);
+        for (const [f, st] of got.files) {
+          files.set(f, st);
+          // First seen now: a rollback puts back what it held at this point.
+          if (!original.has(f)) original.set(f, st);
+        }
+        for (const [key, c] of got.commands) commands.set(key, c);
+        statesBefore[k] = files;
+        commandsBefore[k] = commands;
+      };
+      // Tasks from k on read the host (files, creates/removes, unit states), or wait for facts.
+      const readsFrom = (k: number) => plans.slice(k).some((t) => t.prepared.facts.length || t.prepared.pending || t.deferred);
+      const runsCommand = (t: TaskPlan) => t.runtimeOutcome && t.ops.some((op) => op.op === 'exec');
+      // The tasks after k are planned again once k ran: its result is judged, or it is a
+      // command that may change what they read.
+      const replanAfter = (k: number) => (plans[k]!.runtimeOutcome && plans[k]!.judged) || (runsCommand(plans[k]!) && readsFrom(k + 1));
+      if (opts.checkMode) {
+        // Dry-run: nothing is written. Only commands marked `check_mode: false` run (Ansible
+        // does the same: the author declares them read-only), and the tasks after them are
+        // planned again with their real results.
+        for (let i = 0; i < plans.length; i++) {
+          if (plans[i]!.deferred?.facts) {
+            await regather(i, false);
+            planFrom(i, true);
+          }
+          const t = plans[i]!;
+          if (t.runtimeOutcome && t.prepared.def.checkMode === false && t.ops.length) {
+            const sops = t.ops.filter((op) => op.op === 'exec').map((op, id) => ({ id, op, mayFail: true }));
+            const r = await exec(run, opts, applyScript(sops));
+            const ex = parseApply(r.stdout).outcomes.filter((o): o is Extract<OpOutcome, { kind: 'exec' }> => o.kind === 'exec').pop();
+            const verdict = ex ? judgeExec(t, ex.result, state) : { failed: true, error: `${t.name}: no result` };
+            if (verdict.failed) {
+              rep.tasks.push(report(t, { status: 'failed', changed: false, error: verdict.error }));
+              throw new HostFailure(verdict.error!);
+            }
+            if (i + 1 < plans.length) {
+              // Plan the rest again from the state before task i+1, with the real result known.
+              planFrom(i + 1, true);
+            }
+          }
+          rep.tasks.push(report(t));
+          if (t.status === 'failed') throw new HostFailure(`task '${t.name}' failed: ${t.msg ?? 'failed'}`);
+        }
+        for (const h of notifiedHandlers(plans, hp.handlers)) {
+          for (const x of handlerPrepared.filter((y) => y.def === h)) rep.tasks.push(report(planTask(x, state, true)));
+        }
+        journal?.append({ type: 'plan', host: hostName, tasks: rep.tasks.map((t) => ({ name: t.name, status: t.status, changed: t.changed, diff: t.diff })) });
+        rep.status = rep.tasks.some((t) => t.changed) ? 'changed' : 'ok';
+        return;
       }
-    };
-    planFrom(0, opts.checkMode);
-    // Facts read again while the play runs (one round trip): what a task planned only now
-    // reads (its args were known only now), and — after a command that may have changed the
-    // host — what the later tasks read. `fresh`: the host changed, gathered facts replace
-    // the planned ones; otherwise only facts never read before are added.
-    const regather = async (k: number, fresh: boolean) => {
-      const req = collectFactRequests(plans.slice(k).flatMap((t) => [...t.prepared.facts, ...(t.deferred?.facts ?? [])]));
-      const files = new Map(statesBefore[k] ?? state.files);
-      const commands = new Map(commandsBefore[k] ?? state.commands);
-      if (!fresh) {
-        req.files = req.files.filter((f) => !files.has(f));
-        req.commands = req.commands.filter((c) => !commands.has(c.key));
+      // Known to fail before anything ran — up to the first task the rest is planned again
+      // after (what follows depends on what runs first, and is judged when it is planned again).
+      let horizon = plans.length;
+      for (let k = 0; k < plans.length; k++) {
+        if (plans[k]!.deferred || replanAfter(k)) {
+          horizon = plans[k]!.deferred ? k : k + 1;
+          break;
+        }
       }
-      if (!req.files.length && !req.commands.length) return;
-      opts.progress?.('gathering facts again');
-      const got = parseGather(req, (await exec(run, opts, gatherScript(req))).stdout);
-      for (const [f, st] of got.files) {
-        files.set(f, st);
-        // First seen now: a rollback puts back what it held at this point.
-        if (!original.has(f)) original.set(f, st);
+      const failedAtPlan = plans.slice(0, horizon).findIndex((t) => t.status === 'failed' && !t.runtimeOutcome);
+      if (failedAtPlan >= 0) {
+        // Failing before anything ran on the host: report up to the failure, change nothing.
+        const f = plans[failedAtPlan]!;
+        // Nothing ran: earlier tasks are reported as not run, not with the changes they planned.
+        for (const t of plans.slice(0, failedAtPlan)) rep.tasks.push({ name: t.name, status: 'skipped', changed: false, msg: `not run: '${f.name}' failed while planning; nothing was changed` });
+        rep.tasks.push(report(f));
+        throw new HostFailure(`task '${f.name}' failed: ${f.msg ?? 'failed'}`);
       }
-      for (const [key, c] of got.commands) commands.set(key, c);
-      statesBefore[k] = files;
-      commandsBefore[k] = commands;
-    };
-    // Tasks from k on read the host (files, creates/removes, unit states), or wait for facts.
-    const readsFrom = (k: number) => plans.slice(k).some((t) => t.prepared.facts.length || t.prepared.pending || t.deferred);
-    const runsCommand = (t: TaskPlan) => t.runtimeOutcome && t.ops.some((op) => op.op === 'exec');
-    // The tasks after k are planned again once k ran: its result is judged, or it is a
-    // command that may change what they read.
-    const replanAfter = (k: number) => (plans[k]!.runtimeOutcome && plans[k]!.judged) || (runsCommand(plans[k]!) && readsFrom(k + 1));
-    if (opts.checkMode) {
-      // Dry-run: nothing is written. Only commands marked `check_mode: false` run (Ansible
-      // does the same: the author declares them read-only), and the tasks after them are
-      // planned again with their real results.
-      for (let i = 0; i < plans.length; i++) {
+
+      // 3. apply, segment by segment.
+      // The handlers notified by the planned tasks, planned now for an apply (after the tasks).
+      const planHandlers = () => settled(notifiedHandlers(plans, hp.handlers).flatMap((h) => handlerPrepared.filter((x) => x.def === h)).map((x) => planTask(x, state, false)), rep);
+      // The first attempt of the first verify, when it rode along in the last apply script.
+      let foldedVerify: OpOutcome[] | undefined;
+      let i = 0;
+      while (i < plans.length) {
         if (plans[i]!.deferred?.facts) {
           await regather(i, false);
-          planFrom(i, true);
+          planFrom(i, false);
         }
-        const t = plans[i]!;
-        if (t.runtimeOutcome && t.prepared.def.checkMode === false && t.ops.length) {
-          const sops = t.ops.filter((op) => op.op === 'exec').map((op, id) => ({ id, op, mayFail: true }));
-          const r = await exec(run, opts, applyScript(sops));
-          const ex = parseApply(r.stdout).outcomes.filter((o): o is Extract<OpOutcome, { kind: 'exec' }> => o.kind === 'exec').pop();
-          const verdict = ex ? judgeExec(t, ex.result, state) : { failed: true, error: `${t.name}: no result` };
-          if (verdict.failed) {
-            rep.tasks.push(report(t, { status: 'failed', changed: false, error: verdict.error }));
-            throw new HostFailure(verdict.error!);
-          }
-          if (i + 1 < plans.length) {
-            // Plan the rest again from the state before task i+1, with the real result known.
-            planFrom(i + 1, true);
-          }
+        const first = plans[i]!;
+        if (first.deferred || (first.status === 'failed' && !first.runtimeOutcome)) {
+          const error = first.deferred ? `${first.name}: ${first.deferred.reason}` : `task '${first.name}' failed: ${first.msg ?? 'failed'}`;
+          rep.tasks.push(report(first, { status: 'failed', changed: false, error }));
+          throw new HostFailure(error);
         }
-        rep.tasks.push(report(t));
-        if (t.status === 'failed') throw new HostFailure(`task '${t.name}' failed: ${t.msg ?? 'failed'}`);
-      }
-      for (const h of notifiedHandlers(plans, hp.handlers)) {
-        for (const x of handlerPrepared.filter((y) => y.def === h)) rep.tasks.push(report(planTask(x, state, true)));
-      }
-      journal?.append({ type: 'plan', host: hostName, tasks: rep.tasks.map((t) => ({ name: t.name, status: t.status, changed: t.changed, diff: t.diff })) });
-      rep.status = rep.tasks.some((t) => t.changed) ? 'changed' : 'ok';
-      return rep;
-    }
-    // Known to fail before anything ran — up to the first task the rest is planned again
-    // after (what follows depends on what runs first, and is judged when it is planned again).
-    let horizon = plans.length;
-    for (let k = 0; k < plans.length; k++) {
-      if (plans[k]!.deferred || replanAfter(k)) {
-        horizon = plans[k]!.deferred ? k : k + 1;
-        break;
-      }
-    }
-    const failedAtPlan = plans.slice(0, horizon).findIndex((t) => t.status === 'failed' && !t.runtimeOutcome);
-    if (failedAtPlan >= 0) {
-      // Failing before anything ran on the host: report up to the failure, change nothing.
-      const f = plans[failedAtPlan]!;
-      // Nothing ran: earlier tasks are reported as not run, not with the changes they planned.
-      for (const t of plans.slice(0, failedAtPlan)) rep.tasks.push({ name: t.name, status: 'skipped', changed: false, msg: `not run: '${f.name}' failed while planning; nothing was changed` });
-      rep.tasks.push(report(f));
-      throw new HostFailure(`task '${f.name}' failed: ${f.msg ?? 'failed'}`);
-    }
-
-    // 3. apply, segment by segment.
-    // The handlers notified by the planned tasks, planned now for an apply (after the tasks).
-    const planHandlers = () => settled(notifiedHandlers(plans, hp.handlers).flatMap((h) => handlerPrepared.filter((x) => x.def === h)).map((x) => planTask(x, state, false)), rep);
-    // The first attempt of the first verify, when it rode along in the last apply script.
-    let foldedVerify: OpOutcome[] | undefined;
-    let i = 0;
-    while (i < plans.length) {
-      if (plans[i]!.deferred?.facts) {
-        await regather(i, false);
-        planFrom(i, false);
-      }
-      const first = plans[i]!;
-      if (first.deferred || (first.status === 'failed' && !first.runtimeOutcome)) {
-        const error = first.deferred ? `${first.name}: ${first.deferred.reason}` : `task '${first.name}' failed: ${first.msg ?? 'failed'}`;
-        rep.tasks.push(report(first, { status: 'failed', changed: false, error }));
-        throw new HostFailure(error);
-      }
-      // A segment ends after a task the rest is planned again after, and before a task that
-      // has to be planned again or fails.
-      let end = i;
-      const stopsBefore = (t: TaskPlan) => Boolean(t.deferred) || (t.status === 'failed' && !t.runtimeOutcome);
-      while (end < plans.length - 1 && !replanAfter(end) && !stopsBefore(plans[end + 1]!)) end++;
-      const segment = plans.slice(i, end + 1);
-      const lastSegment = end === plans.length - 1;
-      const segHasJudged = segment.some((t) => t.runtimeOutcome && t.judged);
-      // Handlers ride along in the last script when nothing in it is judged at runtime.
-      let handlerPlans: TaskPlan[] = [];
-      if (lastSegment && !segHasJudged) handlerPlans = planHandlers();
-      const all = [...segment, ...handlerPlans];
-      // The first verify's first attempt rides along too (one round trip less) when this
-      // script completing means the host changed, and nothing in it is judged at runtime or
-      // registers a result the verify could read: it is then planned exactly as it would be
-      // after the script. A step that fails ends the script before it.
-      let verifyOps: Op[] = [];
-      const settledRun = all.every((t) => !t.runtimeOutcome || (!t.judged && !t.register));
-      if (lastSegment && !segHasJudged && settledRun && hp.verify.length && (rep.tasks.some((t) => t.changed) || all.some((t) => t.status === 'changed'))) {
-        const vp = planTask(hp.verify[0]!, { files: state.files, commands: state.commands, hostFacts: { ...state.hostFacts } }, false);
-        if (!vp.deferred && vp.status !== 'failed' && vp.ops.length && vp.ops.every((op) => op.op === 'exec')) verifyOps = vp.ops;
-      }
-      const sops: ScriptOp[] = [];
-      const owner: number[] = [];
-      let virtual = statesBefore[i] ?? state.files;
-      all.forEach((t, k) => {
-        for (const op of t.ops) {
-          const path = touchedPath(op);
-          snapshotBeforeTouch(op, snapshots, original, hostName, journal);
-          sops.push({ id: sops.length, op, mayFail: t.judged, before: path ? virtual.get(path) : undefined });
-          owner.push(k);
-          // Mode/owner of the file as it will be at this point of the script.
-          virtual = applyOps(virtual, [op]);
+        // A segment ends after a task the rest is planned again after, and before a task that
+        // has to be planned again or fails.
+        let end = i;
+        const stopsBefore = (t: TaskPlan) => Boolean(t.deferred) || (t.status === 'failed' && !t.runtimeOutcome);
+        while (end < plans.length - 1 && !replanAfter(end) && !stopsBefore(plans[end + 1]!)) end++;
+        const segment = plans.slice(i, end + 1);
+        const lastSegment = end === plans.length - 1;
+        const segHasJudged = segment.some((t) => t.runtimeOutcome && t.judged);
+        // Handlers ride along in the last script when nothing in it is judged at runtime.
+        let handlerPlans: TaskPlan[] = [];
+        if (lastSegment && !segHasJudged) handlerPlans = planHandlers();
+        const all = [...segment, ...handlerPlans];
+        // The first verify's first attempt rides along too (one round trip less) when this
+        // script completing means the host changed, and nothing in it is judged at runtime or
+        // registers a result the verify could read: it is then planned exactly as it would be
+        // after the script. A step that fails ends the script before it.
+        let verifyOps: Op[] = [];
+        const settledRun = all.every((t) => !t.runtimeOutcome || (!t.judged && !t.register));
+        if (lastSegment && !segHasJudged && settledRun && hp.verify.length && (rep.tasks.some((t) => t.changed) || all.some((t) => t.status === 'changed'))) {
+          const vp = planTask(hp.verify[0]!, { files: state.files, commands: state.commands, hostFacts: { ...state.hostFacts } }, false);
+          if (!vp.deferred && vp.status !== 'failed' && vp.ops.length && vp.ops.every((op) => op.op === 'exec')) verifyOps = vp.ops;
         }
-      });
-      const verifyFrom = sops.length;
-      if (sops.length) for (const op of verifyOps) sops.push({ id: sops.length, op, mayFail: true });
-      if (sops.length) {
-        touchedAnything = true;
-        journal?.append({ type: 'applying', host: hostName, segment: i });
-        // The snapshots must be on disk before the first byte on the host changes.
-        await journal?.durable();
-        opts.progress?.(`applying ${all.map((t) => t.name).join(', ')}`.slice(0, 120));
-        const r = await exec(run, opts, applyScript(sops));
-        const { outcomes } = parseApply(r.stdout);
-        if (verifyOps.length) foldedVerify = outcomes.filter((o) => o.id >= verifyFrom);
-        const byTask = new Map<number, typeof outcomes>();
-        for (const o of outcomes) {
-          if (o.id >= verifyFrom) continue;
-          const k = owner[o.id]!;
-          byTask.set(k, [...(byTask.get(k) ?? []), o]);
-        }
-        let failure: string | undefined;
+        const sops: ScriptOp[] = [];
+        const owner: number[] = [];
+        let virtual = statesBefore[i] ?? state.files;
         all.forEach((t, k) => {
-          if (failure) return;
-          const outs = byTask.get(k) ?? [];
-          const expected = t.ops.length;
-          const bad = outs.find((o) => o.kind === 'guard' || o.kind === 'error');
-          if (bad) {
-            failure =
-              bad.kind === 'guard'
-                ? `${t.name}: a file changed on the host since it was read (${bad.found === 'absent' ? 'it is gone now' : bad.found === 'present' ? 'it exists now' : `sha256 now ${bad.found.slice(0, 12)}…`}); refusing to overwrite`
-                : `${t.name}: ${bad.kind === 'error' ? bad.what : ''} failed on the host`;
-            rep.tasks.push(report(t, { status: 'failed', changed: false, error: failure }));
-            return;
+          for (const op of t.ops) {
+            const path = touchedPath(op);
+            snapshotBeforeTouch(op, snapshots, original, hostName, journal);
+            sops.push({ id: sops.length, op, mayFail: t.judged, before: path ? virtual.get(path) : undefined });
+            owner.push(k);
+            // Mode/owner of the file as it will be at this point of the script.
+            virtual = applyOps(virtual, [op]);
           }
-          if (outs.some((o) => o.kind === 'ok' && o.inPlace)) rep.notes.push(`${t.name}: target is a mount point; wrote it in place (rename would give EBUSY)`);
-          const execs = outs.filter((o): o is Extract<OpOutcome, { kind: 'exec' }> => o.kind === 'exec');
-          const lastExec = execs[execs.length - 1];
-          const cutShort = outs.length < expected && !(lastExec && lastExec.result.rc !== 0);
-          if (t.runtimeOutcome && lastExec && !cutShort) {
-            const verdict = judgeExec(t, lastExec.result, state);
-            if (verdict.failed) {
-              failure = verdict.error;
+        });
+        const verifyFrom = sops.length;
+        if (sops.length) for (const op of verifyOps) sops.push({ id: sops.length, op, mayFail: true });
+        if (sops.length) {
+          touchedAnything = true;
+          journal?.append({ type: 'applying', host: hostName, segment: i });
+          // The snapshots must be on disk before the first byte on the host changes.
+          await journal?.durable();
+          opts.progress?.(`applying ${all.map((t) => t.name).join(', ')}`.slice(0, 120));
+          const r = await exec(run, opts, applyScript(sops));
+          const { outcomes } = parseApply(r.stdout);
+          if (verifyOps.length) foldedVerify = outcomes.filter((o) => o.id >= verifyFrom);
+          const byTask = new Map<number, typeof outcomes>();
+          for (const o of outcomes) {
+            if (o.id >= verifyFrom) continue;
+            const k = owner[o.id]!;
+            byTask.set(k, [...(byTask.get(k) ?? []), o]);
+          }
+          let failure: string | undefined;
+          all.forEach((t, k) => {
+            if (failure) return;
+            const outs = byTask.get(k) ?? [];
+            const expected = t.ops.length;
+            const bad = outs.find((o) => o.kind === 'guard' || o.kind === 'error');
+            if (bad) {
+              failure =
+                bad.kind === 'guard'
+                  ? `${t.name}: a file changed on the host since it was read (${bad.found === 'absent' ? 'it is gone now' : bad.found === 'present' ? 'it exists now' : `sha256 now ${bad.found.slice(0, 12)}…`}); refusing to overwrite`
+                  : `${t.name}: ${bad.kind === 'error' ? bad.what : ''} failed on the host`;
               rep.tasks.push(report(t, { status: 'failed', changed: false, error: failure }));
               return;
             }
-          } else if (outs.length < expected) {
-            // The script ended (exit, lost connection, killed) before this task's ops all ran.
-            failure = `${t.name}: the host stopped before this step finished${r.stderr.trim() ? `: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}` : ''}`;
-            rep.tasks.push(report(t, { status: 'failed', changed: false, error: failure }));
-            return;
-          }
-          rep.tasks.push(report(t));
-          journal?.append({ type: 'applied', host: hostName, task: t.name, status: t.status, changed: t.status === 'changed' });
-        });
-        if (failure) throw new HostFailure(failure);
-      } else {
-        for (const t of all) rep.tasks.push(report(t));
-      }
-      i = end + 1;
-      // Results just judged may change later tasks' `when`/args, and a command that ran may
-      // have changed what later tasks read: plan the rest again (on facts read again).
-      const fresh = i < plans.length && segment.some((t) => runsCommand(t) && t.status === 'changed') && readsFrom(i);
-      if ((segHasJudged || fresh) && i < plans.length) {
-        statesBefore[i] = virtual;
-        if (fresh) await regather(i, true);
-        planFrom(i, false);
-      }
-      // Handlers that could not ride along (last segment was judged) run now.
-      if (lastSegment && segHasJudged && notifiedHandlers(plans, hp.handlers).length) {
-        await runSimple(run, opts, planHandlers(), rep, hostName, snapshots, original, journal);
-        touchedAnything = true;
-      }
-    }
-
-    // 4. verify: only when something changed on this host.
-    const changed = rep.tasks.some((t) => t.changed);
-    if (changed && hp.verify.length) {
-      for (const [vi, v] of hp.verify.entries()) {
-        opts.progress?.(`verify: ${v.name}`);
-        const retries = v.def.retries ?? opts.verifyDefaults?.retries ?? 3;
-        const delay = (v.def.delay !== undefined ? v.def.delay * 1000 : undefined) ?? opts.verifyDefaults?.delayMs ?? 1000;
-        let lastErr = '';
-        let passed = false;
-        for (let attempt = 0; attempt <= retries && !passed; attempt++) {
-          if (attempt > 0) await new Promise((r) => setTimeout(r, delay));
-          const vs: PlanState = { files: state.files, commands: state.commands, hostFacts: { ...state.hostFacts } };
-          const vp = planTask(v, vs, false);
-          if (vp.status === 'failed' || vp.deferred) {
-            lastErr = vp.deferred?.reason ?? vp.msg ?? 'failed';
-            continue;
-          }
-          if (!vp.ops.length) {
-            passed = true;
-            break;
-          }
-          const early = vi === 0 && attempt === 0 && foldedVerify?.length ? foldedVerify : undefined;
-          const outs = early ?? parseApply((await exec(run, opts, applyScript(vp.ops.map((op, id) => ({ id, op, mayFail: true }))))).stdout).outcomes;
-          const ex = outs.filter((o) => o.kind === 'exec').pop() as Extract<(typeof outs)[number], { kind: 'exec' }> | undefined;
-          const res = ex
-            ? { ...predictedResult(), predicted: false, changed: false, failed: ex.result.rc !== 0, rc: ex.result.rc, stdout: ex.result.stdout.trim(), stderr: ex.result.stderr.trim() }
-            : undefined;
-          let failed = !ex || ex.result.rc !== 0;
-          if (res && v.def.failedWhen?.length) failed = evalCondition(v.def.failedWhen, { ...v.vars, ...(v.def.register ? { [v.def.register]: res } : {}) });
-          if (res && v.def.until?.length) failed = !evalCondition(v.def.until, { ...v.vars, ...(v.def.register ? { [v.def.register]: res } : {}) });
-          if (!failed) passed = true;
-          else lastErr = ex ? `rc ${ex.result.rc}${ex.result.stdout.trim() ? `: ${ex.result.stdout.trim().slice(0, 200)}` : ''}` : 'no result';
+            if (outs.some((o) => o.kind === 'ok' && o.inPlace)) rep.notes.push(`${t.name}: target is a mount point; wrote it in place (rename would give EBUSY)`);
+            const execs = outs.filter((o): o is Extract<OpOutcome, { kind: 'exec' }> => o.kind === 'exec');
+            const lastExec = execs[execs.length - 1];
+            const cutShort = outs.length < expected && !(lastExec && lastExec.result.rc !== 0);
+            if (t.runtimeOutcome && lastExec && !cutShort) {
+              const verdict = judgeExec(t, lastExec.result, state);
+              if (verdict.failed) {
+                failure = verdict.error;
+                rep.tasks.push(report(t, { status: 'failed', changed: false, error: failure }));
+                return;
+              }
+            } else if (outs.length < expected) {
+              // The script ended (exit, lost connection, killed) before this task's ops all ran.
+              failure = `${t.name}: the host stopped before this step finished${r.stderr.trim() ? `: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}` : ''}`;
+              rep.tasks.push(report(t, { status: 'failed', changed: false, error: failure }));
+              return;
+            }
+            rep.tasks.push(report(t));
+            journal?.append({ type: 'applied', host: hostName, task: t.name, status: t.status, changed: t.status === 'changed' });
+          });
+          if (failure) throw new HostFailure(failure);
+        } else {
+          for (const t of all) rep.tasks.push(report(t));
         }
-        rep.tasks.push({ name: v.name, status: passed ? 'ok' : 'failed', changed: false, verify: true, ...(passed ? {} : { error: `verify failed after ${retries + 1} attempts: ${lastErr}` }) });
-        if (!passed) throw new HostFailure(`verify '${v.name}' failed after ${retries + 1} attempts: ${lastErr}`);
+        i = end + 1;
+        // Results just judged may change later tasks' `when`/args, and a command that ran may
+        // have changed what later tasks read: plan the rest again (on facts read again).
+        const fresh = i < plans.length && segment.some((t) => runsCommand(t) && t.status === 'changed') && readsFrom(i);
+        if ((segHasJudged || fresh) && i < plans.length) {
+          statesBefore[i] = virtual;
+          if (fresh) await regather(i, true);
+          planFrom(i, false);
+        }
+        // Handlers that could not ride along (last segment was judged) run now.
+        if (lastSegment && segHasJudged && notifiedHandlers(plans, hp.handlers).length) {
+          await runSimple(run, opts, planHandlers(), rep, hostName, snapshots, original, journal);
+          touchedAnything = true;
+        }
+      }
+
+      // 4. verify: only when something changed on this host.
+      const changed = rep.tasks.some((t) => t.changed);
+      if (changed && hp.verify.length) {
+        for (const [vi, v] of hp.verify.entries()) {
+          opts.progress?.(`verify: ${v.name}`);
+          const retries = v.def.retries ?? opts.verifyDefaults?.retries ?? 3;
+          const delay = (v.def.delay !== undefined ? v.def.delay * 1000 : undefined) ?? opts.verifyDefaults?.delayMs ?? 1000;
+          let lastErr = '';
+          let passed = false;
+          for (let attempt = 0; attempt <= retries && !passed; attempt++) {
+            if (attempt > 0) await new Promise((r) => setTimeout(r, delay));
+            const vs: PlanState = { files: state.files, commands: state.commands, hostFacts: { ...state.hostFacts } };
+            const vp = planTask(v, vs, false);
+            if (vp.status === 'failed' || vp.deferred) {
+              lastErr = vp.deferred?.reason ?? vp.msg ?? 'failed';
+              continue;
+            }
+            if (!vp.ops.length) {
+              passed = true;
+              break;
+            }
+            const early = vi === 0 && attempt === 0 && foldedVerify?.length ? foldedVerify : undefined;
+            const outs = early ?? parseApply((await exec(run, opts, applyScript(vp.ops.map((op, id) => ({ id, op, mayFail: true }))))).stdout).outcomes;
+            const ex = outs.filter((o) => o.kind === 'exec').pop() as Extract<(typeof outs)[number], { kind: 'exec' }> | undefined;
+            const res = ex
+              ? { ...predictedResult(), predicted: false, changed: false, failed: ex.result.rc !== 0, rc: ex.result.rc, stdout: ex.result.stdout.trim(), stderr: ex.result.stderr.trim() }
+              : undefined;
+            let failed = !ex || ex.result.rc !== 0;
+            if (res && v.def.failedWhen?.length) failed = evalCondition(v.def.failedWhen, { ...v.vars, ...(v.def.register ? { [v.def.register]: res } : {}) });
+            if (res && v.def.until?.length) failed = !evalCondition(v.def.until, { ...v.vars, ...(v.def.register ? { [v.def.register]: res } : {}) });
+            if (!failed) passed = true;
+            else lastErr = ex ? `rc ${ex.result.rc}${ex.result.stdout.trim() ? `: ${ex.result.stdout.trim().slice(0, 200)}` : ''}` : 'no result';
+          }
+          rep.tasks.push({ name: v.name, status: passed ? 'ok' : 'failed', changed: false, verify: true, ...(passed ? {} : { error: `verify failed after ${retries + 1} attempts: ${lastErr}` }) });
+          if (!passed) throw new HostFailure(`verify '${v.name}' failed after ${retries + 1} attempts: ${lastErr}`);
+        }
+      }
+      rep.status = rep.tasks.some((t) => t.changed) ? 'changed' : 'ok';
+    };
+    for (;;) {
+      try {
+        await play(facts);
+        break;
+      } catch (err) {
+        if (!(err instanceof RelockError)) throw err;
+        // Another run held this host since our facts were read, and we hold its lock now:
+        // gather, plan and apply again from what the host is now (nothing was changed yet).
+        rep.tasks = [];
+        rep.notes = ['another run held the host lock after the facts were read: read them again and planned again'];
+        touchedAnything = false;
+        opts.progress?.('gathering facts again (another run changed the host)');
+        facts = parseGather(req, (await exec(run, opts, gatherScript(req), { readOnly: true })).stdout);
       }
     }
-    rep.status = rep.tasks.some((t) => t.changed) ? 'changed' : 'ok';
   } catch (err) {
     const unreachable = err instanceof TransportError && err.unreachable && !touchedAnything;
     rep.error = (err as Error).message;
@@ -632,7 +721,7 @@ export async function restoreHost(
   const req = collectFactRequests(prepared.flatMap((p) => p.facts));
   let state: PlanState = { files: new Map(), commands: new Map(), hostFacts: {} };
   if (req.files.length || req.commands.length) {
-    const g = await exec(run, noSignal, gatherScript(req));
+    const g = await exec(run, noSignal, gatherScript(req), { readOnly: true });
     const f = parseGather(req, g.stdout);
     state = { files: f.files, commands: f.commands, hostFacts: {} };
   }

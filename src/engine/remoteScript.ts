@@ -33,11 +33,18 @@ const utf8 = (latin1: string): string => Buffer.from(latin1, 'latin1').toString(
 
 // Every script and step starts with this (builtins only). A temp dir is made only by a step
 // that needs one (`mkT`: an exec op with stdin or a shell script), and removed when it ends.
+// One EXIT trap does both jobs a shell can have: remove its temp dir, and — only in the
+// session's main shell, the one that holds the host lock — empty the lock's owner file if it
+// still names this run (see `lockScript`). `CFO` (this run's id) is set only by the gather
+// script in that main shell; every script clears it first, so a step (a subshell, whose
+// traps start unset) that calls mkT removes its temp dir and never releases the owner.
 const PRELUDE = `umask 022
 export LC_ALL=C
 NL='
 '
-mkT() { [ -n "$T" ] || { T=$(mktemp -d "\${TMPDIR:-/tmp}/.crane-fix.XXXXXX") || exit 90; trap 'rm -rf "$T"' EXIT; }; }
+CFO=
+cfexit() { [ -z "$T" ] || rm -rf "$T"; [ -z "$CFO" ] || { o=; [ -s "$L/crane-fix.owner" ] && read -r o < "$L/crane-fix.owner"; [ "$o" != "$CFO" ] || : > "$L/crane-fix.owner"; }; }
+mkT() { [ -n "$T" ] || { T=$(mktemp -d "\${TMPDIR:-/tmp}/.crane-fix.XXXXXX") || exit 90; trap cfexit EXIT; }; }
 ismount() { while read -r _ _ _ _ mp _; do [ "$mp" = "$1" ] && return 0; done </proc/self/mountinfo; return 1; }
 shaof() { h=$(sha256sum < "$1") && echo "\${h%% *}"; }
 `;
@@ -137,29 +144,101 @@ export function collectFactRequests(reqs: FactRequest[]): GatherRequest {
 }
 
 /**
- * The per-host lock: every run takes /run/lock/crane-fix.lock (flock; exclusive for apply and
- * rollback, shared for dry-run) in its gather script and holds it until the run is done with
- * the host — the gather shell keeps waiting on stdin, holding fd 9. A second crane-fix waits
- * up to `waitS` seconds, then reports "locked by run <id>" having changed nothing. The kernel
- * drops a flock when its holder dies, so a dead run never holds a host forever.
+ * The per-host lock: /run/lock/crane-fix.lock (flock, on fd 9 of the session's main shell —
+ * the gather shell, which stays alive for the whole run with the host and runs every later
+ * step as a subshell, so the lock, once taken, is held until the session ends). The kernel
+ * drops a flock when its holder dies, so a dead run never holds a host forever. A run that
+ * cannot have it within `waitS` seconds reports "locked by run <id>" having changed nothing.
+ *
+ * When it is taken (`when`) — every process a script starts costs ~1.2-1.5 ms of node CPU
+ * per host (bench/README.md), and most runs change nothing, so `flock` runs only where a run
+ * may change the host or might see one half-changed:
+ *  - 'on-change' (apply): the gather only opens the lock file (builtin `exec`). The first
+ *    step that can change the host starts with `lockPrologue`: `flock -n -x`, else wait
+ *    `flock -w`. If another run held it since our gather (we waited, or the lock file names
+ *    another taker than the gather read), the facts may be stale: the step stops before
+ *    changing anything (`@@CF relock`) and crane-fix gathers, plans and applies that host
+ *    again — now under the lock. A no-op apply never starts `flock`.
+ *  - 'if-held' (dry-run): shared, and only if the owner file is non-empty — a run holds the
+ *    lock or held it until recently (the holder's EXIT trap empties it; a SIGKILLed holder
+ *    leaves it, which costs the next dry-run one `flock` that succeeds at once). If the owner
+ *    file or the lock file changed while the facts were read, an apply may have been changing
+ *    them: the gather says `@@CF relock` and crane-fix reads them again under the shared lock.
+ *  - 'now': take it in the gather, as every run did before (`crane-fix rollback`).
+ * Files in the lock dir, all written only by a lock holder and read with the `read` builtin:
+ * crane-fix.owner — the holder's run id (for "locked by run <id>"), emptied on release;
+ * crane-fix.lock — the id of the last run that took it exclusively, with a token unique to
+ * that taking (never emptied: how a run tells that another one took it since its facts).
  */
-export interface LockSpec {
-  exclusive: boolean;
-  runId: string;
-  waitS: number;
+export type LockSpec =
+  | { when: 'now'; exclusive: boolean; runId: string; waitS: number }
+  | { when: 'on-change'; runId: string; waitS: number }
+  | { when: 'if-held'; runId: string; waitS: number };
+
+const waitOf = (waitS: number) => Math.max(0, Math.floor(waitS));
+
+/** Builtins only: report the owner and give up (exit 6: HostLockedError, nothing changed). */
+const LOCKED = '{ o=; [ -s "$L/crane-fix.owner" ] && read -r o < "$L/crane-fix.owner"; echo "@@CF locked $o"; exit 6; }';
+
+/** Take the lock on the main shell's fd 9 (in the main shell or in a step) and record it. */
+function takeLock(exclusive: boolean, runId: string, waitS: number): string {
+  const mode = exclusive ? '-x' : '-s';
+  return [
+    `flock -n ${mode} 9 || { CFW=1; flock -w ${waitOf(waitS)} ${mode} 9 || ${LOCKED}; }`,
+    // Exclusive: who took it exclusively before us (`lockPrologue` compares), then us.
+    ...(exclusive ? ['CFT=; [ -s "$L/crane-fix.lock" ] && read -r CFT < "$L/crane-fix.lock"'] : []),
+    `printf '%s\\n' ${shq(runId)} > "$L/crane-fix.owner"`,
+    // A fresh token per taking: one run takes it once per play, and a later play of the run
+    // that took it last must still count as "another taker" for a run that gathered before.
+    ...(exclusive ? [`printf '%s\\n' ${shq(`${runId} ${newToken()}`)} > "$L/crane-fix.lock"`] : []),
+  ].join('\n');
 }
 
 function lockScript(lock: LockSpec): string {
-  const mode = lock.exclusive ? '-x' : '-s';
-  return `L=/run/lock; [ -d "$L" ] || L=/var/lock; [ -d "$L" ] || L=/tmp
-if command -v flock >/dev/null 2>&1; then
-  exec 9>>"$L/crane-fix.lock"
-  if ! flock -n ${mode} 9; then
-    flock -w ${Math.max(0, Math.floor(lock.waitS))} ${mode} 9 || { echo "@@CF locked $(cat "$L/crane-fix.owner" 2>/dev/null)"; exit 6; }
-  fi
-  printf '%s\n' ${shq(lock.runId)} > "$L/crane-fix.owner"
-else echo "@@CF nolock"; fi
-echo "@@CF lock ok"`;
+  const lines = [
+    'L=/run/lock; [ -d "$L" ] || L=/var/lock; [ -d "$L" ] || L=/tmp',
+    'CFK=; CFW=; CFG=; CFH=',
+    'if command -v flock >/dev/null 2>&1; then',
+    // Opened here, in the main shell, even when no lock is taken now: a later step locks this
+    // same open file, and the main shell then holds the lock until the session ends.
+    '  exec 9>>"$L/crane-fix.lock"; CFK=1',
+    `  CFO=${shq(lock.runId)}; trap cfexit EXIT`,
+    // Who took it exclusively last, as our facts are read.
+    '  [ -s "$L/crane-fix.lock" ] && read -r CFG < "$L/crane-fix.lock"',
+  ];
+  if (lock.when === 'now') lines.push(takeLock(lock.exclusive, lock.runId, lock.waitS));
+  if (lock.when === 'if-held') lines.push(`  if [ -s "$L/crane-fix.owner" ]; then CFH=1; ${takeLock(false, lock.runId, lock.waitS).replace(/\n/g, '; ')}; fi`);
+  lines.push('else echo "@@CF nolock"; fi');
+  // 'on-change' says nothing here: hostRun waits for the facts only.
+  if (lock.when !== 'on-change') lines.push('echo "@@CF lock ok"');
+  return lines.join('\n');
+}
+
+/**
+ * The start of the first step of an 'on-change' run that can change the host (see
+ * `LockSpec`), in the session the gather opened: take the lock exclusively on the main
+ * shell's fd 9. `@@CF locked <owner>` (exit 6) if it cannot within `waitS`; `@@CF relock`
+ * (exit 8, before the step did anything) if another run held it since the gather read the
+ * facts; else `@@CF lock ok` and the step goes on. Always exactly one line first, so the
+ * client can bound the lock wait apart from the step (a node that hangs mid-step still fails
+ * within --timeout). A host without flock: no lock, as the gather said (`@@CF nolock`).
+ */
+export function lockPrologue(lock: { runId: string; waitS: number }): string {
+  return [
+    'if [ -n "$CFK" ]; then',
+    '  CFW=',
+    `  ${takeLock(true, lock.runId, lock.waitS).replace(/\n/g, '\n  ')}`,
+    // Still our own gather's view: nobody took it exclusively since, and we did not wait.
+    '  [ -z "$CFW" ] && [ "$CFT" = "$CFG" ] || { echo "@@CF relock"; exit 8; }',
+    'fi',
+    'echo "@@CF lock ok"',
+    '',
+  ].join('\n');
+}
+
+/** A step that takes the lock shared on the main shell's fd 9 (a dry-run reading again); one line first, as `lockPrologue`. */
+export function sharedLockStep(lock: { runId: string; waitS: number }): string {
+  return ['if [ -n "$CFK" ]; then', `  ${takeLock(false, lock.runId, lock.waitS).replace(/\n/g, '\n  ')}`, 'fi', 'echo "@@CF lock ok"', ''].join('\n');
 }
 
 /**
@@ -209,6 +288,17 @@ export function gatherScript(req: GatherRequest, lock?: LockSpec, token: string 
       'for i in $BIG; do eval "p=\\$P$i"; h=$(sha256sum < "$p") || h=-; echo "@@CF big $i ${h%% *}"; done',
     );
   }
+  if (lock?.when === 'if-held') {
+    // Read without the lock (nobody held it as we began): if a run took it since, it may
+    // have been changing these files while we read them — say so, and crane-fix reads them
+    // again under the shared lock. Builtins only; on a quiet host this costs nothing.
+    lines.push(
+      'if [ -n "$CFK" ] && [ -z "$CFH" ]; then',
+      '  CFG2=; [ -s "$L/crane-fix.lock" ] && read -r CFG2 < "$L/crane-fix.lock"',
+      '  if [ -s "$L/crane-fix.owner" ] || [ "$CFG2" != "$CFG" ]; then echo "@@CF relock"; fi',
+      'fi',
+    );
+  }
   lines.push(`echo "@@CF end ${token}"`);
   return lines.join('\n') + '\n';
 }
@@ -223,12 +313,34 @@ function fileType(t: string): FileState['type'] {
 export interface GatheredFacts {
   files: Map<string, FileState>;
   commands: Map<string, CommandResult>;
+  /** A dry-run gather that read without the lock saw a run take it meanwhile: read again. */
+  relock?: boolean;
 }
 
 export class HostLockedError extends Error {
   constructor(readonly owner: string) {
     super(`locked by run ${owner || '(unknown)'}: another crane-fix is changing this host; nothing was changed`);
   }
+}
+
+/** Another run took the host lock since this run read its facts; the step changed nothing. */
+export class RelockError extends Error {
+  constructor() {
+    super('another run took the host lock since the facts were read: read them again');
+  }
+}
+
+/**
+ * A step that began with `lockPrologue`: HostLockedError if it could not have the lock,
+ * RelockError if it stopped for a fresh gather — both said on its first line, before the
+ * step did anything. Otherwise the step's own output (without the prologue's line).
+ */
+export function throwUnlessLockTaken(stdout: string): string {
+  const nl = stdout.indexOf('\n');
+  const first = nl < 0 ? stdout : stdout.slice(0, nl);
+  if (first.startsWith('@@CF locked')) throw new HostLockedError(first.slice('@@CF locked'.length).trim());
+  if (first === '@@CF relock') throw new RelockError();
+  return first === '@@CF lock ok' ? stdout.slice(nl + 1) : stdout;
 }
 
 /** If the gather's output says another run holds the host lock, throw HostLockedError. */
@@ -247,6 +359,7 @@ export function parseGather(req: GatherRequest, stdout: string): GatheredFacts {
   const commands = new Map<string, CommandResult>();
   const skipped = new Set<string>();
   let sawEnd = false;
+  let relock = false;
   const raced = () => new Error('files changed while facts were read (one appeared, vanished or changed size); nothing was changed — run again');
   const cutShort = () => new Error('fact gathering was cut short (no end marker)');
   const fr = new Frames(stdout);
@@ -255,6 +368,10 @@ export function parseGather(req: GatherRequest, stdout: string): GatheredFacts {
     const [, kind, idxS] = line.split(' ', 3) as [string, string, string | undefined];
     if (kind === 'locked') throw new HostLockedError(line.slice('@@CF locked'.length).trim());
     if (kind === 'nolock' || kind === 'lock') continue;
+    if (kind === 'relock') {
+      relock = true;
+      continue;
+    }
     if (kind === 'race') throw raced();
     if (kind === 'end') {
       sawEnd = true;
@@ -324,7 +441,7 @@ export function parseGather(req: GatherRequest, stdout: string): GatheredFacts {
   for (const p of req.files) if (!files.has(p)) throw new Error(`fact for ${p} missing from gather output`);
   // A skipped conditional fact stays absent: a planner that reads it anyway asks for it again.
   for (const c of req.commands) if (!commands.has(c.key) && !skipped.has(c.key)) throw new Error(`fact for command ${c.key} missing from gather output`);
-  return { files, commands };
+  return { files, commands, ...(relock ? { relock } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------

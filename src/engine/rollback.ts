@@ -79,9 +79,11 @@ export async function runRollback(opts: RollbackOptions): Promise<RunReport> {
         conn = await SshConnector.connect(spec, { knownHosts: KnownHosts.load(files) });
         const list = snaps.get(h)!;
         const req = collectFactRequests(list.map((s) => ({ kind: 'file' as const, path: s.path })));
-        // Hold the host lock (exclusive unless dry-run) for the whole restore, like apply does.
+        // Hold the host lock (exclusive unless dry-run) from before the facts are read until
+        // the restore is done: taken now, not on the first change as apply does — a rollback
+        // nearly always changes the host, and is rare enough that its `flock` costs nothing.
         const endToken = newToken();
-        holder = await conn.open('sh -s', { stdin: gatherScript(req, { exclusive: !opts.dryRun, runId, waitS: opts.lockWaitS ?? 30 }, endToken), encoding: 'latin1' });
+        holder = await conn.open('sh -s', { stdin: gatherScript(req, { when: 'now', exclusive: !opts.dryRun, runId, waitS: opts.lockWaitS ?? 30 }, endToken), encoding: 'latin1' });
         let out: string;
         try {
           await holder.waitFor('@@CF lock ok', ((opts.lockWaitS ?? 30) + 60) * 1000);

@@ -41,6 +41,13 @@ export interface RunMeta {
 
 export type JournalEvent =
   | { type: 'snapshot'; host: string; snap: Snapshot }
+  /**
+   * The step these snapshots were taken for never ran (the host lock was held by another
+   * run: 'locked', or was taken by another run since the facts were read: 'relock'). Each
+   * listed path's latest snapshot is void: nothing was changed from it, and after a relock
+   * it holds what the host had before the other run — restoring it would undo that run.
+   */
+  | { type: 'snapshots-void'; host: string; paths: string[]; reason: 'locked' | 'relock' }
   | { type: 'plan'; host: string; tasks: { name: string; status: string; changed: boolean; diff?: string }[] }
   | { type: 'applying'; host: string; segment: number }
   | { type: 'applied'; host: string; task: string; status: string; changed: boolean; error?: string }
@@ -188,14 +195,30 @@ export function listRuns(root: string): StoredRun[] {
   return runs.sort((a, b) => a.meta.startedAt.localeCompare(b.meta.startedAt) || a.meta.runId.localeCompare(b.meta.runId));
 }
 
-/** First snapshot of each path per host, in the order they were taken. */
+/**
+ * First snapshot of each path per host, in the order they were taken — what a rollback puts
+ * back. A `snapshots-void` record removes the latest snapshot of each path it lists (those
+ * of a step that never ran), so the next snapshot of that path, if any, counts instead; a
+ * snapshot an earlier play took of the path stays first.
+ */
 export function snapshotsByHost(run: StoredRun): Map<string, Snapshot[]> {
-  const out = new Map<string, Snapshot[]>();
+  // Every live snapshot per host, in order; a path may appear more than once (one per play).
+  const all = new Map<string, Snapshot[]>();
   for (const { ev } of run.events) {
-    if (ev.type !== 'snapshot') continue;
-    const list = out.get(ev.host) ?? [];
-    if (!list.some((s) => s.path === ev.snap.path)) list.push(ev.snap);
-    out.set(ev.host, list);
+    if (ev.type === 'snapshot') all.set(ev.host, [...(all.get(ev.host) ?? []), ev.snap]);
+    else if (ev.type === 'snapshots-void') {
+      const list = all.get(ev.host) ?? [];
+      for (const p of ev.paths) {
+        const at = list.map((s) => s.path).lastIndexOf(p);
+        if (at >= 0) list.splice(at, 1);
+      }
+    }
+  }
+  const out = new Map<string, Snapshot[]>();
+  for (const [host, list] of all) {
+    const first: Snapshot[] = [];
+    for (const s of list) if (!first.some((f) => f.path === s.path)) first.push(s);
+    if (first.length) out.set(host, first);
   }
   return out;
 }

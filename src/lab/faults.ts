@@ -117,3 +117,33 @@ export async function systemctlCalls(node: LabNode): Promise<string[]> {
     // `systemctl restart -- kubelet` and `systemctl restart kubelet` are the same call.
     .map((l) => l.replace(/ -- /g, ' '));
 }
+
+/**
+ * Record every `flock` the node runs (the host lock's only process): a wrapper that logs its
+ * arguments and execs the real flock (same process, same fd 9) is bind-mounted over
+ * /usr/bin/flock inside the node's mount namespace only, as the systemctl stand-in is.
+ * Refuses unless the command really runs in the node's namespace: this machine's flock is
+ * never touched.
+ */
+export async function recordFlock(node: LabNode): Promise<void> {
+  const r = await nodeExec(
+    node,
+    [
+      `[ "$(readlink /proc/self/ns/mnt)" = '${node.mntNs}' ] || { echo 'not in the node namespace' >&2; exit 9; }`,
+      "grep -q ' /usr/bin/flock ' /proc/self/mountinfo && exit 0",
+      'mkdir -p /var/lib/crane-lab /var/log/crane-lab && cp /usr/bin/flock /var/lib/crane-lab/flock.real',
+      `printf '%s\\n' '#!/bin/sh' 'printf "%s flock %s\\n" "$$" "$*" >> /var/log/crane-lab/flock.log' 'exec /var/lib/crane-lab/flock.real "$@"' > /var/lib/crane-lab/flock`,
+      'chmod 755 /var/lib/crane-lab/flock && mount --bind /var/lib/crane-lab/flock /usr/bin/flock',
+    ].join('\n'),
+  );
+  if (r.rc !== 0) throw new Error(`lab: could not record flock on ${node.name}: ${r.stderr}`);
+}
+
+/** Every flock call the node ran since `recordFlock`, oldest first (its arguments). */
+export async function flockCalls(node: LabNode): Promise<string[]> {
+  const r = await nodeExec(node, 'cat /var/log/crane-lab/flock.log 2>/dev/null');
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.replace(/^\S+ flock /, ''));
+}

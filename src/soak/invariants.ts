@@ -7,7 +7,7 @@
  * stages (no torn writes); a host is exactly at the stage its journal says it reached,
  * unless it reported that its own restore failed.
  */
-import type { StoredRun } from '../journal/journal.js';
+import { snapshotsByHost, type StoredRun } from '../journal/journal.js';
 import type { Snapshot } from '../engine/remoteScript.js';
 import { fileKey, snapEqual, type FileSnap, type NodeSnap } from './nodes.js';
 
@@ -136,7 +136,8 @@ export function checkRun(o: Observed): Violation[] {
   // 3. the journal: snapshots equal the pre-run files; every change is covered.
   if (o.run) {
     const first = new Map<string, Snapshot>();
-    for (const { ev } of o.run.events) if (ev.type === 'snapshot' && !first.has(`${ev.host}\0${ev.snap.path}`)) first.set(`${ev.host}\0${ev.snap.path}`, ev.snap);
+    // What a rollback would restore: the first snapshot per path, less void ones.
+    for (const [host, list] of snapshotsByHost(o.run)) for (const snap of list) first.set(`${host}\0${snap.path}`, snap);
     for (const [key, snap] of first) {
       const [host, p] = key.split('\0') as [string, string];
       const pre = o.stages[0]![host]?.[p];

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { labUp, labDown, nodeExec, type LabState, type LabNode } from '../../src/lab/lab.js';
-import { failUnitStart, rotateHostKey, stopNode, startNode, systemctlCalls, makeUnwritable } from '../../src/lab/faults.js';
+import { failUnitStart, rotateHostKey, stopNode, startNode, systemctlCalls, makeUnwritable, recordFlock, flockCalls } from '../../src/lab/faults.js';
 import { cli, skipReason, ROOT } from './labHelpers.js';
 
 // CRANE_FIX_TEST_SUBNET: a second checkout can run this suite at the same time on its own lab.
@@ -259,6 +259,108 @@ describe.skipIf(skipReason)('engine on real SSH nodes', () => {
     expect(d.json.hosts[n.name].error).toContain(`locked by run ${rc.json.runId}`);
     expect((await nodeExec(n, 'cat /etc/lock-trace')).stdout).toBe('A start\nA end\nB start\nB end\nC start\nC end\n');
     await nodeExec(n, 'rm -f /etc/lock-trace');
+  });
+
+  // The host lock is taken only when a run is about to change a host (src/engine/remoteScript.ts
+  // `LockSpec`): every process on a node costs CPU (bench/README.md).
+  describe('the host lock, taken only for a change', () => {
+    const owner = async (n: LabNode) => (await nodeExec(n, 'cat /run/lock/crane-fix.owner 2>/dev/null')).stdout;
+    const lines = (file: string, ...ls: string[]) => `- hosts: all\n  tasks:\n${ls.map((l, i) => `    - name: line ${i}\n      lineinfile: {path: ${file}, line: "${l}"}\n`).join('')}`;
+    const write = (name: string, text: string) => {
+      const f = path.join(journal, name);
+      fs.writeFileSync(f, text);
+      return f;
+    };
+
+    it('a no-op apply and a dry-run start no flock on a host nobody holds; a change starts exactly one', async () => {
+      const n = state.nodes[1]!;
+      await recordFlock(n);
+      await nodeExec(n, "printf 'x=1\\n' > /etc/lazy-lock-a; : > /run/lock/crane-fix.owner");
+      const before = (await flockCalls(n)).length;
+      const noop = await cli(['apply', ...base(), write('noop.yaml', lines('/etc/lazy-lock-a', 'x=1')), '--limit', n.name, '--json']);
+      expect(noop.code, noop.stderr).toBe(0);
+      expect(noop.json.hosts[n.name].status).toBe('ok');
+      const dry = await cli(['apply', ...base(), write('change.yaml', lines('/etc/lazy-lock-a', 'x=2')), '--limit', n.name, '--dry-run', '--json']);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.json.hosts[n.name].status).toBe('changed');
+      expect((await flockCalls(n)).slice(before)).toEqual([]);
+      // The recorder sees the one flock a change needs (so the empty list above means something).
+      const apply = await cli(['apply', ...base(), path.join(journal, 'change.yaml'), '--limit', n.name, '--json']);
+      expect(apply.code, apply.stderr).toBe(0);
+      expect(apply.json.hosts[n.name].status).toBe('changed');
+      expect(apply.json.hosts[n.name].roundTrips).toBe(2);
+      expect((await flockCalls(n)).slice(before)).toEqual(['-n -x 9']);
+      // Released at the end of the run: the next dry-run again needs no flock.
+      expect(await owner(n)).toBe('');
+      const dry2 = await cli(['apply', ...base(), path.join(journal, 'change.yaml'), '--limit', n.name, '--dry-run', '--json']);
+      expect(dry2.json.hosts[n.name].status).toBe('ok');
+      expect((await flockCalls(n)).slice(before)).toEqual(['-n -x 9']);
+      await nodeExec(n, 'rm -f /etc/lazy-lock-a');
+    });
+
+    it('a dry-run started while an apply holds the lock waits for it and shows the host after it', async () => {
+      const n = state.nodes[1]!;
+      await nodeExec(n, "printf 'x=1\\n' > /etc/lazy-lock-b; : > /run/lock/crane-fix.owner");
+      // The apply takes the lock with its first step (the sleep) and changes the file only
+      // after it: a dry-run that did not wait would see x=1 and plan a change.
+      const pbA = write('slow-b.yaml', `- hosts: all\n  tasks:\n    - name: hold\n      shell: sleep 3\n    - name: set\n      lineinfile: {path: /etc/lazy-lock-b, regexp: '^x=', line: x=3}\n`);
+      const a = cli(['apply', ...base(), pbA, '--limit', n.name, '--json']);
+      const deadline = Date.now() + 20_000;
+      while ((await owner(n)) === '' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(await owner(n)).not.toBe('');
+      const t0 = Date.now();
+      const d = await cli(['apply', ...base(), write('want-b.yaml', `- hosts: all\n  tasks:\n    - name: want\n      lineinfile: {path: /etc/lazy-lock-b, regexp: '^x=', line: x=3}\n`), '--limit', n.name, '--dry-run', '--json']);
+      const ra = await a;
+      expect(ra.code, ra.stderr).toBe(0);
+      expect(d.code, d.stderr).toBe(0);
+      expect(Date.now() - t0).toBeGreaterThan(1000); // it waited
+      expect(d.json.hosts[n.name].status).toBe('ok'); // x=3 already: the state after the apply
+      expect(d.json.hosts[n.name].tasks[0].changed).toBe(false);
+      // It waited in its gather (the owner file was set), not after reading a half-done host.
+      expect(d.json.hosts[n.name].roundTrips).toBe(1);
+      await nodeExec(n, 'rm -f /etc/lazy-lock-b');
+    });
+
+    it('a stale owner file (its run is gone, nobody holds the lock) does not block a dry-run', async () => {
+      const n = state.nodes[1]!;
+      await nodeExec(n, "printf 'x=1\\n' > /etc/lazy-lock-a; printf 'dead-run\\n' > /run/lock/crane-fix.owner");
+      const before = (await flockCalls(n)).length;
+      const t0 = Date.now();
+      const d = await cli(['apply', ...base(), path.join(journal, 'change.yaml'), '--limit', n.name, '--dry-run', '--lock-timeout', '0', '--json']);
+      expect(d.code, d.stderr).toBe(0);
+      expect(d.json.hosts[n.name].status).toBe('changed');
+      expect(d.json.hosts[n.name].roundTrips).toBe(1); // locked in the gather, facts read once
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      // One shared flock, at once; the dry-run then released the owner record it wrote.
+      expect((await flockCalls(n)).slice(before)).toEqual(['-n -s 9']);
+      expect(await owner(n)).toBe('');
+      await nodeExec(n, 'rm -f /etc/lazy-lock-a');
+    });
+
+    it('relock: a run whose facts another run changed waits, starts again from the facts, applies on top; its rollback restores the other run\'s result', async () => {
+      const n = state.nodes[1]!;
+      const f = '/etc/lazy-lock-d';
+      await nodeExec(n, `printf 'orig\\n' > ${f}; : > /run/lock/crane-fix.owner`);
+      // A holds the lock from its first step (a sleep), then adds its line.
+      const pbA = write('relock-a.yaml', `- hosts: all\n  tasks:\n    - name: hold\n      shell: sleep 3\n    - name: a\n      lineinfile: {path: ${f}, line: a=1}\n`);
+      const a = cli(['apply', ...base(), pbA, '--limit', n.name, '--json']);
+      const deadline = Date.now() + 20_000;
+      while ((await owner(n)) === '' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      // B reads 'orig' (A has not written yet), then its change waits for A's lock.
+      const b = await cli(['apply', ...base(), write('relock-b.yaml', lines(f, 'b=1')), '--limit', n.name, '--json', '--lock-timeout', '30']);
+      const ra = await a;
+      expect(ra.code, ra.stderr).toBe(0);
+      expect(b.code, b.stderr).toBe(0);
+      expect(b.json.hosts[n.name].status).toBe('changed');
+      expect(b.json.hosts[n.name].notes.join(' ')).toMatch(/another run held the host lock/);
+      expect((await nodeExec(n, `cat ${f}`)).stdout).toBe('orig\na=1\nb=1\n');
+      const events = fs.readFileSync(path.join(journal, b.json.runId, 'events.jsonl'), 'utf8');
+      expect(events).toContain('"type":"snapshots-void"');
+      const rb = await cli(['rollback', b.json.runId, '--journal-dir', journal, '--json']);
+      expect(rb.code, rb.stderr).toBe(0);
+      expect((await nodeExec(n, `cat ${f}`)).stdout).toBe('orig\na=1\n');
+      await nodeExec(n, `rm -f ${f}`);
+    });
   });
 
   it('ProxyJump from an ssh_config reaches a node through a bastion node', async () => {
