@@ -7,7 +7,8 @@
  *
  * Writes crane-fix.blob and crane-fix.snapshot (line 1: the node binary that built the blob,
  * line 2: the folder), which the launcher dist/bin/crane-fix checks before using the blob.
- * If node cannot build it, says why and removes both: the launcher then runs the plain bundle.
+ * If node cannot build it, says why and removes both: the launcher then runs the plain bundle
+ * (run as a command, it then exits 1).
  */
 import { spawnSync } from 'node:child_process';
 import { realpathSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,5 +31,5 @@ export function buildSnapshot(binDir) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  buildSnapshot(process.argv[2] ?? 'dist/bin');
+  if (!buildSnapshot(process.argv[2] ?? 'dist/bin')) process.exitCode = 1;
 }

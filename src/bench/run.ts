@@ -374,6 +374,8 @@ async function freezeApp(): Promise<string> {
   await fs.mkdir(app, { recursive: true });
   await fs.cp(path.join(ROOT, 'dist'), path.join(app, 'dist'), { recursive: true });
   await fs.copyFile(path.join(ROOT, 'package.json'), path.join(app, 'package.json'));
+  // The catalogue playbooks ship in the package (the snapshot's warm-up reads them).
+  await fs.cp(path.join(ROOT, 'playbooks'), path.join(app, 'playbooks'), { recursive: true });
   await fs.symlink(path.join(ROOT, 'node_modules'), path.join(app, 'node_modules'));
   // The start-up snapshot is used only from the folder it was built in (the launcher checks):
   // build it again in the copy, so the benchmark runs crane-fix as installed.
@@ -384,7 +386,7 @@ async function freezeApp(): Promise<string> {
 
 /** Which start-up the launcher takes in the frozen copy (recorded with the results). */
 function startupPath(app: string): string {
-  const r = spawnSync(path.join(app, 'dist', 'bin', 'crane-fix'), ['--version'], { encoding: 'utf8', env: { ...process.env, CRANE_FIX_STARTUP_INFO: '1' } });
+  const r = spawnSync(path.join(app, 'dist', 'bin', 'crane-fix'), ['apply', '--help'], { encoding: 'utf8', env: { ...process.env, CRANE_FIX_STARTUP_INFO: '1' } });
   return /snapshot/.test(r.stderr) ? 'start-up snapshot' : /plain bundle/.test(r.stderr) ? 'plain bundle' : `unknown (${r.stderr.trim() || 'exit ' + r.status})`;
 }
 

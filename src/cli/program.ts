@@ -9,21 +9,16 @@ import { ExitError, EXIT } from '../errors.js';
 type Register = (program: Command) => void;
 
 /**
- * Each command's module, loaded only when that command runs: starting the CLI costs the
- * client CPU the benchmark counts per host, and `apply` need not load the guide's prompts
- * or the scheduler. Help (no or unknown command) loads them all.
+ * The commands a program knows, by module: each loaded only when its command runs. Starting
+ * the CLI costs the client CPU the benchmark counts per host, and `apply` need not load the
+ * guide's prompts or the scheduler. Help (no or unknown command) loads them all. main.ts
+ * passes every command; the start-up snapshot (snapshot.ts) holds apply's only.
  */
-const COMMANDS: Record<string, () => Promise<Register>> = {
-  apply: async () => (await import('./apply.js')).registerApply,
-  runs: async () => (await import('./runs.js')).registerRuns,
-  lab: async () => (await import('./lab.js')).registerLab,
-  catalog: async () => (await import('./catalog.js')).registerCatalog,
-  schedule: async () => (await import('./schedule.js')).registerSchedule,
-  guide: async () => (await import('./guide.js')).registerGuide,
-};
-const MODULE_OF: Record<string, string> = { apply: 'apply', rollback: 'apply', runs: 'runs', lab: 'lab', fixes: 'catalog', check: 'catalog', diagnose: 'catalog', schedule: 'schedule', guide: 'guide' };
+export type CommandTable = Partial<Record<CommandModule, () => Promise<Register>>>;
+type CommandModule = 'apply' | 'runs' | 'lab' | 'catalog' | 'schedule' | 'guide';
+const MODULE_OF: Record<string, CommandModule> = { apply: 'apply', rollback: 'apply', runs: 'runs', lab: 'lab', fixes: 'catalog', check: 'catalog', diagnose: 'catalog', schedule: 'schedule', guide: 'guide' };
 
-export async function buildProgram(argv: string[] = process.argv): Promise<Command> {
+export async function buildProgram(commands: CommandTable, argv: string[] = process.argv): Promise<Command> {
   const program = new Command();
   program
     .name('crane-fix')
@@ -33,15 +28,19 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     .exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   const wanted = MODULE_OF[argv[2] ?? ''];
-  const names = wanted ? [wanted] : Object.keys(COMMANDS);
-  for (const n of names) (await COMMANDS[n]!())(program);
+  const names = wanted ? [wanted] : (Object.keys(commands) as CommandModule[]);
+  for (const n of names) {
+    const load = commands[n];
+    if (!load) throw new ExitError(EXIT.INPUT, `'${argv[2]}' is not in this start-up snapshot (it holds apply and rollback): run the crane-fix launcher`);
+    (await load())(program);
+  }
   return program;
 }
 
 /** Runs the command line in process.argv; resolves to the exit code. */
-export async function main(): Promise<number> {
+export async function main(commands: CommandTable): Promise<number> {
   try {
-    const program = await buildProgram();
+    const program = await buildProgram(commands);
     await program.parseAsync(process.argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {

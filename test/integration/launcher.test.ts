@@ -1,8 +1,9 @@
 /**
- * The package's bin, dist/bin/crane-fix (scripts/bundle.mjs): it starts crane-fix from the
- * start-up snapshot when that was built in its folder by the node binary still in place, and
- * from the plain bundle otherwise — a moved package, a node newer than the snapshot, no
- * snapshot. Either way the same program runs with the same arguments and exit codes.
+ * The package's bin, dist/bin/crane-fix (scripts/bundle.mjs): it starts `apply` and `rollback`
+ * without a terminal from the start-up snapshot when that was built in its folder by the node
+ * binary still in place, and everything else from the plain bundle — other commands, a
+ * terminal or -K, a moved package, a node newer than the snapshot, no snapshot. Either way the
+ * same program runs with the same arguments and exit codes.
  * `apply --syntax-check` (the input checks a run does before connecting) is tested here too:
  * it is what the snapshot's warm-up runs. Runs on a lab node go through the launcher in every
  * suite that uses labHelpers.cli.
@@ -29,10 +30,23 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('dist/bin/crane-fix (launcher)', () => {
-  it('starts from the start-up snapshot built by `npm run build`', () => {
+  it('starts apply and rollback from the start-up snapshot built by `npm run build`, other commands from the bundle', () => {
     expect(fs.existsSync(path.join(BIN, 'crane-fix.blob')), 'npm run build made no snapshot: see its output').toBe(true);
-    const r = run(LAUNCHER, ['--version']);
-    expect(r).toMatchObject({ code: 0, stdout: '0.1.0\n', startup: 'snapshot' });
+    for (const cmd of ['apply', 'rollback']) {
+      const r = run(LAUNCHER, [cmd, '--help']);
+      expect(r).toMatchObject({ code: 0, startup: 'snapshot' });
+      expect(r.stdout).toMatch(new RegExp(`^Usage: crane-fix ${cmd} `));
+    }
+    expect(run(LAUNCHER, ['--version'])).toMatchObject({ code: 0, stdout: '0.1.0\n', startup: 'bundle' });
+    expect(run(LAUNCHER, ['runs', '--help'])).toMatchObject({ code: 0, startup: 'bundle' });
+  });
+
+  it('runs on a terminal, or with -K (password prompt), start from the bundle', () => {
+    const onTty = spawnSync('script', ['-qec', `${LAUNCHER} apply --help`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, CRANE_FIX_STARTUP_INFO: '1' } });
+    expect(onTty.status).toBe(0);
+    expect(onTty.stdout).toContain('started from the plain bundle');
+    expect(run(LAUNCHER, ['apply', '-K', '--help'])).toMatchObject({ code: 0, startup: 'bundle' });
+    expect(run(LAUNCHER, ['apply', '--ask-become-pass', '--help'])).toMatchObject({ code: 0, startup: 'bundle' });
   });
 
   it("passes every argument to crane-fix, none to node (--version, --help, -e, -i are crane-fix's)", () => {
@@ -51,7 +65,7 @@ describe('dist/bin/crane-fix (launcher)', () => {
   it('works through a symlink, as npm links a bin', () => {
     const link = path.join(tmp, 'crane-fix-link');
     fs.symlinkSync(LAUNCHER, link);
-    expect(run(link, ['--version'])).toMatchObject({ code: 0, stdout: '0.1.0\n', startup: 'snapshot' });
+    expect(run(link, ['apply', '--help'])).toMatchObject({ code: 0, startup: 'snapshot' });
   });
 
   it('falls back to the plain bundle when the package was moved, or node is newer than the snapshot, or there is none', () => {
@@ -60,8 +74,8 @@ describe('dist/bin/crane-fix (launcher)', () => {
     fs.mkdirSync(path.dirname(moved), { recursive: true });
     fs.cpSync(BIN, moved, { recursive: true });
     fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(tmp, 'moved', 'package.json'));
-    const m = run(path.join(moved, 'crane-fix'), ['--version']);
-    expect(m).toMatchObject({ code: 0, stdout: '0.1.0\n', startup: 'bundle' });
+    const m = run(path.join(moved, 'crane-fix'), ['apply', '--help']);
+    expect(m).toMatchObject({ code: 0, startup: 'bundle' });
 
     // The same copy, its snapshot record pointing at it, but the snapshot older than node.
     const stamp = path.join(moved, 'crane-fix.snapshot');
@@ -69,15 +83,15 @@ describe('dist/bin/crane-fix (launcher)', () => {
     fs.writeFileSync(stamp, `${node}\n${fs.realpathSync(moved)}\n`);
     // Sanity: with a matching folder and an untouched blob the copy does use its snapshot —
     // only if the copy's blob is not older than node (cpSync keeps no mtimes: it is new).
-    expect(run(path.join(moved, 'crane-fix'), ['--version']).startup).toBe('snapshot');
+    expect(run(path.join(moved, 'crane-fix'), ['apply', '--help']).startup).toBe('snapshot');
     const old = new Date('2001-01-01T00:00:00Z');
     fs.utimesSync(path.join(moved, 'crane-fix.blob'), old, old);
-    expect(run(path.join(moved, 'crane-fix'), ['--version'])).toMatchObject({ code: 0, startup: 'bundle' });
+    expect(run(path.join(moved, 'crane-fix'), ['apply', '--help'])).toMatchObject({ code: 0, startup: 'bundle' });
 
     fs.rmSync(path.join(moved, 'crane-fix.blob'));
-    expect(run(path.join(moved, 'crane-fix'), ['--version'])).toMatchObject({ code: 0, startup: 'bundle' });
+    expect(run(path.join(moved, 'crane-fix'), ['apply', '--help'])).toMatchObject({ code: 0, startup: 'bundle' });
     // And on request (CRANE_FIX_NO_SNAPSHOT), from the real package.
-    expect(run(LAUNCHER, ['--version'], { CRANE_FIX_NO_SNAPSHOT: '1' })).toMatchObject({ code: 0, startup: 'bundle' });
+    expect(run(LAUNCHER, ['apply', '--help'], { CRANE_FIX_NO_SNAPSHOT: '1' })).toMatchObject({ code: 0, startup: 'bundle' });
   });
 });
 
