@@ -21,7 +21,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
+import { createHash } from 'node:crypto';
 import { main, type CommandTable } from './program.js';
+import { checkApplyInput } from '../engine/run.js';
+import { planTask, type PlanState } from '../engine/plan.js';
+import { applyScript, collectFactRequests, gatherScript, type GatherRequest } from '../engine/remoteScript.js';
+import type { FileState, Op } from '../modules/types.js';
 import { registerApply } from './apply.js';
 import { PLAYBOOK_DIR } from '../engine/targets.js';
 
@@ -35,7 +40,33 @@ const COMMANDS: CommandTable = { apply: async () => registerApply };
 /** dist/bin at build time; the launcher uses the snapshot only from this same folder. */
 const BIN_DIR = path.dirname(fileURLToPath(import.meta.url));
 
-/** Runs typical `apply --syntax-check` command lines, output discarded by the build. */
+const WARM_VARS = { dns_cluster_ip: '10.9.0.10', service_cluster_ip_range: '10.96.0.0/12', kube_proxy_node_port_addresses: '10.0.0.0/8', resolv_nameserver: '10.0.0.2' };
+
+/** A file for every path the tasks read, with lines the catalogue's fixes look for. */
+const MADE_UP = [
+  '# crane-fix snapshot warm-up: made-up content',
+  'search cluster.local svc.cluster.local',
+  ...[1, 2, 3, 4, 5].map((i) => `nameserver 10.0.0.${i}`),
+  'options ndots:5',
+  'Environment="KUBELET_DNS_ARGS=--cluster-dns=10.96.0.10 --cluster-domain=cluster.local"',
+  'clusterDNS:',
+  '- 10.96.0.10',
+  'featureGates:',
+  '  CSIMigration: false',
+  '',
+].join('\n');
+
+function madeUpFacts(req: GatherRequest): PlanState {
+  const sha256 = createHash('sha256').update(MADE_UP).digest('hex');
+  const files = new Map<string, FileState>(req.files.map((p) => [p, { path: p, exists: true, type: 'file', mode: 0o644, uid: 0, gid: 0, owner: 'root', group: 'root', content: MADE_UP, sha256 }]));
+  const commands = new Map(req.commands.map((c) => [c.key, { rc: 0, stdout: 'LoadState=loaded\nActiveState=active\nSubState=running\n', stderr: '' }]));
+  return { files, commands, hostFacts: {}, diffs: true };
+}
+
+/**
+ * Runs typical `apply --syntax-check` command lines (output discarded by the build), then plans
+ * the catalogue's tasks against made-up facts.
+ */
 async function warmUp(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'crane-fix-warmup-'));
   try {
@@ -65,6 +96,40 @@ async function warmUp(): Promise<void> {
         await main(COMMANDS); // a playbook that needs other vars fails its check: still warmed up to there
       }
     }
+    // Then what every host goes through after its facts arrive: planning (dry-run and apply,
+    // with diffs), the gather and apply scripts — against made-up facts, nothing is run.
+    let planned = 0;
+    for (const pb of playbooks) {
+      let checked;
+      try {
+        checked = checkApplyInput({ inventory: ini, targets: [path.join(PLAYBOOK_DIR, pb)], extraVars: WARM_VARS, sshConfig });
+      } catch {
+        continue; // needs vars the warm-up does not give
+      }
+      for (const pp of checked.prepared) {
+        const host = pp.hosts[0];
+        const ph = host === undefined ? undefined : pp.perHost.get(host);
+        if (!ph) continue;
+        const all = [...ph.tasks, ...ph.handlers, ...ph.verify];
+        const req = collectFactRequests(all.flatMap((t) => t.facts));
+        gatherScript(req);
+        for (const check of [true, false]) {
+          const state = madeUpFacts(req);
+          const ops: { op: Op; before?: FileState }[] = [];
+          for (const t of all) {
+            try {
+              for (const op of planTask(t, state, check).ops) ops.push({ op, before: op.op === 'exec' ? undefined : state.files.get(op.path) });
+              planned++;
+            } catch {
+              /* made-up facts a module rejects: warmed up to there */
+            }
+          }
+          if (ops.length) applyScript(ops.map((o, id) => ({ id, ...o })));
+        }
+      }
+    }
+    // A warm-up that plans nothing is broken (a renamed playbook, a changed API): say so at build.
+    if (!planned) throw new Error('snapshot warm-up planned no task');
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
     process.exitCode = undefined;

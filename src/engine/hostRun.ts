@@ -76,6 +76,8 @@ export interface HostPlay {
 
 export interface HostRunOptions {
   checkMode: boolean;
+  /** Diffs wanted in an apply (--diff; a dry-run always has them). Default: yes. */
+  diff?: boolean;
   noRollback: boolean;
   journal?: Journal;
   /** Wraps `sh -s` for become (sudo); returns the command and any stdin prefix (password). */
@@ -299,7 +301,7 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
     // Everything from the facts on; once more from a fresh gather after a relock.
     const play = async (facts: GatheredFacts): Promise<void> => {
       original = facts.files;
-      const state: PlanState = { files: new Map(facts.files), commands: facts.commands, hostFacts: {} };
+      const state: PlanState = { files: new Map(facts.files), commands: facts.commands, hostFacts: {}, diffs: opts.checkMode || opts.diff !== false };
 
       // 2. plan every task against the virtual state.
       // The virtual state before each task, so tasks can be planned again from any point

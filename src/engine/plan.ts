@@ -215,6 +215,12 @@ export interface PlanState {
   commands: Map<string, CommandResult>;
   /** Registered results and set_fact values so far, visible to later tasks. */
   hostFacts: Record<string, unknown>;
+  /**
+   * Whether plans get their unified diff text (default yes). An apply without --diff shows no
+   * diffs, as in Ansible, and need not compute them: difflib was the largest part of planning
+   * a changed file (client CPU per host, issue 7).
+   */
+  diffs?: boolean;
 }
 
 export class MissingFactError extends Error {}
@@ -340,7 +346,7 @@ export function planTask(p: PreparedTask, state: PlanState, checkMode: boolean):
   state.files = applyOps(state.files, mp.ops);
   // Command facts as they will read after this task (e.g. a unit stopped by an earlier task).
   if (mp.factUpdates) for (const [k, v] of Object.entries(mp.factUpdates)) state.commands.set(k, v);
-  const diffText = mp.diffs.length ? mp.diffs.map(unifiedDiff).join('') : undefined;
+  const diffText = mp.diffs.length && state.diffs !== false ? mp.diffs.map(unifiedDiff).join('') : undefined;
   return { ...base, status, msg: mp.msg, ops: mp.ops, diffs: mp.diffs, diffText, runtimeOutcome: Boolean(mp.runtimeOutcome), result, irreversible: base.irreversible && mp.ops.length > 0, destructive: base.destructive && mp.ops.length > 0 };
 }
 

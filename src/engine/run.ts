@@ -344,6 +344,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
                 { tasks: ph.tasks, handlers: pp.play.handlers, preparedHandlers: ph.handlers, verify: ph.verify, rollback: pp.play.rollback, vars: ph.vars },
                 {
                   checkMode: Boolean(opts.dryRun),
+                  diff: Boolean(opts.diff),
                   noRollback: Boolean(opts.noRollback),
                   journal,
                   shell: shellFor(spec, spec.becomePassword ?? opts.becomePassword),

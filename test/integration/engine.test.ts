@@ -77,7 +77,7 @@ describe.skipIf(skipReason)('engine on real SSH nodes', () => {
   let applyRun = '';
   it('apply changes exactly what the diffs said, restarts kubelet once, verifies', async () => {
     const dry = await cli(['apply', ...base(), FIX, '-e', 'dns_cluster_ip=10.9.0.10', '--dry-run', '--json']);
-    const r = await cli(['apply', ...base(), FIX, '-e', 'dns_cluster_ip=10.9.0.10', '--json']);
+    const r = await cli(['apply', ...base(), FIX, '-e', 'dns_cluster_ip=10.9.0.10', '--json', '--diff']);
     expect(r.code, r.stderr).toBe(0);
     applyRun = r.json.runId;
     for (const n of state.nodes) {

@@ -184,7 +184,8 @@ describe.skipIf(why)('Ansible parity: ansible-playbook and crane-fix on twin lab
   async function runJob(pass: Pass, job: Job): Promise<JobRun> {
     const journal = join(tmp, 'journal');
     const ansibleArgs = ['-i', job.invA, ...job.pbsA, ...job.extra, ...(pass === 'check' ? ['--check', '--diff'] : ['--diff'])];
-    const craneArgs = [CLI, 'apply', '-i', job.invB, ...job.pbsB, ...job.extra, '--json', '--yes', '--no-rollback', '--forks', '40', '--journal-dir', journal];
+    // --diff on every pass, as Ansible gets it: an apply shows diffs only when asked, in both tools.
+    const craneArgs = [CLI, 'apply', '-i', job.invB, ...job.pbsB, ...job.extra, '--json', '--diff', '--yes', '--no-rollback', '--forks', '40', '--journal-dir', journal];
     if (pass === 'check') craneArgs.push('--dry-run');
     // PARITY_CPU=1: also account CPU seconds (controller: /usr/bin/time; nodes: their sshd's).
     const timed = (cmd: string, args: string[]): [string, string[]] => (CPU ? ['/usr/bin/time', ['-f', 'PARITY_CPU %U %S', cmd, ...args]] : [cmd, args]);

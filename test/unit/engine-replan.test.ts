@@ -189,3 +189,34 @@ describe('runHostPlay: tasks planned again once what they depend on ran', () => 
     expect(read('target.conf')).toBe('old\n');
   });
 });
+
+describe('diffs: computed when wanted (--diff, or a dry-run), as in Ansible', () => {
+  async function runWith(checkMode: boolean, diff: boolean | undefined): Promise<HostReport> {
+    fs.writeFileSync(path.join(dir, 'f'), 'a\nold\n');
+    const p = play(`- replace: {path: "{{ d }}/f", regexp: old, replace: new}`);
+    const { main, vars, handlers } = prepare(p, checkMode);
+    return runHostPlay(
+      new LocalConnector(),
+      { tasks: main.tasks, handlers: p.handlers, preparedHandlers: handlers, verify: [], rollback: [], vars },
+      { checkMode, diff, noRollback: true, shell: { command: 'sh -s', stdinPrefix: 'command() { return 1; }\n' }, log: () => {} },
+      'local',
+    );
+  }
+
+  it('an apply without --diff changes the file and reports no diff; with --diff, the unified diff', async () => {
+    const plain = await runWith(false, false);
+    expect(plain.tasks[0]).toMatchObject({ status: 'changed' });
+    expect(plain.tasks[0]!.diff).toBeUndefined();
+    expect(read('f')).toBe('a\nnew\n');
+    const withDiff = await runWith(false, true);
+    expect(withDiff.tasks[0]!.diff).toContain('-old\n+new\n');
+    expect(read('f')).toBe('a\nnew\n');
+  });
+
+  it('a dry-run has diffs even without --diff, and changes nothing', async () => {
+    const dry = await runWith(true, false);
+    expect(dry.tasks[0]).toMatchObject({ status: 'changed' });
+    expect(dry.tasks[0]!.diff).toContain('-old\n+new\n');
+    expect(read('f')).toBe('a\nold\n');
+  });
+});
