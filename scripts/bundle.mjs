@@ -93,9 +93,10 @@ writeFileSync(
 # apply and rollback run without a terminal (CI, scripts, schedulers, --json into a pipe) start
 # from the start-up snapshot (crane-fix.blob) when it was built in this folder by the node binary
 # named in crane-fix.snapshot and neither that binary nor its folder changed since (a snapshot
-# loads only in the exact node that built it). Everything else starts from the plain bundle:
-# other commands, and runs on a terminal or with -K, whose live progress and password prompt
-# are not in the snapshot (they load from node_modules there, for a few ms more).
+# loads only in the exact node that built it, and with the V8 flags it was built with: line 3).
+# Everything else starts from the plain bundle: other commands, and runs on a terminal or with
+# -K, whose live progress and password prompt are not in the snapshot (they load from
+# node_modules there, for a few ms more).
 # "--": node must not read our arguments (--version, -e, -i ...) as its own.
 s=$0
 if [ -L "$s" ]; then s=$(readlink -f -- "$s") || s=$0; fi
@@ -105,9 +106,10 @@ case \${1:-} in apply|rollback)
   [ -t 1 ] && u=
   for a; do case $a in -K|--ask-become-pass) u= ;; esac; done
   if [ -n "$u" ] && [ -z "\${CRANE_FIX_NO_SNAPSHOT:-}" ] && [ -f "$d/crane-fix.blob" ] && [ -r "$d/crane-fix.snapshot" ] &&
-    { read -r n && read -r b; } <"$d/crane-fix.snapshot" && [ "$d" -ef "$b" ] && [ -x "$n" ] &&
+    { read -r n && read -r b && read -r f; } <"$d/crane-fix.snapshot" && [ "$d" -ef "$b" ] && [ -x "$n" ] &&
     ! [ "$n" -nt "$d/crane-fix.blob" ] && ! [ "\${n%/*}" -nt "$d/crane-fix.blob" ]; then
-    exec "$n" --snapshot-blob "$d/crane-fix.blob" -- "$@"
+    # $f: the V8 flags the snapshot was built with (unquoted: one word per flag).
+    exec "$n" $f --snapshot-blob "$d/crane-fix.blob" -- "$@"
   fi ;;
 esac
 exec node "$d/crane-fix.js" "$@"

@@ -3,7 +3,7 @@
  * separate process started the way a user would start it, timed by GNU time.
  */
 import * as fs from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as path from 'node:path';
@@ -89,7 +89,9 @@ export function craneCommand(ctx: Ctx, mode: Mode, journalDir: string): { file: 
   const bin = path.join(ctx.app, 'dist', 'bin');
   if (ctx.nodeFlags?.length) {
     const blob = path.join(bin, 'crane-fix.blob');
-    const start = existsSync(blob) ? ['--snapshot-blob', blob, '--'] : [path.join(bin, 'crane-fix.js')];
+    // The snapshot loads only with the V8 flags it was built with (line 3 of its record).
+    const flags = existsSync(blob) ? (readFileSync(path.join(bin, 'crane-fix.snapshot'), 'utf8').split('\n')[2] ?? '').split(' ').filter(Boolean) : [];
+    const start = existsSync(blob) ? [...flags, '--snapshot-blob', blob, '--'] : [path.join(bin, 'crane-fix.js')];
     return { file: process.execPath, args: [...ctx.nodeFlags, ...start, ...craneArgs(ctx, mode, journalDir)] };
   }
   return { file: path.join(bin, 'crane-fix'), args: craneArgs(ctx, mode, journalDir) };

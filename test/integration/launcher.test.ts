@@ -79,13 +79,19 @@ describe('dist/bin/crane-fix (launcher)', () => {
 
     // The same copy, its snapshot record pointing at it, but the snapshot older than node.
     const stamp = path.join(moved, 'crane-fix.snapshot');
-    const [node] = fs.readFileSync(stamp, 'utf8').split('\n');
-    fs.writeFileSync(stamp, `${node}\n${fs.realpathSync(moved)}\n`);
+    const [node, , flags] = fs.readFileSync(stamp, 'utf8').split('\n');
+    fs.writeFileSync(stamp, `${node}\n${fs.realpathSync(moved)}\n${flags}\n`);
     // Sanity: with a matching folder and an untouched blob the copy does use its snapshot —
     // only if the copy's blob is not older than node (cpSync keeps no mtimes: it is new).
     expect(run(path.join(moved, 'crane-fix'), ['apply', '--help']).startup).toBe('snapshot');
     const old = new Date('2001-01-01T00:00:00Z');
     fs.utimesSync(path.join(moved, 'crane-fix.blob'), old, old);
+    expect(run(path.join(moved, 'crane-fix'), ['apply', '--help'])).toMatchObject({ code: 0, startup: 'bundle' });
+
+    // A record that does not say the snapshot's V8 flags (without them node refuses it): bundle.
+    fs.utimesSync(path.join(moved, 'crane-fix.blob'), new Date(), new Date());
+    expect(run(path.join(moved, 'crane-fix'), ['apply', '--help']).startup).toBe('snapshot');
+    fs.writeFileSync(stamp, `${node}\n${fs.realpathSync(moved)}\n`);
     expect(run(path.join(moved, 'crane-fix'), ['apply', '--help'])).toMatchObject({ code: 0, startup: 'bundle' });
 
     fs.rmSync(path.join(moved, 'crane-fix.blob'));
