@@ -90,8 +90,9 @@ export function craneCommand(ctx: Ctx, mode: Mode, journalDir: string): { file: 
   if (ctx.nodeFlags?.length) {
     const blob = path.join(bin, 'crane-fix.blob');
     // The snapshot loads only with the V8 flags it was built with (line 3 of its record).
-    const flags = existsSync(blob) ? (readFileSync(path.join(bin, 'crane-fix.snapshot'), 'utf8').split('\n')[2] ?? '').split(' ').filter(Boolean) : [];
-    const start = existsSync(blob) ? [...flags, '--snapshot-blob', blob, '--'] : [path.join(bin, 'crane-fix.js')];
+    const start = existsSync(blob)
+      ? [...(readFileSync(path.join(bin, 'crane-fix.snapshot'), 'utf8').split('\n')[2] ?? '').split(' ').filter(Boolean), '--snapshot-blob', blob, '--']
+      : [path.join(bin, 'crane-fix.js')];
     return { file: process.execPath, args: [...ctx.nodeFlags, ...start, ...craneArgs(ctx, mode, journalDir)] };
   }
   return { file: path.join(bin, 'crane-fix'), args: craneArgs(ctx, mode, journalDir) };

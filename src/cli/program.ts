@@ -1,6 +1,6 @@
 /**
  * The CLI program: commands, and turning their errors into exit codes. Two entry points run
- * it and are the only places that call process.exit: main.ts (the plain bundle) and
+ * it through `runCli`, the only place that calls process.exit: main.ts (the plain bundle) and
  * snapshot.ts (the start-up snapshot, see scripts/bundle.mjs). Commands throw ExitError;
  * everything else returns data.
  */
@@ -57,3 +57,16 @@ export async function main(commands: CommandTable): Promise<number> {
   }
 }
 
+
+/** An entry point's whole job: run the command line, then exit with its code. */
+export function runCli(commands: CommandTable, startedFrom: 'plain bundle' | 'start-up snapshot'): void {
+  // Which start-up ran (the benchmark records it; tests assert it).
+  if (process.env.CRANE_FIX_STARTUP_INFO) process.stderr.write(`crane-fix: started from the ${startedFrom}\n`);
+  main(commands).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`crane-fix: ${String(err)}\n`);
+      process.exit(70);
+    },
+  );
+}

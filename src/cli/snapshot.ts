@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { createHash } from 'node:crypto';
-import { main, type CommandTable } from './program.js';
+import { main, runCli, type CommandTable } from './program.js';
 import { checkApplyInput } from '../engine/run.js';
 import { planTask, type PlanState } from '../engine/plan.js';
 import { applyScript, collectFactRequests, gatherScript, type GatherRequest } from '../engine/remoteScript.js';
@@ -89,7 +89,7 @@ async function warmUp(): Promise<void> {
         hosts.map((h) => `        ${h.split(' ')[0]}:\n          ansible_host: ${h.split('=')[1]!.split(' ')[0]}\n`).join(''),
     );
     const playbooks = fs.readdirSync(PLAYBOOK_DIR).filter((f) => f.endsWith('.yaml')).sort();
-    const vars = ['-e', 'dns_cluster_ip=10.9.0.10', '-e', 'service_cluster_ip_range=10.96.0.0/12', '-e', 'kube_proxy_node_port_addresses=10.0.0.0/8', '-e', 'resolv_nameserver=10.0.0.2'];
+    const vars = Object.entries(WARM_VARS).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
     for (const inv of [ini, yml]) {
       for (const pb of playbooks) {
         process.argv = [process.execPath, path.join(BIN_DIR, 'crane-fix'), 'apply', '--syntax-check', '-i', inv, '--ssh-config', sshConfig, path.join(PLAYBOOK_DIR, pb), ...vars];
@@ -143,14 +143,6 @@ v8.startupSnapshot.setDeserializeMainFunction(() => {
   // Started as `node --snapshot-blob crane-fix.blob <args>`: argv has no script path, so put
   // the launcher's there, as a script run would have it (commander and the journal read argv).
   process.argv.splice(1, 0, path.join(BIN_DIR, 'crane-fix'));
-  // Which start-up ran (the benchmark records it; tests assert it).
-  if (process.env.CRANE_FIX_STARTUP_INFO) process.stderr.write('crane-fix: started from the start-up snapshot\n');
-  main(COMMANDS).then(
-    (code) => process.exit(code),
-    (err) => {
-      process.stderr.write(`crane-fix: ${String(err)}\n`);
-      process.exit(70);
-    },
-  );
+  runCli(COMMANDS, 'start-up snapshot');
 });
 void warmUp();
