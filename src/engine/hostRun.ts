@@ -248,8 +248,12 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
     };
   let run: StepRunner = counted(channelRunner(conn, opts.shell));
   try {
-    // 1. gather: every fact of tasks, handlers and verify in one round trip.
-    const req = collectFactRequests([...hp.tasks, ...handlerPrepared, ...hp.verify].flatMap((t) => t.facts));
+    // 1. gather: every fact of tasks and verify in one round trip — and of handlers for a
+    // dry-run. An apply reads a handler's facts (its unit's state) only once a task notifies
+    // it, just before the step that runs it: most runs change nothing, and on a node every
+    // process counts (bench/README.md). A dry-run that changes something reports its
+    // handlers, so it reads theirs at once rather than in a second round trip.
+    const req = collectFactRequests([...hp.tasks, ...(opts.checkMode ? handlerPrepared : []), ...hp.verify].flatMap((t) => t.facts));
     opts.progress?.('gathering facts');
     // The gather session stays open: every later step runs in its shell, whose fd 9 takes
     // the host lock — for an apply only once a step is about to change the host, for a
@@ -343,6 +347,27 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
         statesBefore[k] = files;
         commandsBefore[k] = commands;
       };
+      // The facts of the handlers about to be planned that no task read (an apply's gather
+      // leaves them out): one read-only round trip, before the step that would run them —
+      // so a handler that cannot run (its unit is not found) still fails before that step.
+      // Kept apart, as the states the tasks are planned again from do not hold them.
+      const late = { files: new Map<string, FileState>(), commands: new Map<string, CommandResult>() };
+      const handlerFacts = async (notified: PreparedTask[]) => {
+        const req = collectFactRequests(notified.flatMap((x) => x.facts));
+        req.files = req.files.filter((f) => !state.files.has(f) && !late.files.has(f));
+        req.commands = req.commands.filter((c) => !state.commands.has(c.key) && !late.commands.has(c.key));
+        if (req.files.length || req.commands.length) {
+          opts.progress?.('gathering handler facts');
+          const got = parseGather(req, (await exec(run, opts, gatherScript(req), { readOnly: true })).stdout);
+          for (const [f, st] of got.files) {
+            late.files.set(f, st);
+            if (!original.has(f)) original.set(f, st);
+          }
+          for (const [k, c] of got.commands) late.commands.set(k, c);
+        }
+        for (const [f, st] of late.files) if (!state.files.has(f)) state.files.set(f, st);
+        for (const [k, c] of late.commands) if (!state.commands.has(k)) state.commands.set(k, c);
+      };
       // Tasks from k on read the host (files, creates/removes, unit states), or wait for facts.
       const readsFrom = (k: number) => plans.slice(k).some((t) => t.prepared.facts.length || t.prepared.pending || t.deferred);
       const runsCommand = (t: TaskPlan) => t.runtimeOutcome && t.ops.some((op) => op.op === 'exec');
@@ -377,7 +402,12 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
           if (t.status === 'failed') throw new HostFailure(`task '${t.name}' failed: ${t.msg ?? 'failed'}`);
         }
         for (const h of notifiedHandlers(plans, hp.handlers)) {
-          for (const x of handlerPrepared.filter((y) => y.def === h)) rep.tasks.push(report(planTask(x, state, true)));
+          for (const x of handlerPrepared.filter((y) => y.def === h)) {
+            const hpl = planTask(x, state, true);
+            rep.tasks.push(report(hpl));
+            // As an apply would: a handler that cannot run fails the host.
+            if (hpl.status === 'failed' && !hpl.runtimeOutcome) throw new HostFailure(`handler '${hpl.name}' failed: ${hpl.msg ?? 'failed'}`);
+          }
         }
         journal?.append({ type: 'plan', host: hostName, tasks: rep.tasks.map((t) => ({ name: t.name, status: t.status, changed: t.changed, diff: t.diff })) });
         rep.status = rep.tasks.some((t) => t.changed) ? 'changed' : 'ok';
@@ -404,7 +434,21 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
 
       // 3. apply, segment by segment.
       // The handlers notified by the planned tasks, planned now for an apply (after the tasks).
-      const planHandlers = () => settled(notifiedHandlers(plans, hp.handlers).flatMap((h) => handlerPrepared.filter((x) => x.def === h)).map((x) => planTask(x, state, false)), rep);
+      // A handler that cannot run on what it read (its unit is not found, its file is missing)
+      // fails the host before the step that would have run it: `notRun` are that step's tasks.
+      const planHandlers = async (notRun: TaskPlan[]) => {
+        const notified = notifiedHandlers(plans, hp.handlers).flatMap((h) => handlerPrepared.filter((x) => x.def === h));
+        await handlerFacts(notified);
+        const hplans = settled(notified.map((x) => planTask(x, state, false)), rep);
+        const bad = hplans.find((t) => t.status === 'failed' && !t.runtimeOutcome);
+        if (bad) {
+          const why = `not run: handler '${bad.name}' cannot run${touchedAnything ? '' : '; nothing was changed'}`;
+          for (const t of notRun) rep.tasks.push({ name: t.name, status: 'skipped', changed: false, msg: why });
+          rep.tasks.push(report(bad));
+          throw new HostFailure(`handler '${bad.name}' failed: ${bad.msg ?? 'failed'}`);
+        }
+        return hplans;
+      };
       // The first attempt of the first verify, when it rode along in the last apply script.
       let foldedVerify: OpOutcome[] | undefined;
       let i = 0;
@@ -429,7 +473,7 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
         const segHasJudged = segment.some((t) => t.runtimeOutcome && t.judged);
         // Handlers ride along in the last script when nothing in it is judged at runtime.
         let handlerPlans: TaskPlan[] = [];
-        if (lastSegment && !segHasJudged) handlerPlans = planHandlers();
+        if (lastSegment && !segHasJudged) handlerPlans = await planHandlers(segment);
         const all = [...segment, ...handlerPlans];
         // The first verify's first attempt rides along too (one round trip less) when this
         // script completing means the host changed, and nothing in it is judged at runtime or
@@ -520,7 +564,7 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
         }
         // Handlers that could not ride along (last segment was judged) run now.
         if (lastSegment && segHasJudged && notifiedHandlers(plans, hp.handlers).length) {
-          await runSimple(run, opts, planHandlers(), rep, hostName, snapshots, original, journal);
+          await runSimple(run, opts, await planHandlers([]), rep, hostName, snapshots, original, journal);
           touchedAnything = true;
         }
       }

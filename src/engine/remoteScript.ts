@@ -120,15 +120,21 @@ export interface GatherCommand {
 
 export interface GatherRequest {
   files: string[];
+  /** Those of `files` read without `stat`: type, bytes and symlink target, no mode or owner. */
+  contentOnly?: string[];
   commands: GatherCommand[];
 }
 
 export function collectFactRequests(reqs: FactRequest[]): GatherRequest {
   const files = new Set<string>();
+  // A path is read content-only when every request for it says so.
+  const needsAttrs = new Set<string>();
   const commands = new Map<string, GatherCommand>();
   for (const r of reqs) {
-    if (r.kind === 'file') files.add(r.path);
-    else {
+    if (r.kind === 'file') {
+      files.add(r.path);
+      if (!r.contentOnly) needsAttrs.add(r.path);
+    } else {
       const had = commands.get(r.key);
       // One task needing the fact unconditionally makes it unconditional.
       const onlyIf = had && !had.onlyIf ? undefined : r.onlyIf;
@@ -140,7 +146,8 @@ export function collectFactRequests(reqs: FactRequest[]): GatherRequest {
   const all = [...commands.values()];
   const conditional = (c: GatherCommand) => c.onlyIf !== undefined && commands.get(c.onlyIf.key)?.onlyIf === undefined && commands.has(c.onlyIf.key);
   const plain = all.filter((c) => !conditional(c)).map(({ onlyIf: _, ...c }) => c);
-  return { files: [...files], commands: [...plain, ...all.filter(conditional)] };
+  const contentOnly = [...files].filter((f) => !needsAttrs.has(f));
+  return { files: [...files], ...(contentOnly.length ? { contentOnly } : {}), commands: [...plain, ...all.filter(conditional)] };
 }
 
 /**
@@ -242,6 +249,59 @@ export function sharedLockStep(lock: { runId: string; waitS: number }): string {
 }
 
 /**
+ * Files whose mode and owner a planner reads: one `stat` (type, mode, owner, size) for all of
+ * them, then one `cat` of the regular ones that fit the read limit, split by those sizes.
+ */
+function statRead(idx: number[], token: string): string[] {
+  const L = ['set --; E='];
+  for (const i of idx) L.push(`if [ -e "$P${i}" ] || [ -L "$P${i}" ]; then E="$E ${i}"; set -- "$@" "$P${i}"; else echo "@@CF file ${i} absent"; fi`);
+  L.push(
+    `S=; if [ $# -gt 0 ]; then S=$(stat -c '%F|%a|%u|%g|%U|%G|%s' -- "$@" 2>/dev/null) || { echo "@@CF race"; exit 7; }; fi`,
+    // One line per path (stat's %F and user names hold no newline); no globbing.
+    'set -f; IFS=$NL; set -- $S; unset IFS; set +f; C=; BLOB=; BIG=',
+    'for i in $E; do',
+    '  s=$1; shift; eval "p=\\$P$i"',
+    // A symlink's target (base64: it may hold '|' or spaces); `file state=link` needs it.
+    '  l=-; [ -L "$p" ] && l=$(readlink -- "$p" | base64 -w0)',
+    '  echo "@@CF file $i $s|$l"',
+    '  case "$s" in "regular file|"*|"regular empty file|"*)',
+    `    if [ "\${s##*|}" -le ${MAX_FACT_FILE_BYTES} ]; then BLOB="$BLOB $i:\${s##*|}"; C="$C \\"\\$P$i\\""; else BIG="$BIG $i"; fi ;;`,
+    '  esac',
+    'done',
+    `if [ -n "$C" ]; then echo "@@CF blob ${token}$BLOB"; eval "cat -- $C"; printf '\\n@@CF blobend ${token}\\n'; fi`,
+    'for i in $BIG; do eval "p=\\$P$i"; h=$(sha256sum < "$p") || h=-; echo "@@CF big $i ${h%% *}"; done',
+  );
+  return L;
+}
+
+/** Separator pipes one `head` can take (fds 3-7: 8 and 9 are the capture's and the lock's). */
+const BARE_PER_HEAD = 5;
+
+/**
+ * Content-only files (FactRequest.contentOnly) without `stat`: the type from the shell's
+ * builtin tests, and ONE `head` for the regular ones that prints each (up to the read limit
+ * + 1 byte: more means too large) followed by a separator line with the run's random token.
+ * The separators come from here-documents on fds 3-7, which the shell feeds through pipes
+ * (`/dev/fd/N`): no temp file, no extra process. A file that vanishes after its test makes
+ * `head` fail (`@@CF race`).
+ */
+function bareRead(idx: number[], token: string): string[] {
+  const L = ['set --; n=3', `for i in ${idx.join(' ')}; do eval "p=\\$P$i"`];
+  L.push(
+    '  if [ -L "$p" ]; then echo "@@CF cfile $i l $(readlink -- "$p" | base64 -w0)"',
+    '  elif [ -f "$p" ]; then echo "@@CF cfile $i f"; set -- "$@" "$p" /dev/fd/$n; n=$((n+1))',
+    '  elif [ -d "$p" ]; then echo "@@CF cfile $i d"',
+    '  elif [ -e "$p" ]; then echo "@@CF cfile $i o"',
+    '  else echo "@@CF file $i absent"; fi',
+    'done',
+    `if [ $# -gt 0 ]; then echo "@@CF cblob ${token}"; head -q -c ${MAX_FACT_FILE_BYTES + 1} -- "$@" ${idx.map((_, k) => `${3 + k}<<'CRANE_FIX_SEP'`).join(' ')} || { printf '\\n@@CF race\\n'; exit 7; }`,
+  );
+  for (let k = 0; k < idx.length; k++) L.push('', `@@CF sep ${token}`, 'CRANE_FIX_SEP');
+  L.push('fi');
+  return L;
+}
+
+/**
  * Facts in as few processes as possible (on a busy node every process counts, and the
  * benchmark showed the node-side work, not the network, dominating a no-op run): the fact
  * commands first, each captured in a variable (no temp file) and printed with its length;
@@ -263,30 +323,16 @@ export function gatherScript(req: GatherRequest, lock?: LockSpec, token: string 
     if (j === undefined) lines.push(run);
     else lines.push(`if [ "$rc${j}" != 0 ] || case "$R${j}" in *${shq(c.onlyIf!.failedOrPrinted)}*) true ;; *) false ;; esac; then\n${run}\nelse echo "@@CF cmd ${i} skipped"; fi`);
   });
-  const n = req.files.length;
-  if (n) {
+  if (req.files.length) {
     // No mount-point check here: whether a target is a mount point matters only when its
     // rename fails (EBUSY), and the write checks it then; reading mountinfo with the shell's
     // byte-at-a-time `read` cost more than any process of this script (3.5 ms per host).
     req.files.forEach((f, i) => lines.push(`P${i}=${shq(f)}`));
-    lines.push('set --; E=');
-    for (let i = 0; i < n; i++) lines.push(`if [ -e "$P${i}" ] || [ -L "$P${i}" ]; then E="$E ${i}"; set -- "$@" "$P${i}"; else echo "@@CF file ${i} absent"; fi`);
-    lines.push(
-      `S=; if [ $# -gt 0 ]; then S=$(stat -c '%F|%a|%u|%g|%U|%G|%s' -- "$@" 2>/dev/null) || { echo "@@CF race"; exit 7; }; fi`,
-      // One line per path (stat's %F and user names hold no newline); no globbing.
-      'set -f; IFS=$NL; set -- $S; unset IFS; set +f; C=; BLOB=; BIG=',
-      'for i in $E; do',
-      '  s=$1; shift; eval "p=\\$P$i"',
-      // A symlink's target (base64: it may hold '|' or spaces); `file state=link` needs it.
-      '  l=-; [ -L "$p" ] && l=$(readlink -- "$p" | base64 -w0)',
-      '  echo "@@CF file $i $s|$l"',
-      '  case "$s" in "regular file|"*|"regular empty file|"*)',
-      `    if [ "\${s##*|}" -le ${MAX_FACT_FILE_BYTES} ]; then BLOB="$BLOB $i:\${s##*|}"; C="$C \\"\\$P$i\\""; else BIG="$BIG $i"; fi ;;`,
-      '  esac',
-      'done',
-      `if [ -n "$C" ]; then echo "@@CF blob ${token}$BLOB"; eval "cat -- $C"; printf '\\n@@CF blobend ${token}\\n'; fi`,
-      'for i in $BIG; do eval "p=\\$P$i"; h=$(sha256sum < "$p") || h=-; echo "@@CF big $i ${h%% *}"; done',
-    );
+    const co = new Set(req.contentOnly ?? []);
+    const withAttrs = req.files.flatMap((f, i) => (co.has(f) ? [] : [i]));
+    const bare = req.files.flatMap((f, i) => (co.has(f) ? [i] : []));
+    if (withAttrs.length) lines.push(...statRead(withAttrs, token));
+    for (let g = 0; g < bare.length; g += BARE_PER_HEAD) lines.push(...bareRead(bare.slice(g, g + BARE_PER_HEAD), token));
   }
   if (lock?.when === 'if-held') {
     // Read without the lock (nobody held it as we began): if a run took it since, it may
@@ -353,6 +399,15 @@ export function throwIfLocked(stdout: string): void {
   }
 }
 
+function setContent(st: FileState, chunk: Buffer): void {
+  st.tooLarge = false;
+  st.sha256 = createHash('sha256').update(chunk).digest('hex');
+  // A NUL byte or invalid UTF-8 means binary: never rewrite it through a text planner.
+  const text = chunk.toString('utf8');
+  if (chunk.includes(0) || Buffer.from(text, 'utf8').compare(chunk) !== 0) st.binary = true;
+  else st.content = text;
+}
+
 /** Parse a gather script's output (read as latin1). */
 export function parseGather(req: GatherRequest, stdout: string): GatheredFacts {
   const files = new Map<string, FileState>();
@@ -360,6 +415,7 @@ export function parseGather(req: GatherRequest, stdout: string): GatheredFacts {
   const skipped = new Set<string>();
   let sawEnd = false;
   let relock = false;
+  const bare: FileState[] = [];
   const raced = () => new Error('files changed while facts were read (one appeared, vanished or changed size); nothing was changed — run again');
   const cutShort = () => new Error('fact gathering was cut short (no end marker)');
   const fr = new Frames(stdout);
@@ -422,15 +478,32 @@ export function parseGather(req: GatherRequest, stdout: string): GatheredFacts {
         const chunk = Buffer.from(bytes.slice(at, at + size), 'latin1');
         at += size;
         const st = files.get(req.files[Number(iS)]!);
-        if (!st) continue;
-        st.tooLarge = false;
-        st.sha256 = createHash('sha256').update(chunk).digest('hex');
-        // A NUL byte or invalid UTF-8 means binary: never rewrite it through a text planner.
-        const text = chunk.toString('utf8');
-        if (chunk.includes(0) || Buffer.from(text, 'utf8').compare(chunk) !== 0) st.binary = true;
-        else st.content = text;
+        if (st) setContent(st, chunk);
       }
       if (at !== bytes.length) throw raced();
+    } else if (kind === 'cfile') {
+      // A content-only file (no stat): type, and a symlink's target; bytes come with `cblob`.
+      const path = req.files[idx]!;
+      const [, , , t, link] = line.split(' ');
+      const state: FileState = { path, exists: true, type: t === 'f' ? 'file' : t === 'd' ? 'directory' : t === 'l' ? 'symlink' : 'other' };
+      if (t === 'l' && link) state.linkTarget = Buffer.from(link, 'base64').toString('utf8').replace(/\n$/, '');
+      if (t === 'f') {
+        state.tooLarge = true; // until its bytes arrive
+        bare.push(state);
+      }
+      files.set(path, state);
+    } else if (kind === 'cblob') {
+      // One section per regular file announced since the last cblob, each ended by a
+      // separator that carries the token: no file can hold it.
+      const sep = `\n@@CF sep ${idxS}\n`;
+      for (const st of bare.splice(0)) {
+        const bytes = fr.until(sep);
+        // `head` failed before its last separator (it could not read, or not run at all).
+        if (bytes === undefined) throw stdout.includes('\n@@CF race\n') ? raced() : cutShort();
+        const chunk = Buffer.from(bytes, 'latin1');
+        if (chunk.length > MAX_FACT_FILE_BYTES) continue; // stays tooLarge
+        setContent(st, chunk);
+      }
     } else if (kind === 'big') {
       const st = files.get(req.files[idx]!);
       const sha = line.split(' ')[3];
@@ -461,13 +534,21 @@ const octal = (m: number) => m.toString(8).padStart(4, '0');
 
 interface WriteSpec {
   path: string;
-  mode: number;
+  /** Undefined: the target's own, read on the node as it is written (`keep`). */
+  mode?: number;
   uid?: number;
   gid?: number;
   /** The target exists and already has this uid/gid: chown only if a new file would not. */
   ownerUnchanged?: boolean;
   /** sha256 the file must have now ('absent' = must not exist); undefined = no guard (restore). */
   expect?: string;
+  /**
+   * The target's mode and owner were never read (content-only facts): one `stat` on the node
+   * reads them as the write begins, and the new file gets them — unless the op sets its own.
+   * A target missing then (a restore only: a guarded write checked it exists) gets 0644 and
+   * this shell's owner.
+   */
+  keep?: boolean;
 }
 
 /** A random temp-file suffix: `.crane-fix.` + 6 characters, the pattern restore cleans up. */
@@ -512,11 +593,25 @@ function writeGroupScript(group: { id: number; w: WriteSpec; text: string }[]): 
     if (it.w.expect === 'absent') L.push(`if [ -e "$W${it.k}" ] || [ -L "$W${it.k}" ]; then echo "@@CF op ${it.id} guard present"; exit 3; fi`);
     else if (it.w.expect !== undefined) L.push(`[ -f "$W${it.k}" ] || { echo "@@CF op ${it.id} guard absent"; exit 3; }`);
   }
+  // 1b. mode and owner of targets never stat'ed (content-only facts): read now, one `stat`
+  // for the guarded ones (they exist: a failure is a race), one each for the others.
+  const keptG = items.filter((it) => it.w.keep && it.w.expect !== undefined);
+  const keptU = items.filter((it) => it.w.keep && it.w.expect === undefined);
+  const split = (its: typeof items) => its.map((it) => `a=$1; shift; M${it.k}=\${a%% *}; a=\${a#* }; U${it.k}=\${a%% *}; G${it.k}=\${a#* }`);
+  if (keptG.length) {
+    L.push(
+      `A=$(stat -c '%a %u %g' -- ${keptG.map((it) => `"$W${it.k}"`).join(' ')} 2>/dev/null) || { echo "@@CF op ${keptG[0]!.id} guard absent"; exit 3; }`,
+      'set -f; IFS=$NL; set -- $A; unset IFS; set +f',
+      ...split(keptG),
+    );
+  }
+  for (const it of keptU) L.push(`A=$(stat -c '%a %u %g' -- "$W${it.k}" 2>/dev/null) || A='644 - -'; set -- "$A"`, ...split([it]));
   // 2. temp files: exclusive, with the target's permission bits a new file can get — never
   // more than the final file has, but always read/write for the owner (sha256sum reads it).
   L.push('set -C');
   for (const it of items) {
-    L.push(`umask ${octal(0o777 & ~(it.w.mode | 0o600))}`);
+    if (it.w.mode !== undefined) L.push(`umask ${octal(0o777 & ~(it.w.mode | 0o600))}`);
+    else L.push(`v=$((0$M${it.k} | 0600)); umask $(( (~v >> 6) & 7 ))$(( (~v >> 3) & 7 ))$(( ~v & 7 ))`);
     L.push(`{ printf '%s' ${shq(it.text)}; } >"$N${it.k}" || { ${cleanup} 2>/dev/null; echo "@@CF op ${it.id} error write"; exit 4; }`);
   }
   L.push('set +C; umask 022');
@@ -531,17 +626,22 @@ function writeGroupScript(group: { id: number; w: WriteSpec; text: string }[]): 
   const hash = 'h=${1%% *}; h=${h#\\\\}; shift';
   for (const it of guarded) L.push(`${hash}; [ "$h" = ${shq(it.w.expect!)} ] || { ${cleanup}; echo "@@CF op ${it.id} guard $h"; exit 3; }`);
   for (const it of items) L.push(`${hash}; [ "$h" = ${it.newSha} ] || { ${cleanup}; echo "@@CF op ${it.id} error write"; exit 4; }`);
-  // 4. modes a new file cannot get, owners it would not have; fsync of the temp files
+  // 4. owners the new file would not have, then modes it cannot get (in that order: a chown
+  // clears setuid/setgid bits), then fsync of the temp files.
   const byMode = new Map<string, string[]>();
   const byOwner = new Map<string, typeof items>();
+  const attrs: string[] = [];
+  const modes: string[] = [];
   for (const it of items) {
-    if ((0o666 & (it.w.mode | 0o600)) !== it.w.mode) byMode.set(octal(it.w.mode), [...(byMode.get(octal(it.w.mode)) ?? []), `"$N${it.k}"`]);
+    // Mode and owner read on the node just now (`keep`): the same rules, in the shell.
+    if (it.w.mode === undefined) modes.push(`{ [ $(( 0666 & (0$M${it.k} | 0600) )) -eq $((0$M${it.k})) ] || chmod "$M${it.k}" -- "$N${it.k}"; }`);
+    else if ((0o666 & (it.w.mode | 0o600)) !== it.w.mode) byMode.set(octal(it.w.mode), [...(byMode.get(octal(it.w.mode)) ?? []), `"$N${it.k}"`]);
+    if (it.w.uid === undefined && it.w.keep) attrs.push(`{ [ "$U${it.k}" = - ] || { [ -O "$W${it.k}" ] && [ -G "$W${it.k}" ] && [ -G "$N${it.k}" ]; } || chown "$U${it.k}:$G${it.k}" -- "$N${it.k}"; }`);
     if (it.w.uid !== undefined) {
       const o = `${it.w.uid}:${it.w.gid ?? ''}`;
       byOwner.set(o, [...(byOwner.get(o) ?? []), it]);
     }
   }
-  const attrs = [...byMode].map(([m, ts]) => `chmod ${m} -- ${ts.join(' ')}`);
   [...byOwner].forEach(([o, its], q) => {
     // A file this shell creates is ours (uid) with our group unless the directory is setgid.
     // When the target is ours too and keeps its owner, the temp file already has it.
@@ -555,6 +655,7 @@ function writeGroupScript(group: { id: number; w: WriteSpec; text: string }[]): 
     );
     attrs.push(`{ [ -z "$O${q}" ] || eval "chown ${o} -- $O${q}"; }`);
   });
+  attrs.push(...[...byMode].map(([m, ts]) => `chmod ${m} -- ${ts.join(' ')}`), ...modes);
   attrs.push(`sync -- ${temps}`);
   L.push(`${attrs.join(' && ')} || { ${cleanup}; echo "@@CF op ${items[0]!.id} error attrs"; exit 4; }`);
   // 5. renames, in op order. First a line to crane-fix: if it gave up on this host (timeout)
@@ -567,7 +668,8 @@ function writeGroupScript(group: { id: number; w: WriteSpec; text: string }[]): 
       `if mv -f -- "$N${it.k}" "$W${it.k}" 2>/dev/null; then echo "@@CF op ${it.id} ok"`,
       `elif ismount "$W${it.k}"; then`,
       `  now=$(shaof "$W${it.k}"); [ "$now" = ${it.w.expect !== undefined ? shq(it.w.expect) : `"$C${it.k}"`} ] || { ${rest}; echo "@@CF op ${it.id} guard $now"; exit 3; }`,
-      `  cat -- "$N${it.k}" > "$W${it.k}" && chmod ${octal(it.w.mode)} -- "$W${it.k}"${it.w.uid !== undefined ? ` && chown ${it.w.uid}:${it.w.gid ?? ''} -- "$W${it.k}"` : ''} && sync -- "$W${it.k}" && rm -f -- "$N${it.k}" && echo "@@CF op ${it.id} inplace" || { ${rest}; echo "@@CF op ${it.id} error inplace"; exit 4; }`,
+      // (Written in place, the file keeps its own mode and owner: set only what the op sets.)
+      `  cat -- "$N${it.k}" > "$W${it.k}"${it.w.mode !== undefined ? ` && chmod ${octal(it.w.mode)} -- "$W${it.k}"` : ''}${it.w.uid !== undefined ? ` && chown ${it.w.uid}:${it.w.gid ?? ''} -- "$W${it.k}"` : ''} && sync -- "$W${it.k}" && rm -f -- "$N${it.k}" && echo "@@CF op ${it.id} inplace" || { ${rest}; echo "@@CF op ${it.id} error inplace"; exit 4; }`,
       `else ${rest}; echo "@@CF op ${it.id} error rename"; exit 4; fi`,
     );
   }
@@ -580,11 +682,14 @@ function writeSpecOf(op: Extract<Op, { op: 'write' }>, before?: FileState): Writ
   const uid = op.uid ?? (before?.exists ? before.uid : undefined);
   const gid = op.gid ?? (before?.exists ? before.gid : undefined);
   const expect = op.expectSha256 ?? 'absent';
+  // Read content-only: the node reads mode and owner as it writes.
+  const keep = before?.exists === true && (before.mode === undefined || before.uid === undefined);
   return {
     path: op.path,
-    mode: op.mode ?? (before?.exists ? before.mode : undefined) ?? 0o644,
+    mode: op.mode ?? (before?.exists ? before.mode : undefined) ?? (keep ? undefined : 0o644),
     uid,
     gid,
+    ...(keep ? { keep } : {}),
     // Guarded (the target exists as it was read), and the owner stays what it was read as.
     ownerUnchanged: expect !== 'absent' && before?.exists === true && uid === before.uid && gid === before.gid,
     expect,
@@ -730,13 +835,16 @@ export function restoreScript(snaps: Snapshot[]): string {
     // Each restore runs in a subshell: one file that cannot be restored must not stop the
     // others (best effort, every failure reported). A file already as it was is left alone.
     const p = `p=${shq(s.path)}`;
+    // Read content-only, the file's mode and owner were never known: the run kept them, and
+    // so does the restore (the write reads them on the node).
+    const attrsKnown = s.mode !== undefined && s.uid !== undefined;
     let body: string;
     if (!s.existed) {
       body = `${p}\nif [ -d "$p" ] && [ ! -L "$p" ]; then rmdir -- "$p" 2>/dev/null; else rm -f -- "$p"; fi; [ -e "$p" ] && { echo "@@CF op ${i} error remove"; exit 4; }; echo "@@CF op ${i} ok"`;
     } else if (s.type === 'symlink') {
       body = `${p}\nif [ -L "$p" ] && [ "$(readlink -- "$p")" = ${shq(s.linkTarget ?? '')} ]; then echo "@@CF op ${i} ok"; exit 0; fi\nrm -f -- "$p" && ln -s -- ${shq(s.linkTarget ?? '')} "$p" && echo "@@CF op ${i} ok" || { echo "@@CF op ${i} error symlink"; exit 4; }`;
     } else if (s.type === 'directory') {
-      body = `${p}\nmkdir -p -- "$p" && chmod ${octal(s.mode ?? 0o755)} "$p" && chown ${s.uid}:${s.gid} "$p" && echo "@@CF op ${i} ok" || { echo "@@CF op ${i} error dir"; exit 4; }`;
+      body = `${p}\nmkdir -p -- "$p"${attrsKnown ? ` && chmod ${octal(s.mode ?? 0o755)} "$p" && chown ${s.uid}:${s.gid} "$p"` : ''} && echo "@@CF op ${i} ok" || { echo "@@CF op ${i} error dir"; exit 4; }`;
     } else if (s.contentB64 === undefined) {
       // Binary or too large: its bytes were never captured, so they cannot be written back —
       // writing the empty string would destroy the file. Put back mode and owner if the
@@ -744,12 +852,13 @@ export function restoreScript(snaps: Snapshot[]): string {
       body = [
         p,
         `[ -f "$p" ] && [ "$(shaof "$p")" = ${shq(s.sha256 ?? 'unknown')} ] || { echo "@@CF op ${i} error content-not-captured"; exit 4; }`,
-        `chmod ${octal(s.mode ?? 0o644)} -- "$p" && chown ${s.uid}:${s.gid} -- "$p" && echo "@@CF op ${i} ok" || { echo "@@CF op ${i} error attrs"; exit 4; }`,
+        `${attrsKnown ? `chmod ${octal(s.mode ?? 0o644)} -- "$p" && chown ${s.uid}:${s.gid} -- "$p" && ` : ''}echo "@@CF op ${i} ok" || { echo "@@CF op ${i} error attrs"; exit 4; }`,
       ].join('\n');
     } else {
-      const same = `[ -f "$p" ] && [ "$(shaof "$p")" = ${shq(s.sha256 ?? '')} ] && [ "$(stat -c '%a:%u:%g' -- "$p")" = ${shq(`${(s.mode ?? 0o644).toString(8)}:${s.uid}:${s.gid}`)} ]`;
+      const same = `[ -f "$p" ] && [ "$(shaof "$p")" = ${shq(s.sha256 ?? '')} ]${attrsKnown ? ` && [ "$(stat -c '%a:%u:%g' -- "$p")" = ${shq(`${(s.mode ?? 0o644).toString(8)}:${s.uid}:${s.gid}`)} ]` : ''}`;
       const text = Buffer.from(s.contentB64 ?? '', 'base64').toString('utf8');
-      body = `${p}\nif ${same}; then echo "@@CF op ${i} ok"; exit 0; fi\n${writeGroupScript([{ id: i, w: { path: s.path, mode: s.mode ?? 0o644, uid: s.uid, gid: s.gid }, text }])}`;
+      const w: WriteSpec = attrsKnown ? { path: s.path, mode: s.mode ?? 0o644, uid: s.uid, gid: s.gid } : { path: s.path, keep: true };
+      body = `${p}\nif ${same}; then echo "@@CF op ${i} ok"; exit 0; fi\n${writeGroupScript([{ id: i, w, text }])}`;
     }
     lines.push(`(\n${body}\n) || failed=1`);
   });

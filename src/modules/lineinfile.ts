@@ -95,7 +95,8 @@ export const lineinfileModule = defineModule<Args>({
   reversible: true,
   facts(a): FactRequest[] {
     const path = normPath(a.path);
-    const f: FactRequest[] = [{ kind: 'file', path }];
+    // Mode and owner only matter when the task sets them or creates the file.
+    const f: FactRequest[] = [{ kind: 'file', path, contentOnly: !a.create && a.mode === undefined && a.owner === undefined && a.group === undefined }];
     if (a.state === 'present' && a.create) for (const d of ancestors(path)) f.push({ kind: 'file', path: d });
     return f;
   },

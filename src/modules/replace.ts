@@ -46,7 +46,8 @@ export const replaceModule = defineModule<Args>({
   supportsCheck: true,
   supportsDiff: true,
   reversible: true,
-  facts: (a) => [{ kind: 'file', path: normPath(a.path) }],
+  // Mode and owner only matter when the task sets them; otherwise the write keeps them.
+  facts: (a) => [{ kind: 'file', path: normPath(a.path), contentOnly: a.mode === undefined && a.owner === undefined && a.group === undefined }],
   plan(a, ctx): ModulePlan {
     const path = normPath(a.path);
     const { state, error } = readText(ctx, path);

@@ -113,7 +113,8 @@ function facts(a: SystemdArgs): FactRequest[] {
       command: `${sc} is-enabled -- ${u}`,
       ...(needEnabled ? {} : { onlyIf: { key: show, failedOrPrinted: 'ignoring' } }),
     },
-    { kind: 'file', path: `/etc/init.d/${a.name}` },
+    // Only whether it exists (a SysV script): never its mode or owner.
+    { kind: 'file', path: `/etc/init.d/${a.name}`, contentOnly: true },
   ];
 }
 

@@ -15,7 +15,12 @@ import type { z } from 'zod';
  * is absent, and a planner that reads it anyway asks for it again (it is deferred).
  */
 export type FactRequest =
-  | { kind: 'file'; path: string }
+  /**
+   * `contentOnly`: the planner reads the file's type and bytes but never its mode or owner
+   * (a write keeps them, read on the node as it writes). A path every request marks so is
+   * read without `stat` — one process less per host on a no-op run (bench/README.md).
+   */
+  | { kind: 'file'; path: string; contentOnly?: boolean }
   | { kind: 'command'; key: string; command: string; onlyIf?: { key: string; failedOrPrinted: string } };
 
 /** A file (or directory) as seen on the host, or as it will be after earlier planned ops. */
@@ -23,7 +28,7 @@ export interface FileState {
   path: string;
   exists: boolean;
   type?: 'file' | 'directory' | 'symlink' | 'other';
-  /** Permission bits only, e.g. 0o644. */
+  /** Permission bits only, e.g. 0o644. Undefined when read content-only (see FactRequest). */
   mode?: number;
   uid?: number;
   gid?: number;

@@ -45,10 +45,12 @@ export function applyOps(files: ReadonlyMap<string, FileState>, ops: readonly Op
           path,
           exists: true,
           type: 'file',
-          mode: op.mode ?? (keep && prev.mode !== undefined ? prev.mode : 0o644),
           content: op.content,
           sha256: sha256(op.content),
         };
+        // Kept when it was never read (content-only facts): still unknown, not 0644.
+        const mode = op.mode ?? (keep ? prev.mode : 0o644);
+        if (mode !== undefined) next.mode = mode;
         if (uid !== undefined) next.uid = uid;
         if (gid !== undefined) next.gid = gid;
         if (keep && prev.owner !== undefined && (op.uid === undefined || op.uid === prev.uid)) next.owner = prev.owner;

@@ -30,7 +30,7 @@ export type InvariantId =
 export const INVARIANTS: Record<InvariantId, string> = {
   'no-torn-file': 'every touched file is byte-identical (content, mode, owner) to one of the planned stages: pre-run or after a play',
   'status-truthful': "each host's files are exactly at the stage its journal says it reached (unless it reported ROLLBACK FAILED)",
-  'journal-snapshots-match': "the journal's first snapshot of each file equals the file before the run",
+  'journal-snapshots-match': "the journal's first snapshot of each file equals the file before the run (mode and owner where the run read them)",
   'journal-covers-changes': 'every file that differs from before the run has a journal snapshot (so rollback can restore it)',
   'journal-agrees-with-report': 'journal host results and end record agree with the --json report and the exit code',
   'rollback-restores': '`crane-fix rollback <run-id>` (faults cleared) exits 0 and restores every node byte-identically, leaving no temp files in the target directories',
@@ -78,14 +78,21 @@ export function hostResults(run: StoredRun | undefined, host: string): { status:
   return run.events.filter((e) => e.ev.type === 'host-result' && e.ev.host === host).map((e) => e.ev as { status: string; error?: string });
 }
 
-function snapFromJournal(s: Snapshot): FileSnap {
+/**
+ * A journal snapshot as a file state. One taken from content-only facts has no mode or owner
+ * (the run never read them: its writes keep the file's own, and so does a rollback): those
+ * are taken from `pre`, so only type and bytes are compared — 'rollback-restores' still checks
+ * that mode and owner come out as they were.
+ */
+function snapFromJournal(s: Snapshot, pre?: FileSnap): FileSnap {
   if (!s.existed) return { exists: false };
+  const kept = s.mode === undefined && s.uid === undefined && pre?.exists;
   return {
     exists: true,
     type: s.type === 'file' ? 'regular file' : s.type === 'directory' ? 'directory' : s.type === 'symlink' ? 'symbolic link' : String(s.type),
-    mode: (s.mode ?? 0).toString(8),
-    uid: s.uid,
-    gid: s.gid,
+    mode: kept ? pre.mode : (s.mode ?? 0).toString(8),
+    uid: kept ? pre.uid : s.uid,
+    gid: kept ? pre.gid : s.gid,
     ...(s.type === 'file' && s.sha256 ? { sha256: s.sha256 } : {}),
   };
 }
@@ -141,7 +148,7 @@ export function checkRun(o: Observed): Violation[] {
     for (const [key, snap] of first) {
       const [host, p] = key.split('\0') as [string, string];
       const pre = o.stages[0]![host]?.[p];
-      if (pre && !snapEqual(normType(snapFromJournal(snap)), normType(pre))) add('journal-snapshots-match', `${host} ${p}: journal snapshot ${fileKey(snapFromJournal(snap))} != pre-run ${fileKey(pre)}`);
+      if (pre && !snapEqual(normType(snapFromJournal(snap, pre)), normType(pre))) add('journal-snapshots-match', `${host} ${p}: journal snapshot ${fileKey(snapFromJournal(snap, pre))} != pre-run ${fileKey(pre)}`);
     }
     for (const n of o.nodes) {
       for (const p of paths) {

@@ -91,9 +91,10 @@ describe.skipIf(skipReason)('engine on real SSH nodes', () => {
       const calls = (await systemctlCalls(n)).filter(mutating);
       expect(calls).toEqual(['daemon-reload', 'restart kubelet']);
       expect(await systemctlCalls(n)).toContain('is-active kubelet');
-      // One session; 2 round trips: gather, then apply (tasks + handler + first verify attempt).
+      // One session; 3 round trips: gather, the notified handler's unit state (an apply reads
+      // it only once a task notifies it), then apply (tasks + handler + first verify attempt).
       expect(h.sessions).toBe(1);
-      expect(h.roundTrips).toBe(2);
+      expect(h.roundTrips).toBe(3);
       // Mode and owner kept.
       const st = await fileState(n);
       expect(st.split('\n')[0]).toMatch(/ 644 0 0 /);
@@ -102,7 +103,8 @@ describe.skipIf(skipReason)('engine on real SSH nodes', () => {
     expect(r.stderr.match(/^changed .* handler \[restart kubelet\]/gm)).toHaveLength(6);
   });
 
-  it('a second apply changes nothing, in one session per host', async () => {
+  it('a second apply changes nothing, in one session per host, and never asks systemd', async () => {
+    const before = await Promise.all(state.nodes.map(async (n) => (await systemctlCalls(n)).length));
     const r = await cli(['apply', ...base(), FIX, '-e', 'dns_cluster_ip=10.9.0.10', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json.summary).toMatchObject({ changed: 0, ok: 6, failed: 0 });
@@ -111,6 +113,12 @@ describe.skipIf(skipReason)('engine on real SSH nodes', () => {
       expect(h.sessions).toBe(1);
       expect(h.roundTrips).toBe(1); // the gather: nothing to apply
     }
+    // No task notified the handler: its unit's state was never read (no `systemctl show`).
+    for (const [k, n] of state.nodes.entries()) expect((await systemctlCalls(n)).slice(before[k])).toEqual([]);
+    // A dry-run reads it with the other facts, whatever it finds (here: nothing to do).
+    const dry = await cli(['apply', ...base(), FIX, '-e', 'dns_cluster_ip=10.9.0.10', '--dry-run', '--json', '--limit', state.nodes[0]!.name]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect((await systemctlCalls(state.nodes[0]!)).slice(before[0]).filter((c) => c.startsWith('show'))).toHaveLength(1);
   });
 
   it('rollback <run-id> restores every node byte-identically and re-runs the hooks', async () => {

@@ -220,3 +220,55 @@ describe('diffs: computed when wanted (--diff, or a dry-run), as in Ansible', ()
     expect(read('f')).toBe('a\nold\n');
   });
 });
+
+describe("runHostPlay: an apply reads a handler's facts only once a task notifies it", () => {
+  function runWithHandler(tasks: string, handler: string, checkMode = false): Promise<HostReport> {
+    const f = path.join(dir, 'pb.yaml');
+    fs.writeFileSync(f, `- hosts: all\n  vars: {d: ${JSON.stringify(dir)}}\n  tasks:\n${tasks.replace(/^/gm, '    ')}\n  handlers:\n${handler.replace(/^/gm, '    ')}\n`);
+    const p = loadPlaybook(f).plays[0]!;
+    const { main, vars, handlers } = prepare(p, checkMode);
+    return runHostPlay(
+      new LocalConnector(),
+      { tasks: main.tasks, handlers: p.handlers, preparedHandlers: handlers, verify: [], rollback: [], vars },
+      { checkMode, noRollback: true, shell: { command: 'sh -s', stdinPrefix: 'command() { return 1; }\n' }, log: () => {} },
+      'local',
+    );
+  }
+  const task = `- name: edit\n  lineinfile: {path: "{{ d }}/app.conf", line: x=1}\n  notify: note it`;
+  const handler = `- name: note it\n  replace: {path: "{{ d }}/handled", regexp: "^count=0$", replace: "count=1"}`;
+
+  it('no-op: one round trip, the handler never read; a change: read, then applied with the tasks', async () => {
+    fs.writeFileSync(path.join(dir, 'app.conf'), 'x=1\n');
+    fs.writeFileSync(path.join(dir, 'handled'), 'count=0\n');
+    const noop = await runWithHandler(task, handler);
+    expect(statuses(noop)).toEqual([['edit', 'ok']]);
+    expect(noop.roundTrips).toBe(1);
+    fs.writeFileSync(path.join(dir, 'app.conf'), 'y=2\n');
+    const r = await runWithHandler(task, handler);
+    expect(r.error).toBeUndefined();
+    expect(statuses(r)).toEqual([['edit', 'changed'], ['note it', 'changed']]);
+    expect(r.roundTrips).toBe(3); // gather, the handler's facts, one apply script
+    expect(read('app.conf')).toBe('y=2\nx=1\n');
+    expect(read('handled')).toBe('count=1\n');
+    // A dry-run reads them with the others: one round trip, and reports the handler.
+    fs.writeFileSync(path.join(dir, 'app.conf'), 'z=3\n');
+    fs.writeFileSync(path.join(dir, 'handled'), 'count=0\n');
+    const dry = await runWithHandler(task, handler, true);
+    expect(statuses(dry)).toEqual([['edit', 'changed'], ['note it', 'changed']]);
+    expect(dry.roundTrips).toBe(1);
+  });
+
+  it('a handler that cannot be planned on what it reads fails the host before any file changes', async () => {
+    fs.writeFileSync(path.join(dir, 'app.conf'), 'y=2\n');
+    const r = await runWithHandler(task, handler); // "handled" does not exist
+    expect(r.status).toBe('failed');
+    expect(r.error).toMatch(/handler 'note it' failed: Path .*handled does not exist/);
+    expect(statuses(r)).toEqual([['edit', 'skipped'], ['note it', 'failed']]);
+    expect(read('app.conf')).toBe('y=2\n');
+    expect(r.roundTrips).toBe(2); // gather, the handler's facts: no apply script
+    // A dry-run says so too: the host fails, as the apply would.
+    const dry = await runWithHandler(task, handler, true);
+    expect(dry.status).toBe('failed');
+    expect(statuses(dry)).toEqual([['edit', 'changed'], ['note it', 'failed']]);
+  });
+});

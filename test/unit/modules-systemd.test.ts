@@ -25,7 +25,7 @@ describe('systemd', () => {
         command: `systemctl is-enabled -- 'we'"'"'ird'`,
         onlyIf: { key: "systemd.show:system:we'ird", failedOrPrinted: 'ignoring' },
       },
-      { kind: 'file', path: "/etc/init.d/we'ird" },
+      { kind: 'file', path: "/etc/init.d/we'ird", contentOnly: true },
     ]);
     const withEnabled = run(systemdModule, { name: 'kubelet', enabled: true }, {}, facts('kubelet', 'active', 'enabled', 0)).facts;
     expect(withEnabled.find((x) => x.kind === 'command' && x.key.startsWith('systemd.is-enabled'))).not.toHaveProperty('onlyIf');

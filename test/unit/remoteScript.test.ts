@@ -291,3 +291,126 @@ describe.skipIf(process.getuid?.() !== 0)('a target that is a mount point (bind-
     expect(fs.readdirSync(dir)).toEqual(['resolv.conf']);
   });
 });
+
+// Content-only facts (FactRequest.contentOnly): no `stat` in the gather — type from the
+// shell's tests, bytes from one `head` with token-carrying separators — and a write that
+// keeps the mode and owner it never read by reading them on the node as it writes.
+describe('content-only facts and writes that keep what they never read', () => {
+  const uid = 1000;
+  const gid = 1001;
+  // A `stat`/`head` in front of the real ones that logs each call: what the script starts.
+  function spyBin(fail: string[] = []): { prefix: string; calls: () => string[] } {
+    const bin = path.join(dir, '.bin');
+    const log = path.join(dir, '.calls');
+    fs.mkdirSync(bin);
+    for (const tool of ['stat', 'head', 'cat', 'sha256sum']) {
+      const real = ['/usr/bin', '/bin'].map((d) => path.join(d, tool)).find((p) => fs.existsSync(p))!;
+      fs.writeFileSync(path.join(bin, tool), `#!/bin/sh\necho ${tool} >> ${log}\n${fail.includes(tool) ? 'exit 1' : `exec ${real} "$@"`}\n`, { mode: 0o755 });
+    }
+    return { prefix: `PATH=${bin}:$PATH\n`, calls: () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : []) };
+  }
+  async function gatherCO(paths: string[], attrs: string[] = [], prefix = '') {
+    const req = collectFactRequests([...paths.map((p) => ({ kind: 'file' as const, path: p, contentOnly: true })), ...attrs.map((p) => ({ kind: 'file' as const, path: p }))]);
+    const r = await sh.run('sh -s', { stdin: prefix + gatherScript(req), encoding: 'latin1' });
+    return { req, out: r.stdout, g: () => parseGather(req, r.stdout) };
+  }
+
+  it('reads type, bytes and sha256 of every kind of path with one head and no stat', async () => {
+    const p = (n: string) => path.join(dir, n);
+    const tricky = Buffer.concat([Buffer.from('a\n\n@@CF sep x\n@@CF end\n\0'), Buffer.from([0xff])]);
+    fs.writeFileSync(p('plain'), 'nameserver 1.1.1.1\n');
+    fs.writeFileSync(p('no-newline'), 'last line');
+    fs.writeFileSync(p('empty'), '');
+    fs.writeFileSync(p('tricky'), tricky);
+    fs.writeFileSync(p('six'), 'sixth file: a second head\n\n\n');
+    fs.writeFileSync(p('seven'), '7');
+    fs.symlinkSync('/etc/hosts', p('link'));
+    fs.mkdirSync(p('dir'));
+    fs.writeFileSync(p('with-attrs'), 'x');
+    fs.chmodSync(p('with-attrs'), 0o640);
+    const spy = spyBin();
+    const paths = ['plain', 'no-newline', 'empty', 'tricky', 'link', 'dir', 'missing', 'six', 'seven'].map(p);
+    const { g } = await gatherCO(paths, [p('with-attrs')], spy.prefix);
+    const f = g().files;
+    for (const [n, text] of [['plain', 'nameserver 1.1.1.1\n'], ['no-newline', 'last line'], ['empty', ''], ['six', 'sixth file: a second head\n\n\n'], ['seven', '7']] as const) {
+      expect(f.get(p(n))).toEqual({ path: p(n), exists: true, type: 'file', tooLarge: false, content: text, sha256: sha(text) });
+    }
+    expect(f.get(p('tricky'))).toMatchObject({ type: 'file', binary: true, sha256: sha(tricky) });
+    expect(f.get(p('link'))).toEqual({ path: p('link'), exists: true, type: 'symlink', linkTarget: '/etc/hosts' });
+    expect(f.get(p('dir'))).toEqual({ path: p('dir'), exists: true, type: 'directory' });
+    expect(f.get(p('missing'))).toEqual({ path: p('missing'), exists: false });
+    expect(f.get(p('with-attrs'))).toMatchObject({ mode: 0o640, content: 'x' });
+    // 7 regular content-only files: two `head`s (5 separator pipes each at most); one `stat`
+    // and one `cat`, for the file whose mode a planner reads — and none without it.
+    expect(spy.calls().sort()).toEqual(['cat', 'head', 'head', 'stat']);
+    fs.rmSync(path.join(dir, '.calls'));
+    await gatherCO([p('plain')], [], spy.prefix);
+    expect(spy.calls()).toEqual(['head']);
+  });
+
+  it('a file over the read limit is too large (no content), and a failed read is a race', async () => {
+    const big = path.join(dir, 'big');
+    fs.writeFileSync(big, Buffer.alloc(4 * 1024 * 1024 + 1, 'a'));
+    const small = path.join(dir, 'small');
+    fs.writeFileSync(small, 'ok\n');
+    const f = (await gatherCO([big, small])).g().files;
+    expect(f.get(big)).toMatchObject({ type: 'file', tooLarge: true });
+    expect(f.get(big)!.content).toBeUndefined();
+    expect(f.get(small)!.content).toBe('ok\n');
+    const { g } = await gatherCO([small], [], spyBin(['head']).prefix);
+    expect(g).toThrow(/changed while facts were read/);
+  });
+
+  it('a path any request reads with attributes gets them (stat), whoever else asked', () => {
+    const req = collectFactRequests([
+      { kind: 'file', path: '/a', contentOnly: true },
+      { kind: 'file', path: '/a' },
+      { kind: 'file', path: '/b', contentOnly: true },
+    ]);
+    expect(req.files).toEqual(['/a', '/b']);
+    expect(req.contentOnly).toEqual(['/b']);
+  });
+
+  it('a write keeps the mode (setuid too) and owner it never read; restore keeps them as well', async () => {
+    const a = path.join(dir, 'a');
+    const b = path.join(dir, 'b');
+    fs.writeFileSync(a, 'old a\n');
+    fs.chownSync(a, uid, gid);
+    fs.chmodSync(a, 0o4751); // after chown: a chown clears setuid
+    fs.writeFileSync(b, 'old b\n');
+    fs.chmodSync(b, 0o400); // no write bit: the temp file still gets it, then chmod
+    const { g } = await gatherCO([a, b]);
+    const facts = g().files;
+    expect(facts.get(a)!.mode).toBeUndefined();
+    const r = await sh.run('sh -s', {
+      stdin: applyScript([
+        { id: 0, op: { op: 'write', path: a, content: 'new a\n', expectSha256: sha('old a\n') }, before: facts.get(a) },
+        { id: 1, op: { op: 'write', path: b, content: 'new b\n', expectSha256: sha('old b\n') }, before: facts.get(b) },
+      ]),
+      encoding: 'latin1',
+    });
+    expect(parseApply(r.stdout)).toEqual({ complete: true, outcomes: [{ id: 0, kind: 'ok' }, { id: 1, kind: 'ok' }] });
+    expect(fs.readFileSync(a, 'utf8')).toBe('new a\n');
+    expect(fs.statSync(a)).toMatchObject({ uid, gid });
+    expect(fs.statSync(a).mode & 0o7777).toBe(0o4751);
+    expect(fs.statSync(b).mode & 0o7777).toBe(0o400);
+    expect(fs.readdirSync(dir).sort()).toEqual(['a', 'b']);
+    // A guard still holds: a file changed since it was read is left alone.
+    fs.writeFileSync(b, 'someone else\n');
+    const r2 = await sh.run('sh -s', { stdin: applyScript([{ id: 0, op: { op: 'write', path: b, content: 'x', expectSha256: sha('new b\n') }, before: facts.get(b) }]), encoding: 'latin1' });
+    expect(parseApply(r2.stdout).outcomes).toEqual([{ id: 0, kind: 'guard', found: sha('someone else\n') }]);
+    // Restore of a snapshot without mode or owner: content back, mode and owner as they are.
+    const snap = { path: a, existed: true, type: 'file' as const, contentB64: Buffer.from('old a\n').toString('base64'), sha256: sha('old a\n') };
+    const r3 = await sh.run('sh -s', { stdin: restoreScript([snap]), encoding: 'latin1' });
+    expect(parseApply(r3.stdout).complete).toBe(true);
+    expect(fs.readFileSync(a, 'utf8')).toBe('old a\n');
+    expect(fs.statSync(a).mode & 0o7777).toBe(0o4751);
+    expect(fs.statSync(a)).toMatchObject({ uid, gid });
+    // …and one whose file is gone since: recreated with 0644, the shell's owner.
+    fs.rmSync(a);
+    const r4 = await sh.run('sh -s', { stdin: restoreScript([snap]), encoding: 'latin1' });
+    expect(parseApply(r4.stdout).complete).toBe(true);
+    expect(fs.readFileSync(a, 'utf8')).toBe('old a\n');
+    expect(fs.statSync(a).mode & 0o7777).toBe(0o644);
+  });
+});
