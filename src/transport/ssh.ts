@@ -15,6 +15,7 @@ import type { ConnectionSpec } from '../inventory/types.js';
 import { KnownHosts, fingerprint, keyTypeOf, type HostKeyVerdict } from './knownHosts.js';
 import { TransportError, type Connector, type OpenSession, type RunOptions, type RunResult, type TransportLevel } from './types.js';
 import { openSession } from './openSession.js';
+import { authMethods, preparedKey } from './clientKey.js';
 
 export interface SshOptions {
   knownHosts: KnownHosts;
@@ -107,16 +108,22 @@ function openClient(
       },
     };
     if (sock) cfg.sock = sock as ConnectConfig['sock'];
-    if (spec.privateKeyPath) cfg.privateKey = readKey(spec.privateKeyPath);
+    let keyBytes = spec.privateKeyPath ? readKey(spec.privateKeyPath) : undefined;
     if (process.env.SSH_AUTH_SOCK) cfg.agent = process.env.SSH_AUTH_SOCK;
-    if (!cfg.privateKey && !cfg.agent) {
+    if (!keyBytes && !cfg.agent) {
       for (const name of ['id_ed25519', 'id_ecdsa', 'id_rsa']) {
         const p = `${os.homedir()}/.ssh/${name}`;
         if (fs.existsSync(p)) {
-          cfg.privateKey = fs.readFileSync(p);
+          keyBytes = fs.readFileSync(p);
           break;
         }
       }
+    }
+    if (keyBytes) {
+      // Parsed once per run, not per connection (clientKey.ts); as bytes, ssh2 reports why not.
+      const key = preparedKey(loadSsh2().utils, keyBytes);
+      if (key) cfg.authHandler = authMethods(key, spec.user, typeof cfg.agent === 'string' ? cfg.agent : undefined);
+      else cfg.privateKey = keyBytes;
     }
     const fail = (err: unknown) => {
       client.removeAllListeners('ready');

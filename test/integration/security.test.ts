@@ -447,6 +447,58 @@ describe.skipIf(skipReason)('security on real SSH nodes (issue 8)', () => {
     }, 90_000);
   });
 
+  describe('client authentication (the key is parsed once per run: src/transport/clientKey.ts)', () => {
+    const FIX = () => ['resolv-conf-trim', '--limit', 'node01', '--dry-run', '--journal-dir', journal, '--json'];
+    /** The lab inventory with another private key file (or none). */
+    const withKey = (name: string, key: string | undefined) =>
+      w(name, fs.readFileSync(lab.inventoryIni, 'utf8').replace(/^ansible_ssh_private_key_file=.*$/m, key ? `ansible_ssh_private_key_file=${key}` : ''));
+    const newKey = (name: string, passphrase = '') => {
+      const k = path.join(WORK, name);
+      fs.rmSync(k, { force: true });
+      fs.rmSync(`${k}.pub`, { force: true });
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-f', k], { stdio: 'ignore' });
+      return k;
+    };
+    /** An ssh-agent holding `keys`; stopped by the returned function. */
+    const agent = (...keys: string[]) => {
+      const out = execFileSync('ssh-agent', ['-s'], { encoding: 'utf8' });
+      const sock = /SSH_AUTH_SOCK=([^;]+);/.exec(out)![1]!;
+      const pid = Number(/SSH_AGENT_PID=(\d+);/.exec(out)![1]);
+      for (const k of keys) execFileSync('ssh-add', ['-q', k], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+      return { sock, stop: () => process.kill(pid) };
+    };
+
+    it('a key the node does not accept: unreachable, an authentication error, no session', async () => {
+      const before = connections(n1);
+      const r = await cli(['apply', '-i', withKey('inv-wrong-key', newKey('wrong_key')), ...FIX()], { env: { SSH_AUTH_SOCK: '' } });
+      expect(r.code, r.stderr).toBe(4);
+      expect(r.json.hosts.node01).toMatchObject({ status: 'unreachable', error: expect.stringMatching(/authentication/i) });
+      expect(connections(n1).accepted).toBe(before.accepted);
+      expect(connections(n1).sessions).toBe(before.sessions);
+    }, 60_000);
+
+    it('an encrypted key (no passphrase given) is refused with ssh2\'s reason', async () => {
+      const r = await cli(['apply', '-i', withKey('inv-enc-key', newKey('enc_key', 'secret-pass')), ...FIX()], { env: { SSH_AUTH_SOCK: '' } });
+      expect(r.code, r.stderr).toBe(4);
+      expect(r.json.hosts.node01.error).toMatch(/encrypted|passphrase/i);
+      expect(r.stdout + r.stderr).not.toContain('secret-pass');
+    }, 60_000);
+
+    it('the agent: alone, and after a key file the node refuses', async () => {
+      const a = agent(lab.privateKey);
+      try {
+        const alone = await cli(['apply', '-i', withKey('inv-agent', undefined), ...FIX()], { env: { SSH_AUTH_SOCK: a.sock, HOME: WORK } });
+        expect(alone.code, alone.stderr).toBe(0);
+        const before = connections(n1);
+        const after = await cli(['apply', '-i', withKey('inv-wrong-then-agent', newKey('wrong_key2')), ...FIX()], { env: { SSH_AUTH_SOCK: a.sock } });
+        expect(after.code, after.stderr).toBe(0);
+        expect(connections(n1).accepted).toBe(before.accepted + 1);
+      } finally {
+        a.stop();
+      }
+    }, 60_000);
+  });
+
   describe('the journal', () => {
     it('directories are 0700 and files 0600, for apply, dry-run and rollback runs alike', async () => {
       // a fresh journal root, created by crane-fix itself
