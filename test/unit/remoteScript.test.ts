@@ -36,7 +36,8 @@ describe('gather script', () => {
     expect(s).toMatchObject({ exists: true, type: 'file', mode: 0o640, uid: process.getuid!(), content: 'nameserver 1.1.1.1\n', sha256: sha('nameserver 1.1.1.1\n') });
     expect(g.files.get(path.join(dir, 'missing'))).toEqual({ path: path.join(dir, 'missing'), exists: false });
     expect(g.files.get(dir)!.type).toBe('directory');
-    expect(g.commands.get('k')).toEqual({ rc: 3, stdout: 'out\n', stderr: 'err\n' });
+    // stdout exactly; stderr without its trailing newlines (as Ansible gives it).
+    expect(g.commands.get('k')).toEqual({ rc: 3, stdout: 'out\n', stderr: 'err' });
   });
 
   it('flags binary files instead of decoding them as text', async () => {
@@ -76,7 +77,7 @@ describe('raw protocol (no temp files, no base64 for facts)', () => {
     expect(g.files.get(f1)).toMatchObject({ content: evil, sha256: sha(evil) });
     expect(g.files.get(f2)).toMatchObject({ binary: true, sha256: sha(bin) });
     expect(g.files.get(empty)).toMatchObject({ content: '', sha256: sha('') });
-    expect(g.commands.get('nl')).toEqual({ rc: 0, stdout: 'a\n\n\n', stderr: 'e1\n@@CF end\n' });
+    expect(g.commands.get('nl')).toEqual({ rc: 0, stdout: 'a\n\n\n', stderr: 'e1\n@@CF end' });
     expect(g.commands.get('fake')).toEqual({ rc: 4, stdout: '@@CF op 0 ok\n@@CF cmd 1 99\n', stderr: '' });
     expect(g.commands.get('none')).toEqual({ rc: 0, stdout: '', stderr: '' });
     expect(g.commands.get('utf')).toEqual({ rc: 0, stdout: 'ä€𝄞', stderr: '' });
@@ -130,7 +131,7 @@ describe('raw protocol (no temp files, no base64 for facts)', () => {
     expect(parseApply(r.stdout)).toEqual({
       complete: true,
       outcomes: [
-        { id: 0, kind: 'exec', result: { rc: 3, stdout: 'x\n\n', stderr: 'oops\n' } },
+        { id: 0, kind: 'exec', result: { rc: 3, stdout: 'x\n\n', stderr: 'oops' } },
         { id: 1, kind: 'exec', result: { rc: 0, stdout: 'in\n', stderr: '' } },
         { id: 2, kind: 'exec', result: { rc: 0, stdout: '/\n', stderr: '' } },
       ],
