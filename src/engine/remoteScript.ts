@@ -298,6 +298,8 @@ function bareRead(idx: number[], token: string): string[] {
     '  elif [ -e "$p" ]; then echo "@@CF cfile $i o"',
     '  else echo "@@CF file $i absent"; fi',
     'done',
+    // /dev/fd is Linux's link to /proc/self/fd: a node without it cannot be read this way.
+    'if [ $# -gt 0 ] && ! [ -d /dev/fd ]; then echo "@@CF nodevfd"; exit 7; fi',
     `if [ $# -gt 0 ]; then echo "@@CF cblob ${token}"; head -q -c ${MAX_FACT_FILE_BYTES + 1} -- "$@" ${idx.map((_, k) => `${3 + k}<<'CRANE_FIX_SEP'`).join(' ')} || { printf '\\n@@CF race\\n'; exit 7; }`,
   );
   for (let k = 0; k < idx.length; k++) L.push('', `@@CF sep ${token}`, 'CRANE_FIX_SEP');
@@ -433,6 +435,7 @@ export function parseGather(req: GatherRequest, stdout: string): GatheredFacts {
       continue;
     }
     if (kind === 'race') throw raced();
+    if (kind === 'nodevfd') throw new Error('the host has no /dev/fd (the link to /proc/self/fd): crane-fix reads files through it; nothing was changed');
     if (kind === 'end') {
       sawEnd = true;
       continue;

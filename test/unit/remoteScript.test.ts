@@ -415,3 +415,19 @@ describe('content-only facts and writes that keep what they never read', () => {
     expect(fs.statSync(a).mode & 0o7777).toBe(0o644);
   });
 });
+
+describe('content-only facts on a host without /dev/fd', () => {
+  it('fail the gather with that reason, not as a race', async () => {
+    const f = path.join(dir, 'plain');
+    fs.writeFileSync(f, 'x\n');
+    fs.writeFileSync(path.join(dir, 'null'), '');
+    const req = collectFactRequests([{ kind: 'file', path: f, contentOnly: true }]);
+    // A private mount namespace whose /dev is an empty tmpfs but for /dev/null: no /dev/fd.
+    const r = await sh.run(
+      `unshare -m sh -c 'mount --make-rprivate / && mount --bind /dev/null ${dir}/null && mount -t tmpfs none /dev && touch /dev/null && mount --bind ${dir}/null /dev/null && exec sh -s'`,
+      { stdin: gatherScript(req), encoding: 'latin1' },
+    );
+    expect(r.stdout).toContain('@@CF nodevfd');
+    expect(() => parseGather(req, r.stdout)).toThrow(/no \/dev\/fd/);
+  });
+});
