@@ -4,7 +4,7 @@
  * generated OnCalendar= lines fire exactly when croner — `schedule run` and `schedule list` —
  * does.
  */
-import { describe, it, expect, vi, afterEach } from 'vitest';
+import { describe, it, expect, vi, afterEach, onTestFinished } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -134,6 +134,7 @@ describe('install outputs', () => {
 
   it.skipIf(!fs.existsSync('/usr/bin/systemd-analyze'))('systemd-analyze verify accepts the units', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'units-'));
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
     const u = systemdUnits(schedule, jobNamed('trim-resolv'), { command: ['/bin/true'] });
     fs.writeFileSync(path.join(dir, `${u.name}.service`), u.service);
     fs.writeFileSync(path.join(dir, `${u.name}.timer`), u.timer);

@@ -2,7 +2,7 @@
  * Schedule files: every problem at its exact file:line:col, all problems of a file at once,
  * and the consent rule (irreversible-but-harmless allowed, destructive refused in apply mode).
  */
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, afterAll } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -22,8 +22,13 @@ function problems(file: string, opts = { deep: true }): [number | undefined, num
 }
 
 /** A schedule file in a temp dir next to a copy of the fixture inventory and playbooks. */
+const made: string[] = [];
+afterAll(() => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
 function tmpSchedule(text: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sched-'));
+  made.push(dir);
   fs.copyFileSync(f('inventory.ini'), path.join(dir, 'inventory.ini'));
   fs.cpSync(f('playbooks'), path.join(dir, 'playbooks'), { recursive: true });
   const file = path.join(dir, 'schedule.yaml');

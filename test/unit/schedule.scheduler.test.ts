@@ -4,7 +4,7 @@
  * waits out the grace period, then aborts runs (they restore) and waits for them; jitter;
  * errors; the job lock (stale pids); the record file; the run-time consent rule.
  */
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -14,6 +14,17 @@ import { loadSchedule } from '../../src/schedule/load.js';
 import { acquireJobLock, lockFile, type LockInfo } from '../../src/schedule/lock.js';
 import { ScheduleRecords, readScheduleEvents, scheduleEventsFile, type ScheduleEvent } from '../../src/schedule/records.js';
 import { runJob, scheduleConsent, worstExit, type JobRunResult } from '../../src/schedule/runner.js';
+
+/** Temp dirs these tests make under /tmp, removed when the file is done. */
+const made: string[] = [];
+const mkTemp = (prefix: string) => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
 import { ExitError } from '../../src/errors.js';
 import type { ScheduleJob } from '../../src/schedule/types.js';
 
@@ -181,7 +192,7 @@ describe('scheduler: real timers (croner)', () => {
 });
 
 describe('job lock (across processes)', () => {
-  const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'lock-'));
+  const tmp = () => mkTemp('lock-');
 
   it('a job held by another live process is skipped, with who holds it', async () => {
     const dir = tmp();
@@ -242,7 +253,7 @@ describe('job lock (across processes)', () => {
 
 describe('scheduler record file', () => {
   it('appends under <journal-dir>/schedule/ (0700/0600); a torn last line is ignored', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rec-'));
+    const dir = mkTemp('rec-');
     const r = new ScheduleRecords(path.join(dir, 'runs'));
     r.append({ type: 'scheduler-start', schedule: '/s.yaml', pid: 1, jobs: ['a'] });
     r.append({ type: 'skip', schedule: '/s.yaml', job: 'a', scheduledFor: 'x', reason: 'previous run still running', runIds: ['r'] });
@@ -268,7 +279,7 @@ describe('run-time consent', () => {
   });
 
   it('a playbook edited after validation to do something destructive is refused at run time, before any host is contacted', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'consent-'));
+    const dir = mkTemp('consent-');
     fs.copyFileSync(path.join(FIX, 'inventory.ini'), path.join(dir, 'inventory.ini'));
     fs.copyFileSync(path.join(FIX, 'playbooks', 'slow.yaml'), path.join(dir, 'job.yaml'));
     fs.writeFileSync(
