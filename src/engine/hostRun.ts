@@ -5,15 +5,16 @@
  *
  * Round trips: a play whose tasks need no runtime judgement (no register/changed_when/
  * failed_when on commands) applies tasks AND handlers in one script, with the first verify
- * attempt at its end, so apply costs gather + apply = 2 round trips and a no-op costs 1,
- * whatever the number of tasks —
+ * attempt at its end, so apply costs gather + apply = 2 round trips (3 when a task notifies a
+ * handler: an apply reads a handler's facts only then) and a no-op costs 1, whatever the
+ * number of tasks —
  * all on ONE exec channel: the gather shell stays open and every later script is sent to it as
  * more input (`sessionRunner`). That shell holds the host lock from the first step that changes
  * the host (`lockOnFirstChange`; a dry-run: from its gather, if another run holds it) to the end.
  */
 import type { Connector, OpenSession } from '../transport/types.js';
 import { TransportError } from '../transport/types.js';
-import type { CommandResult, FileState, Op } from '../modules/types.js';
+import type { CommandResult, FactRequest, FileState, Op } from '../modules/types.js';
 import type { TaskDef } from '../playbook/types.js';
 import { evalCondition } from '../playbook/template.js';
 import type { Journal } from '../journal/journal.js';
@@ -178,6 +179,9 @@ export function lockOnFirstChange(inner: StepRunner, lock: { runId: string; wait
   };
 }
 
+/** Failed as planned, before anything ran (not a command whose outcome is decided when it runs). */
+const failsWhilePlanning = (t: TaskPlan): boolean => t.status === 'failed' && !t.runtimeOutcome;
+
 async function exec(run: StepRunner, opts: HostRunOptions, script: string, o?: StepOptions) {
   if (opts.signal?.aborted) throw new HostFailure('interrupted before the next step (signal)');
   return run(script, o);
@@ -327,22 +331,28 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
       // reads (its args were known only now), and — after a command that may have changed the
       // host — what the later tasks read. `fresh`: the host changed, gathered facts replace
       // the planned ones; otherwise only facts never read before are added.
+      // One read-only round trip for the facts `reqs` asks for — all of them, or (`known`
+      // given) only those no map in `known` holds yet. A file first seen now is what a
+      // rollback puts back. Undefined when there is nothing to read.
+      const readFacts = async (reqs: FactRequest[], what: string, known?: { files: ReadonlyMap<string, unknown>[]; commands: ReadonlyMap<string, unknown>[] }): Promise<GatheredFacts | undefined> => {
+        const req = collectFactRequests(reqs);
+        if (known) {
+          req.files = req.files.filter((f) => !known.files.some((m) => m.has(f)));
+          req.commands = req.commands.filter((c) => !known.commands.some((m) => m.has(c.key)));
+        }
+        if (!req.files.length && !req.commands.length) return undefined;
+        opts.progress?.(what);
+        const got = parseGather(req, (await exec(run, opts, gatherScript(req), { readOnly: true })).stdout);
+        for (const [f, st] of got.files) if (!original.has(f)) original.set(f, st);
+        return got;
+      };
       const regather = async (k: number, fresh: boolean) => {
-        const req = collectFactRequests(plans.slice(k).flatMap((t) => [...t.prepared.facts, ...(t.deferred?.facts ?? [])]));
         const files = new Map(statesBefore[k] ?? state.files);
         const commands = new Map(commandsBefore[k] ?? state.commands);
-        if (!fresh) {
-          req.files = req.files.filter((f) => !files.has(f));
-          req.commands = req.commands.filter((c) => !commands.has(c.key));
-        }
-        if (!req.files.length && !req.commands.length) return;
-        opts.progress?.('gathering facts again');
-        const got = parseGather(req, (await exec(run, opts, gatherScript(req), { readOnly: true })).stdout);
-        for (const [f, st] of got.files) {
-          files.set(f, st);
-          // First seen now: a rollback puts back what it held at this point.
-          if (!original.has(f)) original.set(f, st);
-        }
+        const reqs = plans.slice(k).flatMap((t) => [...t.prepared.facts, ...(t.deferred?.facts ?? [])]);
+        const got = await readFacts(reqs, 'gathering facts again', fresh ? undefined : { files: [files], commands: [commands] });
+        if (!got) return;
+        for (const [f, st] of got.files) files.set(f, st);
         for (const [key, c] of got.commands) commands.set(key, c);
         statesBefore[k] = files;
         commandsBefore[k] = commands;
@@ -353,18 +363,13 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
       // Kept apart, as the states the tasks are planned again from do not hold them.
       const late = { files: new Map<string, FileState>(), commands: new Map<string, CommandResult>() };
       const handlerFacts = async (notified: PreparedTask[]) => {
-        const req = collectFactRequests(notified.flatMap((x) => x.facts));
-        req.files = req.files.filter((f) => !state.files.has(f) && !late.files.has(f));
-        req.commands = req.commands.filter((c) => !state.commands.has(c.key) && !late.commands.has(c.key));
-        if (req.files.length || req.commands.length) {
-          opts.progress?.('gathering handler facts');
-          const got = parseGather(req, (await exec(run, opts, gatherScript(req), { readOnly: true })).stdout);
-          for (const [f, st] of got.files) {
-            late.files.set(f, st);
-            if (!original.has(f)) original.set(f, st);
-          }
-          for (const [k, c] of got.commands) late.commands.set(k, c);
-        }
+        const got = await readFacts(
+          notified.flatMap((x) => x.facts),
+          'gathering handler facts',
+          { files: [state.files, late.files], commands: [state.commands, late.commands] },
+        );
+        for (const [f, st] of got?.files ?? []) late.files.set(f, st);
+        for (const [k, c] of got?.commands ?? []) late.commands.set(k, c);
         for (const [f, st] of late.files) if (!state.files.has(f)) state.files.set(f, st);
         for (const [k, c] of late.commands) if (!state.commands.has(k)) state.commands.set(k, c);
       };
@@ -406,7 +411,7 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
             const hpl = planTask(x, state, true);
             rep.tasks.push(report(hpl));
             // As an apply would: a handler that cannot run fails the host.
-            if (hpl.status === 'failed' && !hpl.runtimeOutcome) throw new HostFailure(`handler '${hpl.name}' failed: ${hpl.msg ?? 'failed'}`);
+            if (failsWhilePlanning(hpl)) throw new HostFailure(`handler '${hpl.name}' failed: ${hpl.msg ?? 'failed'}`);
           }
         }
         journal?.append({ type: 'plan', host: hostName, tasks: rep.tasks.map((t) => ({ name: t.name, status: t.status, changed: t.changed, diff: t.diff })) });
@@ -422,7 +427,7 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
           break;
         }
       }
-      const failedAtPlan = plans.slice(0, horizon).findIndex((t) => t.status === 'failed' && !t.runtimeOutcome);
+      const failedAtPlan = plans.slice(0, horizon).findIndex(failsWhilePlanning);
       if (failedAtPlan >= 0) {
         // Failing before anything ran on the host: report up to the failure, change nothing.
         const f = plans[failedAtPlan]!;
@@ -440,7 +445,7 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
         const notified = notifiedHandlers(plans, hp.handlers).flatMap((h) => handlerPrepared.filter((x) => x.def === h));
         await handlerFacts(notified);
         const hplans = settled(notified.map((x) => planTask(x, state, false)), rep);
-        const bad = hplans.find((t) => t.status === 'failed' && !t.runtimeOutcome);
+        const bad = hplans.find(failsWhilePlanning);
         if (bad) {
           const why = `not run: handler '${bad.name}' cannot run${touchedAnything ? '' : '; nothing was changed'}`;
           for (const t of notRun) rep.tasks.push({ name: t.name, status: 'skipped', changed: false, msg: why });
@@ -458,7 +463,7 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
           planFrom(i, false);
         }
         const first = plans[i]!;
-        if (first.deferred || (first.status === 'failed' && !first.runtimeOutcome)) {
+        if (first.deferred || failsWhilePlanning(first)) {
           const error = first.deferred ? `${first.name}: ${first.deferred.reason}` : `task '${first.name}' failed: ${first.msg ?? 'failed'}`;
           rep.tasks.push(report(first, { status: 'failed', changed: false, error }));
           throw new HostFailure(error);
@@ -466,7 +471,7 @@ export async function runHostPlay(conn: Connector, hp: HostPlay, opts: HostRunOp
         // A segment ends after a task the rest is planned again after, and before a task that
         // has to be planned again or fails.
         let end = i;
-        const stopsBefore = (t: TaskPlan) => Boolean(t.deferred) || (t.status === 'failed' && !t.runtimeOutcome);
+        const stopsBefore = (t: TaskPlan) => Boolean(t.deferred) || failsWhilePlanning(t);
         while (end < plans.length - 1 && !replanAfter(end) && !stopsBefore(plans[end + 1]!)) end++;
         const segment = plans.slice(i, end + 1);
         const lastSegment = end === plans.length - 1;

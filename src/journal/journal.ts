@@ -205,7 +205,11 @@ export function snapshotsByHost(run: StoredRun): Map<string, Snapshot[]> {
   // Every live snapshot per host, in order; a path may appear more than once (one per play).
   const all = new Map<string, Snapshot[]>();
   for (const { ev } of run.events) {
-    if (ev.type === 'snapshot') all.set(ev.host, [...(all.get(ev.host) ?? []), ev.snap]);
+    if (ev.type === 'snapshot') {
+      const list = all.get(ev.host) ?? [];
+      list.push(ev.snap);
+      all.set(ev.host, list);
+    }
     else if (ev.type === 'snapshots-void') {
       const list = all.get(ev.host) ?? [];
       for (const p of ev.paths) {

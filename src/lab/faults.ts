@@ -107,15 +107,23 @@ export async function failUnitStart(node: LabNode, unit: string, fail = true, wh
   await nodeExec(node, fail ? `mkdir -p /var/lib/crane-lab/fail-start && cat > '${f}'` : `rm -f '${f}'`, content);
 }
 
-/** Every systemctl call the node has seen, oldest first (the stand-in's log). */
-export async function systemctlCalls(node: LabNode): Promise<string[]> {
-  const r = await nodeExec(node, 'cat /var/log/crane-lab/systemctl.log 2>/dev/null');
+/**
+ * The arguments of every call a recording stand-in (systemctl, flock) logged in the node,
+ * oldest first: its log, /var/log/crane-lab/<tool>.log, has one "<pid> <tool> <args>" line each.
+ */
+async function recordedCalls(node: LabNode, tool: 'systemctl' | 'flock'): Promise<string[]> {
+  const r = await nodeExec(node, `cat /var/log/crane-lab/${tool}.log 2>/dev/null`);
+  const prefix = new RegExp(`^\\S+ ${tool} `);
   return r.stdout
     .split('\n')
     .filter(Boolean)
-    .map((l) => l.replace(/^\S+ systemctl /, ''))
-    // `systemctl restart -- kubelet` and `systemctl restart kubelet` are the same call.
-    .map((l) => l.replace(/ -- /g, ' '));
+    .map((l) => l.replace(prefix, ''));
+}
+
+/** Every systemctl call the node has seen, oldest first (the stand-in's log). */
+export async function systemctlCalls(node: LabNode): Promise<string[]> {
+  // `systemctl restart -- kubelet` and `systemctl restart kubelet` are the same call.
+  return (await recordedCalls(node, 'systemctl')).map((l) => l.replace(/ -- /g, ' '));
 }
 
 /**
@@ -140,10 +148,6 @@ export async function recordFlock(node: LabNode): Promise<void> {
 }
 
 /** Every flock call the node ran since `recordFlock`, oldest first (its arguments). */
-export async function flockCalls(node: LabNode): Promise<string[]> {
-  const r = await nodeExec(node, 'cat /var/log/crane-lab/flock.log 2>/dev/null');
-  return r.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => l.replace(/^\S+ flock /, ''));
+export function flockCalls(node: LabNode): Promise<string[]> {
+  return recordedCalls(node, 'flock');
 }
