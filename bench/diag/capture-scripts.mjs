@@ -2,9 +2,11 @@
 // to one host, so their cost on the nodes can be timed apart from crane-fix's own (see
 // bench/README.md, "Where the time goes").
 //
-//   CAPTURE_DIR=/tmp/cap CAPTURE_HOST=127.0.10.11 \
+//   CAPTURE_DIR=/tmp/cap [CAPTURE_HOST=127.0.10.11] \
 //     node --import ./bench/diag/capture-scripts.mjs dist/cli/main.js apply ...
-//   node dist/bench/floor.js <lab-dir> --script /tmp/cap/1.sh /tmp/cap/2.sh ...
+//   node dist/bench/floor.js <lab-dir> --script-dir /tmp/cap
+// Each exec channel's input goes to <dir>/<host>-<k>.sh (k counts that host's channels from 1);
+// without CAPTURE_HOST every host's (the lab's nodes differ, so do their scripts).
 import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -15,14 +17,16 @@ const { Client } = createRequire(path.join(root, 'package.json'))('ssh2');
 const dir = process.env.CAPTURE_DIR ?? '/tmp/crane-fix-capture';
 const host = process.env.CAPTURE_HOST;
 fs.mkdirSync(dir, { recursive: true });
-let n = 0;
+const counts = new Map();
 const exec = Client.prototype.exec;
 Client.prototype.exec = function (command, ...rest) {
   const cb = rest[rest.length - 1];
   const h = this.config?.host;
   rest[rest.length - 1] = (err, stream) => {
     if (stream && (!host || h === host)) {
-      const file = path.join(dir, `${++n}.sh`);
+      const k = (counts.get(h) ?? 0) + 1;
+      counts.set(h, k);
+      const file = path.join(dir, `${h}-${k}.sh`);
       fs.writeFileSync(file, '');
       process.stderr.write(`capture: ${h} \`${command}\` -> ${file}\n`);
       for (const m of ['write', 'end']) {

@@ -11,8 +11,12 @@
  * Diagnostics (not part of the floor): `--script <file>...` runs each file in turn, on stdin
  * of `sh -s`, one session each over the same connection, instead of `uname -n` — e.g. the
  * remote scripts crane-fix sends, to tell their cost on the nodes from crane-fix's own.
+ * `--script-dir <dir>`: each host runs its own scripts, `<dir>/<ip>-1.sh`, `-2.sh` … (as
+ * bench/diag/capture-scripts.mjs writes them). `--expect <text>` before either: a host whose
+ * last script did not print <text> counts as failed (a replay that stopped early, e.g. on a
+ * guard, would otherwise look cheap).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'ssh2';
 
@@ -80,15 +84,33 @@ function one(ip: string, privateKey: Buffer, known: Buffer | undefined, scripts:
 }
 
 async function main(): Promise<void> {
-  const [dir, ...rest] = process.argv.slice(2);
-  if (!dir) throw new Error('usage: floor.js <lab-dir> [--sessions N | --script <file>...]');
-  const scripts = rest[0] === '--script' ? rest.slice(1).map((f) => readFileSync(f, 'utf8')) : [];
+  const [dir, ...args] = process.argv.slice(2);
+  if (!dir) throw new Error('usage: floor.js <lab-dir> [--sessions N | [--expect <text>] (--script <file>... | --script-dir <dir>)]');
+  const expect = args[0] === '--expect' ? args[1] : undefined;
+  const rest = expect !== undefined ? args.slice(2) : args;
+  if (expect !== undefined && rest[0] !== '--script' && rest[0] !== '--script-dir') throw new Error('--expect goes with --script or --script-dir');
+  const shared = rest[0] === '--script' ? rest.slice(1).map((f) => readFileSync(f, 'utf8')) : [];
+  const scriptDir = rest[0] === '--script-dir' ? rest[1] : undefined;
+  const scriptsOf = (ip: string): string[] => {
+    if (scriptDir === undefined) return shared;
+    const mine = readdirSync(scriptDir)
+      .flatMap((f) => (f.startsWith(`${ip}-`) && f.endsWith('.sh') ? [[Number(f.slice(ip.length + 1, -3)), f] as const] : []))
+      .sort((a, b) => a[0] - b[0]);
+    if (!mine.length) throw new Error(`no ${ip}-<k>.sh in ${scriptDir}`);
+    return mine.map(([, f]) => readFileSync(path.join(scriptDir, f), 'utf8'));
+  };
   const sessions = rest[0] === '--sessions' ? Number(rest[1]) : 1;
   if (!Number.isInteger(sessions) || sessions < 1) throw new Error('--sessions expects a whole number ≥ 1');
   const lab = JSON.parse(readFileSync(path.join(dir, 'lab.json'), 'utf8')) as LabJson;
   const known = knownKeys(lab.knownHosts);
   const privateKey = readFileSync(lab.privateKey);
-  const results = await Promise.allSettled(lab.nodes.map((n) => one(n.ip, privateKey, known.get(n.ip), scripts, sessions)));
+  const results = await Promise.allSettled(
+    lab.nodes.map(async (n) => {
+      const out = await one(n.ip, privateKey, known.get(n.ip), scriptsOf(n.ip), sessions);
+      if (expect !== undefined && !out.includes(expect)) throw new Error(`did not print ${JSON.stringify(expect)}; its output ended: ${JSON.stringify(out.slice(-200))}`);
+      return out;
+    }),
+  );
   const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${lab.nodes[i]!.name}: ${(r.reason as Error).message}`] : []));
   process.stdout.write(JSON.stringify({ ok: results.length - failed.length, failed }) + '\n');
   process.exitCode = failed.length ? 2 : 0;

@@ -79,6 +79,39 @@ describe.skipIf(skipReason)('lab: 50 real sshd nodes in their own namespaces', (
     for (const f of HOST_FILES) expect(sha(f), f).toBe(hostBefore[f]);
   });
 
+  it("the benchmark's floor replays each host's own scripts and fails a host whose output lacks --expect", async () => {
+    // Before the fault tests: the floor runs every node, and they leave some unreachable.
+    // bench/diag/remote-cost.sh prices crane-fix's captured scripts with dist/bench/floor.js;
+    // a replay that stopped early (a guard that did not match this node) must not look cheap.
+    const dir = fs.mkdtempSync('/tmp/crane-fix-test-floor-');
+    try {
+      for (const n of state.nodes) {
+        fs.writeFileSync(`${dir}/${n.ip}-1.sh`, 'echo first-$(hostname)\n');
+        fs.writeFileSync(`${dir}/${n.ip}-2.sh`, `hostname >/dev/null; echo "second ${n.name}"\n`);
+      }
+      const floor = (...args: string[]) => spawnSync(process.execPath, ['dist/bench/floor.js', DIR, ...args], { encoding: 'utf8', timeout: 60_000 });
+      const ok = floor('--expect', 'second', '--script-dir', dir);
+      expect(ok.status, ok.stderr).toBe(0);
+      expect(JSON.parse(ok.stdout)).toEqual({ ok: state.nodes.length, failed: [] });
+      // One host's last script prints something else: that host, and only it, fails.
+      const odd = state.nodes[3]!;
+      fs.writeFileSync(`${dir}/${odd.ip}-2.sh`, 'echo "@@CF op 0 guard 0000"\n');
+      const bad = floor('--expect', 'second', '--script-dir', dir);
+      expect(bad.status).toBe(2);
+      const got = JSON.parse(bad.stdout) as { ok: number; failed: string[] };
+      expect(got.ok).toBe(state.nodes.length - 1);
+      expect(got.failed).toEqual([expect.stringMatching(new RegExp(`^${odd.name}: did not print "second"; its output ended: .*guard 0000`))]);
+      // A host with no script of its own is an error, not a host that ran nothing.
+      fs.rmSync(`${dir}/${odd.ip}-1.sh`);
+      fs.rmSync(`${dir}/${odd.ip}-2.sh`);
+      const missing = floor('--script-dir', dir);
+      expect(missing.status).not.toBe(0);
+      expect(missing.stdout + missing.stderr).toContain(`no ${odd.ip}-<k>.sh in ${dir}`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('fault: stop and start a node keeps its files', async () => {
     const n = state.nodes[2]!;
     ssh(state, n.ip, 'echo kept > /etc/crane-fix-kept');
