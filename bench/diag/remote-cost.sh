@@ -30,8 +30,8 @@ import {resetNodes} from '$PWD/dist/bench/nodes.js';
 await resetNodes((await readLabState('$L')).nodes);"; }
 ARGS=(apply -i "$L/nodes.ini" bench/playbooks/bench.yaml -e dns_cluster_ip=10.9.0.10 --forks "$N" --yes --json)
 T() { local what=$1; shift; /usr/bin/time -f "%e %U %S" -o "$W/t" "$@" >/dev/null 2>"$W/err" || { echo "$what failed:" >&2; cat "$W/err" >&2; exit 1; }
-  read -r e u s <"$W/t"; echo "$what|$e|$(awk -v u="$u" -v s="$s" -v n="$N" 'BEGIN{print (u+s)*1000/n}')" >>"$W/all"
-  printf '%-30s %6.2f s   client cpu %5.1f ms/host\n' "$what" "$e" "$(awk -v u="$u" -v s="$s" -v n="$N" 'BEGIN{print (u+s)*1000/n}')"; }
+  read -r e u s <"$W/t"; c=$(awk -v u="$u" -v s="$s" -v n="$N" 'BEGIN{print (u+s)*1000/n}'); echo "$what|$e|$c" >>"$W/all"
+  printf '%-30s %6.2f s   client cpu %5.1f ms/host\n' "$what" "$e" "$c"; }
 # Capture every host's session script from a real apply (one session carries every step; the
 # lab's nodes differ, so do their scripts: each replays its own).
 reset

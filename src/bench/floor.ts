@@ -91,13 +91,24 @@ async function main(): Promise<void> {
   if (expect !== undefined && rest[0] !== '--script' && rest[0] !== '--script-dir') throw new Error('--expect goes with --script or --script-dir');
   const shared = rest[0] === '--script' ? rest.slice(1).map((f) => readFileSync(f, 'utf8')) : [];
   const scriptDir = rest[0] === '--script-dir' ? rest[1] : undefined;
+  // Each host's own scripts (`<ip>-<k>.sh`, in k order), all read before the first connection:
+  // no file I/O inside the timed part.
+  const perHost = new Map<string, [number, string][]>();
+  if (scriptDir !== undefined) {
+    for (const f of readdirSync(scriptDir)) {
+      const m = /^(.+)-(\d+)\.sh$/.exec(f);
+      if (!m) continue;
+      const mine = perHost.get(m[1]!) ?? [];
+      mine.push([Number(m[2]), readFileSync(path.join(scriptDir, f), 'utf8')]);
+      perHost.set(m[1]!, mine);
+    }
+    for (const mine of perHost.values()) mine.sort((x, y) => x[0] - y[0]);
+  }
   const scriptsOf = (ip: string): string[] => {
     if (scriptDir === undefined) return shared;
-    const mine = readdirSync(scriptDir)
-      .flatMap((f) => (f.startsWith(`${ip}-`) && f.endsWith('.sh') ? [[Number(f.slice(ip.length + 1, -3)), f] as const] : []))
-      .sort((a, b) => a[0] - b[0]);
-    if (!mine.length) throw new Error(`no ${ip}-<k>.sh in ${scriptDir}`);
-    return mine.map(([, f]) => readFileSync(path.join(scriptDir, f), 'utf8'));
+    const mine = perHost.get(ip);
+    if (!mine) throw new Error(`no ${ip}-<k>.sh in ${scriptDir}`);
+    return mine.map(([, text]) => text);
   };
   const sessions = rest[0] === '--sessions' ? Number(rest[1]) : 1;
   if (!Number.isInteger(sessions) || sessions < 1) throw new Error('--sessions expects a whole number ≥ 1');

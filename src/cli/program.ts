@@ -57,7 +57,6 @@ export async function main(commands: CommandTable): Promise<number> {
   }
 }
 
-
 /** An entry point's whole job: run the command line, then exit with its code. */
 export function runCli(commands: CommandTable, startedFrom: 'plain bundle' | 'start-up snapshot'): void {
   // Which start-up ran (the benchmark records it; tests assert it).

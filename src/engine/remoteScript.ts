@@ -844,14 +844,14 @@ export function restoreScript(snaps: Snapshot[]): string {
     const p = `p=${shq(s.path)}`;
     // Read content-only, the file's mode and owner were never known: the run kept them, and
     // so does the restore (the write reads them on the node).
-    const attrsKnown = s.mode !== undefined && s.uid !== undefined;
+    const a = s.mode !== undefined && s.uid !== undefined ? { mode: s.mode, uid: s.uid, gid: s.gid } : undefined;
     let body: string;
     if (!s.existed) {
       body = `${p}\nif [ -d "$p" ] && [ ! -L "$p" ]; then rmdir -- "$p" 2>/dev/null; else rm -f -- "$p"; fi; [ -e "$p" ] && { echo "@@CF op ${i} error remove"; exit 4; }; echo "@@CF op ${i} ok"`;
     } else if (s.type === 'symlink') {
       body = `${p}\nif [ -L "$p" ] && [ "$(readlink -- "$p")" = ${shq(s.linkTarget ?? '')} ]; then echo "@@CF op ${i} ok"; exit 0; fi\nrm -f -- "$p" && ln -s -- ${shq(s.linkTarget ?? '')} "$p" && echo "@@CF op ${i} ok" || { echo "@@CF op ${i} error symlink"; exit 4; }`;
     } else if (s.type === 'directory') {
-      body = `${p}\nmkdir -p -- "$p"${attrsKnown ? ` && chmod ${octal(s.mode ?? 0o755)} "$p" && chown ${s.uid}:${s.gid} "$p"` : ''} && echo "@@CF op ${i} ok" || { echo "@@CF op ${i} error dir"; exit 4; }`;
+      body = `${p}\nmkdir -p -- "$p"${a ? ` && chmod ${octal(a.mode)} "$p" && chown ${a.uid}:${a.gid} "$p"` : ''} && echo "@@CF op ${i} ok" || { echo "@@CF op ${i} error dir"; exit 4; }`;
     } else if (s.contentB64 === undefined) {
       // Binary or too large: its bytes were never captured, so they cannot be written back —
       // writing the empty string would destroy the file. Put back mode and owner if the
@@ -859,12 +859,12 @@ export function restoreScript(snaps: Snapshot[]): string {
       body = [
         p,
         `[ -f "$p" ] && [ "$(shaof "$p")" = ${shq(s.sha256 ?? 'unknown')} ] || { echo "@@CF op ${i} error content-not-captured"; exit 4; }`,
-        `${attrsKnown ? `chmod ${octal(s.mode ?? 0o644)} -- "$p" && chown ${s.uid}:${s.gid} -- "$p" && ` : ''}echo "@@CF op ${i} ok" || { echo "@@CF op ${i} error attrs"; exit 4; }`,
+        `${a ? `chmod ${octal(a.mode)} -- "$p" && chown ${a.uid}:${a.gid} -- "$p" && ` : ''}echo "@@CF op ${i} ok" || { echo "@@CF op ${i} error attrs"; exit 4; }`,
       ].join('\n');
     } else {
-      const same = `[ -f "$p" ] && [ "$(shaof "$p")" = ${shq(s.sha256 ?? '')} ]${attrsKnown ? ` && [ "$(stat -c '%a:%u:%g' -- "$p")" = ${shq(`${(s.mode ?? 0o644).toString(8)}:${s.uid}:${s.gid}`)} ]` : ''}`;
+      const same = `[ -f "$p" ] && [ "$(shaof "$p")" = ${shq(s.sha256 ?? '')} ]${a ? ` && [ "$(stat -c '%a:%u:%g' -- "$p")" = ${shq(`${a.mode.toString(8)}:${a.uid}:${a.gid}`)} ]` : ''}`;
       const text = Buffer.from(s.contentB64 ?? '', 'base64').toString('utf8');
-      const w: WriteSpec = attrsKnown ? { path: s.path, mode: s.mode ?? 0o644, uid: s.uid, gid: s.gid } : { path: s.path, keep: true };
+      const w: WriteSpec = a ? { path: s.path, ...a } : { path: s.path, keep: true };
       body = `${p}\nif ${same}; then echo "@@CF op ${i} ok"; exit 0; fi\n${writeGroupScript([{ id: i, w, text }])}`;
     }
     lines.push(`(\n${body}\n) || failed=1`);

@@ -209,8 +209,7 @@ export function snapshotsByHost(run: StoredRun): Map<string, Snapshot[]> {
       const list = all.get(ev.host) ?? [];
       list.push(ev.snap);
       all.set(ev.host, list);
-    }
-    else if (ev.type === 'snapshots-void') {
+    } else if (ev.type === 'snapshots-void') {
       const list = all.get(ev.host) ?? [];
       for (const p of ev.paths) {
         const at = list.map((s) => s.path).lastIndexOf(p);
