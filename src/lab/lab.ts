@@ -25,6 +25,7 @@ import * as fs from 'node:fs/promises';
 import { existsSync, openSync, readFileSync, readlinkSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import PQueue from 'p-queue';
 import { labNodes, type NodeSpec } from './layout.js';
 import { seedFiles } from './seed.js';
 import { DOCKER_STANDIN, STANDIN_UNITS, SYSTEMCTL_STANDIN } from './standins.js';
@@ -38,6 +39,11 @@ const DISK_SIZE = '300M'; // mkfs.xfs refuses smaller filesystems
 /** Top-level dirs each node gets its own writable copy of (overlay, upper layer on tmpfs). */
 const OVERLAY_DIRS = ['etc', 'var', 'root', 'opt', 'usr'];
 const RW_SIZE = '64m';
+/**
+ * Nodes prepared and booted at once. All at once is fine for tens of nodes; at 1,000 it
+ * starts ~3,000 processes together on a 2-core machine and boots miss their timeouts.
+ */
+const BOOT_CONCURRENCY = 32;
 
 export interface LabNode extends NodeSpec {
   dir: string;
@@ -267,9 +273,10 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
   const templates: Record<0 | 1, string> = { 0: path.join(dir, 'disk-ftype0.img'), 1: path.join(dir, 'disk-ftype1.img') };
   if (useDisks) await Promise.all([mkfsTemplate(templates[0], 0), mkfsTemplate(templates[1], 1)]);
 
-  // Per-node files and keys, in parallel.
+  // Per-node files and keys, in parallel (bounded).
+  const prep = new PQueue({ concurrency: BOOT_CONCURRENCY });
   await Promise.all(
-    specs.map(async (spec) => {
+    specs.map((spec) => prep.add(async () => {
       const ndir = path.join(dir, 'nodes', spec.name);
       await fs.mkdir(path.join(ndir, 'rw'), { recursive: true });
       const byTop: Record<string, Record<string, string>> = Object.fromEntries(OVERLAY_DIRS.map((d) => [d, {}]));
@@ -285,7 +292,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
       await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', spec.name, '-f', path.join(ndir, 'ssh_host_ed25519_key')]);
       await fs.writeFile(path.join(ndir, 'sshd_config'), sshdConfig(spec, ndir, dir));
       if (useDisks) await run('cp', ['--sparse=always', templates[spec.diskFtype], path.join(ndir, 'disk.img')]);
-    }),
+    })),
   );
 
   // Loop devices one at a time: `losetup --find` races with itself.
@@ -322,8 +329,9 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
 
   // allSettled, not all: on a failure every other node must have finished booting (or
   // failed) before teardown, or a half-booted namespace would keep its loop mount alive.
+  const boots = new PQueue({ concurrency: BOOT_CONCURRENCY });
   const booted = await Promise.allSettled(
-      partial.map(async (node) => {
+      partial.map((node) => boots.add(async () => {
         await fs.writeFile(path.join(node.dir, 'boot.sh'), bootScript(node, node.dir, dir, node.loopDevice), { mode: 0o755 });
         node.anchorPid = spawnDetached(
           'unshare',
@@ -352,7 +360,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
         node.mntNs = await fs.readlink(`/proc/${node.anchorPid}/ns/mnt`);
         node.sshdPid = await startSshd(node);
         node.hostKeyPub = (await fs.readFile(path.join(node.dir, 'ssh_host_ed25519_key.pub'), 'utf8')).trim();
-      }),
+      })),
   );
   const failed = booted.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {

@@ -6,7 +6,10 @@
  * on others — detectors are exercised on both affected and healthy nodes.
  */
 export const LAB_FIRST_OCTET_OFFSET = 10; // node 1 -> 127.0.0.11 (as the issue and README say)
-export const LAB_MAX_NODES = 240;
+/** Nodes per /24: addresses .11 … .250 of 127.0.<subnet>.0. */
+export const LAB_NODES_PER_SUBNET = 240;
+/** A lab larger than one /24 continues on the next subnets (the benchmark's 1,000 nodes span 5). */
+export const LAB_MAX_NODES = 2400;
 export const LAB_OLD_DNS = '10.96.0.10';
 
 export type ResolvShape = 'one' | 'three' | 'five' | 'none';
@@ -36,13 +39,20 @@ export interface NodeSpec {
 
 /**
  * Node i of a lab lives on 127.0.<subnet>.(10+i). Several labs can run at once (parallel
- * test suites, a benchmark beside a demo) when each has its own subnet.
+ * test suites, a benchmark beside a demo) when each has its own subnet. Node 241 and on
+ * continue on subnet+1 (.11 again), and so on: a lab of n nodes uses
+ * labSubnets(n) consecutive subnets from its first.
  */
 export function nodeIp(index: number, subnet = 0): string {
-  const n = index + LAB_FIRST_OCTET_OFFSET;
-  if (index < 1 || n > 250) throw new RangeError(`lab node index ${index} out of range 1..${LAB_MAX_NODES}`);
-  if (!Number.isInteger(subnet) || subnet < 0 || subnet > 255) throw new RangeError(`lab subnet ${subnet} out of range 0..255`);
-  return `127.0.${subnet}.${n}`;
+  if (!Number.isInteger(index) || index < 1 || index > LAB_MAX_NODES) throw new RangeError(`lab node index ${index} out of range 1..${LAB_MAX_NODES}`);
+  const s = subnet + Math.floor((index - 1) / LAB_NODES_PER_SUBNET);
+  if (!Number.isInteger(subnet) || subnet < 0 || s > 255) throw new RangeError(`lab subnet ${s} out of range 0..255`);
+  return `127.0.${s}.${((index - 1) % LAB_NODES_PER_SUBNET) + 1 + LAB_FIRST_OCTET_OFFSET}`;
+}
+
+/** How many consecutive subnets a lab of `total` nodes spans. */
+export function labSubnets(total: number): number {
+  return Math.ceil(total / LAB_NODES_PER_SUBNET);
 }
 
 export function nodeSpec(index: number, total: number, subnet = 0): NodeSpec {
