@@ -13,19 +13,37 @@ import { BENCH_NEW_DNS } from './nodes.js';
 
 const run = promisify(execFile);
 
-export type ContestantId = 'floor' | 'floor3' | 'crane-dry' | 'crane-apply' | 'crane-noop' | 'ansible-check' | 'ansible-apply' | 'ansible-noop';
+/** The tools compared with the same playbook; each runs a dry-run, an apply and a no-op re-run. */
+export type Tool = 'crane' | 'ansible' | 'mitogen' | 'pyinfra';
 export type Mode = 'dry' | 'apply' | 'noop';
+export type ContestantId = 'floor' | 'floor3' | 'bare' | 'replay' | `${Tool}-${'dry' | 'check' | 'apply' | 'noop'}`;
 
-export const LABELS: Record<ContestantId, string> = {
-  floor: 'floor (ssh2: connect + 1 command)',
-  floor3: 'floor, 3 sessions (connect + 3 commands in turn)',
-  'crane-dry': 'crane-fix --dry-run --diff',
-  'crane-apply': 'crane-fix apply',
-  'crane-noop': 'crane-fix re-run (no-op)',
-  'ansible-check': 'ansible-playbook --check --diff',
-  'ansible-apply': 'ansible-playbook apply',
-  'ansible-noop': 'ansible-playbook re-run (no-op)',
+export const TOOL_LABELS: Record<Tool, string> = {
+  crane: 'crane-fix',
+  ansible: 'ansible-playbook',
+  mitogen: 'ansible-playbook + Mitogen (mitogen_linear)',
+  pyinfra: 'pyinfra',
 };
+const MODE_LABELS: Record<Tool, Record<Mode, string>> = {
+  crane: { dry: '--dry-run --diff', apply: 'apply', noop: 're-run (no-op)' },
+  ansible: { dry: '--check --diff', apply: 'apply', noop: 're-run (no-op)' },
+  mitogen: { dry: '--check --diff', apply: 'apply', noop: 're-run (no-op)' },
+  pyinfra: { dry: '--dry --diff', apply: 'apply', noop: 're-run (no-op)' },
+};
+
+/** The contestant id of a tool's mode (Ansible calls its dry-run "check"). */
+export function idOf(tool: Tool, mode: Mode): ContestantId {
+  return `${tool}-${mode === 'dry' && (tool === 'ansible' || tool === 'mitogen') ? 'check' : mode}` as ContestantId;
+}
+
+export function labelOf(id: ContestantId): string {
+  if (id === 'floor') return 'floor (ssh2: connect + 1 command)';
+  if (id === 'floor3') return 'floor, 3 sessions (connect + 3 commands in turn)';
+  if (id === 'bare') return "bare effects (floor's client, only the commands the change needs)";
+  if (id === 'replay') return "replay of crane-fix's own session scripts (floor's client)";
+  const [tool, m] = id.split('-') as [Tool, string];
+  return `${TOOL_LABELS[tool]} ${MODE_LABELS[tool][m === 'check' ? 'dry' : (m as Mode)]}`;
+}
 
 export interface Ctx {
   root: string; // repository root (playbooks)
@@ -33,6 +51,8 @@ export interface Ctx {
   app: string;
   lab: LabState;
   nodes: number;
+  /** Hosts at once, for every contestant and the floor (--forks, Ansible's forks, pyinfra's --parallel). */
+  forks: number;
   scratch: string; // per-bench temp dir (journals, ansible control sockets, time files)
   timeoutMs: number;
   /** Extra node flags for the crane-fix child, e.g. ['--cpu-prof', '--cpu-prof-dir=…']. */
@@ -54,8 +74,13 @@ function tail(s: string, n = 12): string {
 
 // ---------------------------------------------------------------- floor
 
-export async function runFloor(ctx: Ctx, sessions = 1): Promise<Outcome> {
-  const timed = await runTimed(process.execPath, [path.join(ctx.app, 'dist', 'bench', 'floor.js'), ctx.lab.dir, '--sessions', String(sessions)], {
+/**
+ * The floor; with `scripts`, the floor's client sending each host its own scripts instead
+ * (`floor.js --expect <text> --script-dir <dir>`): the bare effects, or crane-fix's captured ones.
+ */
+export async function runFloor(ctx: Ctx, sessions = 1, scripts?: { dir: string; expect: string }): Promise<Outcome> {
+  const how = scripts ? ['--expect', scripts.expect, '--script-dir', scripts.dir] : ['--sessions', String(sessions)];
+  const timed = await runTimed(process.execPath, [path.join(ctx.app, 'dist', 'bench', 'floor.js'), ctx.lab.dir, '--forks', String(ctx.forks), ...how], {
     timeoutMs: ctx.timeoutMs,
     scratch: ctx.scratch,
   });
@@ -69,7 +94,7 @@ export async function runFloor(ctx: Ctx, sessions = 1): Promise<Outcome> {
     }
   } catch {
     ok = false;
-    problem = `floor: exit ${timed.exitCode}: ${tail(timed.stderr)}`;
+    problem = `floor${scripts ? ' (scripts)' : ''}: exit ${timed.exitCode}: ${tail(timed.stderr)}`;
   }
   return { timed, ok, ...(problem ? { problem } : {}) };
 }
@@ -107,7 +132,7 @@ export function craneArgs(ctx: Ctx, mode: Mode, journalDir: string): string[] {
     '-e',
     `dns_cluster_ip=${BENCH_NEW_DNS}`,
     '--forks',
-    String(ctx.nodes),
+    String(ctx.forks),
     '--yes', // restarting kubelet is irreversible: consent, as an unattended run gives it
     '--json',
     '--journal-dir',
@@ -173,10 +198,13 @@ export async function ansibleVersion(): Promise<string | undefined> {
 }
 
 /** ansible.cfg used for every Ansible run (also written into the results for reproduction). */
-export function ansibleCfg(forks: number, localTmp: string): string {
+export function ansibleCfg(forks: number, localTmp: string, strategy?: string): string {
   return [
     '[defaults]',
     `forks = ${forks}`,
+    // Mitogen's documented set-up: its strategy plugin (Debian's ansible-mitogen puts it on
+    // Ansible's own plugin path); the rest of the settings stay as for plain Ansible.
+    ...(strategy ? [`strategy = ${strategy}`] : []),
     'gathering = explicit',
     'host_key_checking = True',
     'retry_files_enabled = False',
@@ -194,13 +222,15 @@ export function ansibleCfg(forks: number, localTmp: string): string {
   ].join('\n');
 }
 
-export async function runAnsible(ctx: Ctx, mode: Mode): Promise<Outcome> {
+export const MITOGEN_STRATEGY = 'mitogen_linear';
+
+export async function runAnsible(ctx: Ctx, mode: Mode, strategy?: string): Promise<Outcome> {
   const dir = await fs.mkdtemp(path.join(ctx.scratch, 'ans-'));
   const cpDir = path.join(dir, 'cp'); // fresh ControlPath dir: every run starts cold, like crane-fix
   await fs.mkdir(cpDir, { mode: 0o700 });
   await fs.mkdir(path.join(dir, 'tmp'), { mode: 0o700 });
   const cfg = path.join(dir, 'ansible.cfg');
-  await fs.writeFile(cfg, ansibleCfg(ctx.nodes, path.join(dir, 'tmp')));
+  await fs.writeFile(cfg, ansibleCfg(ctx.forks, path.join(dir, 'tmp'), strategy));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ANSIBLE_CONFIG: cfg,
@@ -221,7 +251,7 @@ export async function runAnsible(ctx: Ctx, mode: Mode): Promise<Outcome> {
       ],
       { env, timeoutMs: ctx.timeoutMs, scratch: ctx.scratch, cwd: dir },
     );
-    return judgeAnsible(ctx, mode, timed);
+    return judgeAnsible(ctx, mode, timed, strategy ? 'mitogen' : 'ansible');
   } finally {
     await closeControlMasters(cpDir);
     await fs.rm(dir, { recursive: true, force: true });
@@ -264,9 +294,9 @@ export function parseRecap(stdout: string): Record<string, AnsibleStats> {
   return out;
 }
 
-function judgeAnsible(ctx: Ctx, mode: Mode, timed: Timed): Outcome {
+function judgeAnsible(ctx: Ctx, mode: Mode, timed: Timed, who: string): Outcome {
   const hosts = Object.entries(parseRecap(timed.stdout));
-  if (!hosts.length) return { timed, ok: false, problem: `ansible ${mode}: exit ${timed.exitCode}, no PLAY RECAP: ${tail(timed.stderr)} ${tail(timed.stdout, 5)}` };
+  if (!hosts.length) return { timed, ok: false, problem: `${who} ${mode}: exit ${timed.exitCode}, no PLAY RECAP: ${tail(timed.stderr)} ${tail(timed.stdout, 5)}` };
   const problems: string[] = [];
   if (timed.exitCode !== 0) problems.push(`exit ${timed.exitCode}`);
   if (hosts.length !== ctx.nodes) problems.push(`${hosts.length}/${ctx.nodes} hosts in the stats`);
@@ -278,7 +308,7 @@ function judgeAnsible(ctx: Ctx, mode: Mode, timed: Timed): Outcome {
   return {
     timed,
     ok: problems.length === 0,
-    ...(problems.length ? { problem: `ansible ${mode}: ${problems.join('; ')}${timed.exitCode ? `\n${tail(timed.stderr)}` : ''}` } : {}),
+    ...(problems.length ? { problem: `${who} ${mode}: ${problems.join('; ')}${timed.exitCode ? `\n${tail(timed.stderr)}` : ''}` } : {}),
     changedHosts,
   };
 }

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs/promises';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { LabNode } from '../lab/lab.js';
 
@@ -17,6 +17,8 @@ export interface Timed {
   sysMs: number;
   /** Peak resident set of the largest single process (GNU time %M, from ru_maxrss), KiB. */
   maxRssKb: number;
+  /** Most file descriptors open at once in the contestant's process tree (sampled every FD_SAMPLE_MS). */
+  maxFds: number;
   exitCode: number;
   signal?: string;
   stdout: string;
@@ -41,6 +43,51 @@ export function killChild(child: ChildProcess, sig: NodeJS.Signals = 'SIGTERM'):
   }
 }
 
+/** How often the open fds of a running contestant are counted. */
+const FD_SAMPLE_MS = 100;
+
+/** The descendants of `pid` (not `pid` itself), from /proc/<pid>/task/<tid>/children. */
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  const todo = [pid];
+  while (todo.length) {
+    const p = todo.pop()!;
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${p}/task`);
+    } catch {
+      continue; // exited
+    }
+    for (const t of tids) {
+      let kids = '';
+      try {
+        kids = readFileSync(`/proc/${p}/task/${t}/children`, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const k of kids.split(' ')) {
+        if (!k.trim()) continue;
+        out.push(Number(k));
+        todo.push(Number(k));
+      }
+    }
+  }
+  return out;
+}
+
+/** Open fds of every process under `pid` (GNU time's own are left out: it is harness, not contestant). */
+export function openFds(pid: number): number {
+  let n = 0;
+  for (const p of descendants(pid)) {
+    try {
+      n += readdirSync(`/proc/${p}/fd`).length;
+    } catch {
+      /* exited */
+    }
+  }
+  return n;
+}
+
 export async function runTimed(
   cmd: string,
   args: string[],
@@ -63,6 +110,10 @@ export async function runTimed(
   closeSync(outFd);
   closeSync(errFd);
   liveChildren.add(child);
+  let maxFds = 0;
+  const sampler = setInterval(() => {
+    if (child.pid) maxFds = Math.max(maxFds, openFds(child.pid));
+  }, FD_SAMPLE_MS);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -74,6 +125,7 @@ export async function runTimed(
   });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   clearTimeout(timer);
+  clearInterval(sampler);
   liveChildren.delete(child);
   const stdout = await fs.readFile(outFile, 'utf8').catch(() => '');
   const stderr = await fs.readFile(errFile, 'utf8').catch(() => '');
@@ -99,6 +151,7 @@ export async function runTimed(
     userMs,
     sysMs,
     maxRssKb,
+    maxFds,
     exitCode: code ?? 128,
     ...(signal ? { signal } : {}),
     stdout,

@@ -3,7 +3,7 @@
  * (nsenter, not SSH — so it never shows up in the sshd session counts).
  */
 import { nodeExec, type LabNode } from '../lab/lab.js';
-import { seedFiles } from '../lab/seed.js';
+import { kubeletConfig, kubeletDropIn, resolvConf, seedFiles } from '../lab/seed.js';
 import { STANDIN_UNITS } from '../lab/standins.js';
 import { shellQuote } from '../modules/shellQuote.js';
 
@@ -71,4 +71,34 @@ export async function checkNodes(nodes: LabNode[]): Promise<NodeCheck> {
     if (Number(m[3]) === 1 && Number(m[4]) >= 1) out.restartedOnce++;
   }
   return out;
+}
+
+/**
+ * The bare effects of the bench playbook on one node, as a shell script: the commands the
+ * change needs and nothing else — each file that changes written whole (temp file + rename,
+ * the new bytes known in advance: no read, no lock, no guard hash, no fsync, no journal),
+ * resolv.conf only where it has more than 3 nameservers (in place where it is a bind mount,
+ * as rename would fail there), then daemon-reload, restart and the verify's is-active. The
+ * re-based apply target (issue 21) is measured against the floor's client sending these.
+ */
+export function bareEffectsScript(node: LabNode): string {
+  const lines: string[] = [];
+  const write = (file: string, content: string, inPlace = false) => {
+    if (inPlace) lines.push(`printf '%s' ${shq(content)} >${shq(file)} || exit 1`);
+    else {
+      const tmp = file.replace(/[^/]*$/, '.bare.tmp');
+      lines.push(`printf '%s' ${shq(content)} >${shq(tmp)} && mv -f -- ${shq(tmp)} ${shq(file)} || exit 1`);
+    }
+  };
+  write('/etc/systemd/system/kubelet.service.d/10-kubelet.conf', kubeletDropIn(BENCH_NEW_DNS));
+  write('/var/lib/kubelet/config.yaml', kubeletConfig(BENCH_NEW_DNS, node.csiMigrationOff));
+  const resolv = resolvConf(node);
+  let seen = 0;
+  const trimmed = resolv
+    .split(/(?<=\n)/)
+    .filter((l) => !/^nameserver\s/.test(l) || ++seen <= 3)
+    .join('');
+  if (trimmed !== resolv) write('/etc/resolv.conf', trimmed, node.resolvBindMounted);
+  lines.push('systemctl daemon-reload || exit 1', 'systemctl restart kubelet || exit 1', 'systemctl is-active kubelet');
+  return lines.join('\n') + '\n';
 }

@@ -1,15 +1,22 @@
 /**
- * `npm run bench -- --nodes 50 [--reps 5]` (issue 7): crane-fix against the SSH floor and
- * Ansible on a dedicated lab (subnet 10, its own dir), contestants alternating, fresh node
- * state before every apply. Writes bench/results/<date>-<nodes>.md and .json.
+ * `npm run bench -- --nodes 50 [--reps 5]` (issues 7, 21): crane-fix against the SSH floor, the
+ * bare effects of the playbook, Ansible, Ansible + Mitogen and pyinfra on a dedicated lab (its
+ * own subnets and dir), contestants alternating, fresh node state before every apply. Writes
+ * bench/results/<date>-<nodes>.md and .json, then the scale summary over every size recorded
+ * (bench/results/scale.md and scale.svg).
  *
  * Options:
- *   --nodes N        lab size (default 50)
+ *   --nodes N        lab size (default 50; above 240 the lab spans several /24s)
  *   --reps R         counted repetitions (default 5)
- *   --ansible-reps K Ansible only in the first K repetitions (default R; when K < R it also
- *                    skips the warm-up) — Ansible at 200 nodes takes minutes per run
+ *   --ansible-reps K the other tools only in the first K repetitions (default R; when K < R
+ *                    it also skips the warm-up) — Ansible at 200 nodes takes minutes per run
  *   --warmup W       uncounted warm-up rounds first (default 1)
- *   --no-ansible     skip Ansible (e.g. a quick look at crane-fix alone)
+ *   --with LIST      other tools, comma-separated: ansible,mitogen,pyinfra (default all three;
+ *                    one that cannot run here is recorded with the reason and left out)
+ *   --no-ansible     no other tool (crane-fix, the floor and the bare effects only)
+ *   --no-replay      skip the replay of crane-fix's captured scripts (the breakdown's middle part)
+ *   --forks F        hosts at once, for every contestant and the floor (default min(N, 200))
+ *   --subnet S       first lab subnet (default 100; the lab uses ceil(N/240) subnets from S)
  *   --profile        one extra untimed crane-fix dry-run, apply and no-op under node --cpu-prof
  *   --disks          give lab nodes their XFS loop disks (the bench does not need them)
  *   --lab-only       only time `lab up` / `lab down` R times, write <date>-<nodes>-lab.*
@@ -17,6 +24,7 @@
  *   --out DIR        results directory (default bench/results)
  *   --tag NAME       results file <date>-<nodes>-<NAME>.* (a variant; not used for scaling)
  *   --no-write       print, do not write results files
+ *   --scale          only (re)write bench/results/scale.md and scale.svg from the recorded runs
  *
  * Always takes its lab down: on success, on error and on SIGINT/SIGTERM.
  */
@@ -27,18 +35,31 @@ import * as path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { labDown, labUp, readLabState, type LabState } from '../lab/lab.js';
-import { ansibleCfg, ansibleVersion, runAnsible, runCrane, runFloor, type ContestantId, type Ctx, type Mode, type Outcome } from './contestants.js';
+import { LAB_MAX_NODES, labSubnets } from '../lab/layout.js';
+import { ansibleCfg, ansibleVersion, idOf, MITOGEN_STRATEGY, runAnsible, runCrane, runFloor, type ContestantId, type Ctx, type Mode, type Outcome, type Tool } from './contestants.js';
 import { killChild, liveChildren, SessionCounter, TIME_BIN } from './measure.js';
-import { checkNodes, resetNodes } from './nodes.js';
+import { bareEffectsScript, checkNodes, resetNodes } from './nodes.js';
+import { ensurePyinfra, runPyinfra } from './pyinfra.js';
+import { captureScripts } from './capture.js';
+import { writeScale } from './scale.js';
 import { summariseProfile, type ProfileSummary } from './profile.js';
-import { markdown, resultsTable, scalingRows, summarise, targets, targetsTable, type BenchResult, type Sample } from './report.js';
+import { breakdown, markdown, resultsTable, scalingRows, summarise, targets, targetsTable, type BenchResult, type Sample } from './report.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SUBNET = 10; // test labs use subnets 0–7
-const BENCH_BASE = '/tmp/crane-fix-bench';
+/** Test labs use subnets 0–10 and 45–49; the bench's lab starts at 100 (5 subnets for 1,000 nodes). */
+const DEFAULT_SUBNET = 100;
+/** Where the bench keeps its lab and scratch; CRANE_FIX_BENCH_DIR moves it (e.g. one per user). */
+const BENCH_BASE = process.env.CRANE_FIX_BENCH_DIR ?? '/tmp/crane-fix-bench';
+/** Above this many nodes, contestants get --forks 200 by default (see --forks). */
+const DEFAULT_FORKS_MAX = 200;
 
 interface Opts {
   nodes: number;
+  subnet: number;
+  forks?: number;
+  tools: Exclude<Tool, 'crane'>[];
+  replay: boolean;
+  scaleOnly?: boolean;
   reps: number;
   ansibleReps?: number;
   warmup: number;
@@ -53,7 +74,7 @@ interface Opts {
 }
 
 function parseArgs(argv: string[]): Opts {
-  const o: Opts = { nodes: 50, reps: 5, warmup: 1, ansible: true, profile: false, disks: false, labOnly: false, timeoutMs: 600_000, out: path.join(ROOT, 'bench', 'results'), write: true };
+  const o: Opts = { nodes: 50, subnet: DEFAULT_SUBNET, tools: ['ansible', 'mitogen', 'pyinfra'], replay: true, reps: 5, warmup: 1, ansible: true, profile: false, disks: false, labOnly: false, timeoutMs: 600_000, out: path.join(ROOT, 'bench', 'results'), write: true };
   const num = (flag: string, v: string | undefined, min: number) => {
     const n = Number(v);
     if (v === undefined || !Number.isInteger(n) || n < min) throw new Error(`${flag} expects a whole number ≥ ${min}, got ${v ?? 'nothing'}`);
@@ -68,13 +89,25 @@ function parseArgs(argv: string[]): Opts {
       case '--reps': o.reps = num(flag, val(), 1); break;
       case '--ansible-reps': o.ansibleReps = num(flag, val(), 0); break;
       case '--warmup': o.warmup = num(flag, val(), 0); break;
-      case '--no-ansible': o.ansible = false; break;
+      case '--no-ansible': o.ansible = false; o.tools = []; break;
+      case '--no-replay': o.replay = false; break;
+      case '--subnet': o.subnet = num(flag, val(), 0); break;
+      case '--forks': o.forks = num(flag, val(), 1); break;
+      case '--with': {
+        const list = (val() ?? '').split(',').filter(Boolean);
+        const bad = list.filter((t) => !['ansible', 'mitogen', 'pyinfra'].includes(t));
+        if (bad.length) throw new Error(`--with: unknown tool(s) ${bad.join(', ')} (ansible, mitogen, pyinfra)`);
+        o.tools = list as Opts['tools'];
+        o.ansible = list.length > 0;
+        break;
+      }
       case '--profile': o.profile = true; break;
       case '--disks': o.disks = true; break;
       case '--lab-only': o.labOnly = true; break;
       case '--timeout': o.timeoutMs = num(flag, val(), 1) * 1000; break;
       case '--out': o.out = path.resolve(val() ?? ''); break;
       case '--no-write': o.write = false; break;
+      case '--scale': o.scaleOnly = true; break;
       case '--tag': {
         const t = val() ?? '';
         if (!/^[\w.-]+$/.test(t)) throw new Error('--tag expects letters, digits, . _ -');
@@ -89,11 +122,13 @@ function parseArgs(argv: string[]): Opts {
       default: throw new Error(`unknown option ${a} (see --help)`);
     }
   }
-  if (o.nodes > 240) throw new Error('--nodes: the lab holds at most 240 nodes');
+  if (o.nodes > LAB_MAX_NODES) throw new Error(`--nodes: the lab holds at most ${LAB_MAX_NODES} nodes`);
+  if (o.subnet + labSubnets(o.nodes) - 1 > 255) throw new Error(`--subnet: ${o.nodes} nodes need ${labSubnets(o.nodes)} subnets from ${o.subnet}`);
   return o;
 }
 
 const say = (s: string) => process.stderr.write(s + '\n');
+const MITOGEN_PLUGIN = '/usr/lib/python3/dist-packages/ansible/plugins/strategy/mitogen_linear.py';
 
 function localDate(d = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
@@ -116,6 +151,9 @@ function prerequisites(o: Opts): void {
   const need: string[] = [];
   if (!existsSync(TIME_BIN)) need.push('time');
   if (o.ansible && !tryCmd('sh', ['-c', 'command -v ansible-playbook'])) need.push('ansible-core');
+  // Mitogen for Ansible: Debian's ansible-mitogen (0.3.3, patched for ansible-core ≤ 2.14)
+  // puts its strategy plugins on Ansible's own plugin path.
+  if (o.tools.includes('mitogen') && !existsSync(MITOGEN_PLUGIN)) need.push('ansible-mitogen');
   if (!need.length) return;
   say(`bench: installing ${need.join(' ')} with apt-get`);
   execFileSync('sh', ['-c', `apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${need.join(' ')} >/dev/null`], { stdio: 'inherit' });
@@ -176,7 +214,7 @@ async function bringUp(o: Opts): Promise<number> {
     await labDown({ dir: labDir });
   }
   const t0 = performance.now();
-  lab = await labUp({ nodes: o.nodes, dir: labDir, subnet: SUBNET, disks: o.disks });
+  lab = await labUp({ nodes: o.nodes, dir: labDir, subnet: o.subnet, disks: o.disks });
   const ms = performance.now() - t0;
   say(`bench: lab of ${o.nodes} nodes up in ${(ms / 1000).toFixed(1)} s (${lab.nodes[0]!.ip} .. ${lab.nodes.at(-1)!.ip})`);
   return ms;
@@ -207,6 +245,11 @@ async function labOnly(o: Opts): Promise<void> {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
+  if (o.scaleOnly) {
+    const w = await writeScale(o.out);
+    say(w ? `bench: wrote ${path.relative(ROOT, w.md)} and ${path.relative(ROOT, w.svg)} (${w.sizes.join(', ')} nodes)` : `bench: no issue-21 results in ${o.out}`);
+    return;
+  }
   prerequisites(o);
   if (!existsSync(path.join(ROOT, 'dist', 'bin', 'crane-fix.js'))) throw new Error('dist/ is missing: run `npm run build` (npm run bench does)');
   installSignals();
@@ -225,11 +268,39 @@ async function main(): Promise<void> {
   const ansibleV = o.ansible ? await ansibleVersion() : undefined;
   if (ansibleV) mach.ansible = ansibleV;
   else mach.ansible = 'Ansible not run';
+  const unavailable: Record<string, string> = {};
+  const versions: Record<string, string> = {};
+  let pyinfraBin: string | undefined;
+  if (o.tools.includes('pyinfra')) {
+    const p = ensurePyinfra(BENCH_BASE);
+    if ('bin' in p) {
+      pyinfraBin = p.bin;
+      versions.pyinfra = p.version;
+    } else unavailable.pyinfra = p.unavailable;
+  }
+  if (o.tools.includes('mitogen')) {
+    const v = tryCmd('dpkg-query', ['-W', '-f', '${Version}', 'ansible-mitogen']);
+    if (existsSync(MITOGEN_PLUGIN)) versions.mitogen = `ansible-mitogen ${v || '?'} (Debian), strategy ${MITOGEN_STRATEGY}`;
+    else unavailable.mitogen = `no ${MITOGEN_PLUGIN} (apt-get install ansible-mitogen)`;
+  }
+  for (const [k, v] of Object.entries(unavailable)) say(`bench: ${k} cannot run here: ${v}`);
+  const tools = o.tools.filter((t) => !unavailable[t]);
   const upMs = await bringUp(o);
   const st = lab!;
-  const ctx: Ctx = { root: ROOT, app: await freezeApp(), lab: st, nodes: o.nodes, scratch, timeoutMs: o.timeoutMs };
+  const forks = o.forks ?? Math.min(o.nodes, DEFAULT_FORKS_MAX);
+  const ctx: Ctx = { root: ROOT, app: await freezeApp(), lab: st, nodes: o.nodes, forks, scratch, timeoutMs: o.timeoutMs };
   mach.craneStartup = startupPath(ctx.app);
-  say(`bench: crane-fix starts from its ${mach.craneStartup}`);
+  mach.forks = forks;
+  mach.ulimitNofile = tryCmd('sh', ['-c', 'ulimit -n']);
+  say(`bench: crane-fix starts from its ${mach.craneStartup}; forks ${forks}`);
+  // The bare effects: each host's own script (its files differ), sent by the floor's client.
+  const bareDir = path.join(scratch, 'bare');
+  await fs.mkdir(bareDir);
+  for (const n of st.nodes) await fs.writeFile(path.join(bareDir, `${n.ip}-1.sh`), bareEffectsScript(n));
+  // crane-fix's own session scripts, captured once from an untimed apply, for the breakdown.
+  await resetNodes(st.nodes);
+  const replay = o.replay ? await captureScripts(ctx, path.join(scratch, 'captured')) : undefined;
+  if (replay) say(`bench: captured crane-fix's session scripts (${replay.bytes} bytes, every host one session, ending ${replay.expect})`);
   await resetNodes(st.nodes); // before the first floor run too
   const counter = new SessionCounter(st.nodes);
   const samples: Partial<Record<ContestantId, Sample[]>> = {};
@@ -250,6 +321,7 @@ async function main(): Promise<void> {
       userMs: out.timed.userMs,
       sysMs: out.timed.sysMs,
       maxRssKb: out.timed.maxRssKb,
+      maxFds: out.timed.maxFds,
       exitCode: out.timed.exitCode,
       ok: out.ok,
       ...(out.problem ? { problem: out.problem } : {}),
@@ -260,38 +332,56 @@ async function main(): Promise<void> {
     (samples[id] ??= []).push(s);
     if (out.problem) problems.push(`${id} (rep ${rep || 'warm-up'}): ${out.problem}`);
     say(
-      `  ${String(s.seq).padStart(3)} ${rep ? `rep ${rep}` : 'warm-up'} ${id.padEnd(14)} ${(s.wallMs / 1000).toFixed(2).padStart(7)} s  cpu ${((s.userMs + s.sysMs) / o.nodes).toFixed(1).padStart(5)} ms/host  rss ${(s.maxRssKb / 1024).toFixed(0).padStart(4)} MB  sessions/host ${sessions.perHostMean.toFixed(1)}${s.ok ? '' : '  FAILED: ' + (out.problem ?? '').split('\n')[0]}`,
+      `  ${String(s.seq).padStart(3)} ${rep ? `rep ${rep}` : 'warm-up'} ${id.padEnd(14)} ${(s.wallMs / 1000).toFixed(2).padStart(7)} s  cpu ${((s.userMs + s.sysMs) / o.nodes).toFixed(1).padStart(5)} ms/host  rss ${(s.maxRssKb / 1024).toFixed(0).padStart(4)} MB  fds ${String(s.maxFds).padStart(5)}  sessions/host ${sessions.perHostMean.toFixed(1)}${s.ok ? '' : '  FAILED: ' + (out.problem ?? '').split('\n')[0]}`,
     );
     return s;
   };
 
-  const group = async (tool: 'crane' | 'ansible', rep: number) => {
-    const runOne = (mode: Mode) => (tool === 'crane' ? runCrane(ctx, mode) : runAnsible(ctx, mode));
-    const ids: Record<Mode, ContestantId> =
-      tool === 'crane' ? { dry: 'crane-dry', apply: 'crane-apply', noop: 'crane-noop' } : { dry: 'ansible-check', apply: 'ansible-apply', noop: 'ansible-noop' };
-    await resetNodes(st.nodes); // fresh state: the dry-run shows the full change, the apply makes it
-    await measure(ids.dry, rep, () => runOne('dry'));
-    await resetNodes(st.nodes); // a dry-run must change nothing — but never rely on it
-    const applied = await measure(ids.apply, rep, () => runOne('apply'));
-    applied.check = await checkNodes(st.nodes);
-    const noop = await measure(ids.noop, rep, () => runOne('noop'));
-    noop.check = await checkNodes(st.nodes);
-    for (const [s, what] of [[applied, 'apply'], [noop, 'no-op']] as const) {
-      const c = s.check!;
-      if (c.dnsChanged !== c.nodes || c.resolvTrimmed !== c.nodes || c.restartedOnce !== c.nodes) {
-        s.ok = false;
-        const p = `${ids[what === 'apply' ? 'apply' : 'noop']} (rep ${rep || 'warm-up'}): node state after ${what}: DNS changed on ${c.dnsChanged}/${c.nodes}, resolv.conf ≤3 nameservers on ${c.resolvTrimmed}/${c.nodes}, exactly one kubelet restart on ${c.restartedOnce}/${c.nodes}`;
-        problems.push(p);
-        say('  ' + p);
-      }
+  /** Fails the sample when the nodes do not show the change (or show a second restart). */
+  const judgeNodes = async (s: Sample, id: ContestantId, what: string, rep: number) => {
+    const c = (s.check = await checkNodes(st.nodes));
+    if (c.dnsChanged !== c.nodes || c.resolvTrimmed !== c.nodes || c.restartedOnce !== c.nodes) {
+      s.ok = false;
+      const p = `${id} (rep ${rep || 'warm-up'}): node state after ${what}: DNS changed on ${c.dnsChanged}/${c.nodes}, resolv.conf ≤3 nameservers on ${c.resolvTrimmed}/${c.nodes}, exactly one kubelet restart on ${c.restartedOnce}/${c.nodes}`;
+      problems.push(p);
+      say('  ' + p);
     }
+  };
+
+  const runTool = (tool: Tool, mode: Mode): Promise<Outcome> => {
+    if (tool === 'crane') return runCrane(ctx, mode);
+    if (tool === 'ansible') return runAnsible(ctx, mode);
+    if (tool === 'mitogen') return runAnsible(ctx, mode, MITOGEN_STRATEGY);
+    return runPyinfra(ctx, pyinfraBin!, mode);
+  };
+
+  const group = async (tool: Tool, rep: number) => {
+    await resetNodes(st.nodes); // fresh state: the dry-run shows the full change, the apply makes it
+    await measure(idOf(tool, 'dry'), rep, () => runTool(tool, 'dry'));
+    await resetNodes(st.nodes); // a dry-run must change nothing — but never rely on it
+    const applied = await measure(idOf(tool, 'apply'), rep, () => runTool(tool, 'apply'));
+    await judgeNodes(applied, idOf(tool, 'apply'), 'apply', rep);
+    const noop = await measure(idOf(tool, 'noop'), rep, () => runTool(tool, 'noop'));
+    await judgeNodes(noop, idOf(tool, 'noop'), 'no-op', rep);
+  };
+
+  /** The floor's client sending each host its own scripts (bare effects, or crane-fix's captured ones). */
+  const scripted = async (id: 'bare' | 'replay', rep: number, dir: string, expect: string) => {
+    await resetNodes(st.nodes);
+    const s = await measure(id, rep, () => runFloor(ctx, 1, { dir, expect }));
+    await judgeNodes(s, id, id === 'bare' ? 'the bare effects' : 'the replay', rep);
   };
 
   const ansibleReps = Math.min(o.ansibleReps ?? o.reps, o.reps);
   const round = async (rep: number) => {
-    const withAnsible = o.ansible && (rep === 0 ? ansibleReps === o.reps : rep <= ansibleReps);
-    const tools: ('crane' | 'ansible')[] = withAnsible ? (rep % 2 === 1 ? ['crane', 'ansible'] : ['ansible', 'crane']) : ['crane'];
-    for (const t of tools) {
+    const withOthers = tools.length > 0 && (rep === 0 ? ansibleReps === o.reps : rep <= ansibleReps);
+    // Every tool in turn, the order rotated each repetition, a floor before each.
+    const all: Tool[] = withOthers ? ['crane', ...tools] : ['crane'];
+    const order = all.map((_, i) => all[(i + rep) % all.length]!);
+    await measure('floor', rep, () => runFloor(ctx));
+    await scripted('bare', rep, bareDir, 'active');
+    if (replay) await scripted('replay', rep, replay.dir, replay.expect);
+    for (const t of order) {
       await measure('floor', rep, () => runFloor(ctx));
       await group(t, rep);
     }
@@ -331,15 +421,19 @@ async function main(): Promise<void> {
     ...(ansibleReps !== o.reps && o.ansible ? { ansibleReps } : {}),
     warmup: o.warmup,
     machine: mach,
-    lab: { dir: st.dir, subnet: SUBNET, disks: o.disks, upMs: Math.round(upMs), ...(downMs !== undefined ? { downMs } : {}) },
-    method: method(o),
-    ...(o.ansible ? { ansibleCfg: ansibleCfg(o.nodes, '<per-run temp dir>') } : {}),
+    lab: { dir: st.dir, subnet: o.subnet, disks: o.disks, upMs: Math.round(upMs), ...(downMs !== undefined ? { downMs } : {}) },
+    method: method(o, forks),
+    ...(tools.some((t) => t === 'ansible' || t === 'mitogen') ? { ansibleCfg: ansibleCfg(forks, '<per-run temp dir>') } : {}),
     samples,
     summary,
-    targets: targets(o.nodes, summary, upMs),
+    targets: targets(o.nodes, summary),
+    ...(Object.keys(unavailable).length ? { unavailable } : {}),
+    ...(Object.keys(versions).length ? { versions } : {}),
+    labNotes: labNotes(o),
     problems,
     ...(profile ? { profile } : {}),
   };
+  result.breakdown = breakdown(o.nodes, summary, result.targets);
   const other = o.tag ? undefined : latestOther(o.out, o.nodes);
   if (other) {
     const [small, big] = other.nodes < o.nodes ? [other, result] : [result, other];
@@ -365,6 +459,10 @@ async function main(): Promise<void> {
     await fs.writeFile(base + '.json', JSON.stringify(result, null, 2) + '\n');
     await fs.writeFile(base + '.md', markdown(result));
     say(`bench: wrote ${path.relative(ROOT, base)}.md and .json`);
+    if (!o.tag) {
+      const written = await writeScale(o.out);
+      if (written) say(`bench: wrote ${path.relative(ROOT, written.md)} and ${path.relative(ROOT, written.svg)} (${written.sizes.join(', ')} nodes)`);
+    }
   }
 }
 
@@ -390,13 +488,22 @@ function startupPath(app: string): string {
   return /snapshot/.test(r.stderr) ? 'start-up snapshot' : /plain bundle/.test(r.stderr) ? 'plain bundle' : `unknown (${r.stderr.trim() || 'exit ' + r.status})`;
 }
 
-function method(o: Opts): string[] {
+/** How the lab's nodes are kept light (said in every result). */
+function labNotes(o: Opts): string[] {
+  return [
+    `${o.nodes} nodes on ${labSubnets(o.nodes)} subnet(s) from 127.0.${o.subnet}.11 (240 per /24)${o.disks ? '' : '; no XFS loop disks (the bench playbook does not use them)'}.`,
+    "Each node is a mount+UTS namespace with its own sshd; /etc, /var, /root, /opt and /usr are overlays whose lower layer is this machine's own read-only tree, shared by every node, with a tmpfs upper layer holding only the node's seeded files (a few KB each), so a node costs an sshd and a `sleep` (a few MB of RSS, mostly shared pages).",
+    'Nodes are prepared and booted 32 at a time.',
+  ];
+}
+
+function method(o: Opts, forks: number): string[] {
   return [
     `crane-fix and the floor run from a copy of dist/ frozen at the start of the bench (commit ${tryCmd('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']) || '?'}${tryCmd('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no']) ? ' plus uncommitted changes' : ''}), so a concurrent rebuild cannot change them mid-run.`,
     `Every contestant is its own process, started as a user would, under GNU time (\`${TIME_BIN} -f '%e %U %S %M'\`): wall clock from spawn to exit (harness clock), user+sys CPU and ru_maxrss of the process and the children it waited for.`,
     'floor: `node dist/bench/floor.js <lab>` — plain ssh2, every node at once, host key checked against the lab\'s known_hosts, one command (`uname -n`) each.',
-    `crane-fix: \`node dist/bin/crane-fix.js apply -i <lab>/nodes.ini bench/playbooks/bench.yaml -e dns_cluster_ip=10.9.0.10 --forks ${o.nodes} --yes --json --journal-dir <fresh tmp>\` (+ \`--dry-run --diff\`); each run is checked from its JSON (every host changed / ok, diffs present, kubelet restarted).`,
-    `Ansible: \`ansible-playbook -i <lab>/nodes.ini bench/playbooks/bench.ansible.yaml -e dns_cluster_ip=10.9.0.10\` (+ \`--check --diff\`), forks = ${o.nodes}, pipelining, ControlPersist (fresh ControlPath dir per run, masters closed after it, so every run starts cold like crane-fix), gathering explicit, fixed interpreter, host keys checked with the lab known_hosts via the inventory's ansible_ssh_common_args; results checked from its PLAY RECAP (default callback).`,
+    `crane-fix: \`node dist/bin/crane-fix.js apply -i <lab>/nodes.ini bench/playbooks/bench.yaml -e dns_cluster_ip=10.9.0.10 --forks ${forks} --yes --json --journal-dir <fresh tmp>\` (+ \`--dry-run --diff\`); each run is checked from its JSON (every host changed / ok, diffs present, kubelet restarted).`,
+    `Ansible: \`ansible-playbook -i <lab>/nodes.ini bench/playbooks/bench.ansible.yaml -e dns_cluster_ip=10.9.0.10\` (+ \`--check --diff\`), forks = ${forks}, pipelining, ControlPersist (fresh ControlPath dir per run, masters closed after it, so every run starts cold like crane-fix), gathering explicit, fixed interpreter, host keys checked with the lab known_hosts via the inventory's ansible_ssh_common_args; results checked from its PLAY RECAP (default callback).`,
     'The Ansible twin has the same tasks and handler; crane-fix\'s `verify:` is a task after `meta: flush_handlers` run only on changed hosts and not in check mode; `rollback:` (failure-only) has no counterpart.',
     'Per tool and repetition: reset nodes → dry-run/check → reset → apply → no-op re-run. Node reset (every seeded file rewritten in place, systemctl stand-in log and unit state cleared) and the after-run state check (new DNS in both kubelet files, ≤ 3 nameservers, exactly one kubelet restart) go through nsenter, not SSH, so they never count as sessions.',
     'floor×3 (not a target): the floor with 3 commands in turn over the one connection — what three round trips cost here (crane-fix\'s apply makes three).',
