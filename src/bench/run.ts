@@ -15,7 +15,7 @@
  *                    one that cannot run here is recorded with the reason and left out)
  *   --no-ansible     no other tool (crane-fix, the floor and the bare effects only)
  *   --no-replay      skip the replay of crane-fix's captured scripts (the breakdown's middle part)
- *   --forks F        hosts at once, for every contestant and the floor (default min(N, 200))
+ *   --forks F        hosts at once, for every contestant and the floor (default N: all)
  *   --subnet S       first lab subnet (default 100; the lab uses ceil(N/240) subnets from S)
  *   --profile        one extra untimed crane-fix dry-run, apply and no-op under node --cpu-prof
  *   --disks          give lab nodes their XFS loop disks (the bench does not need them)
@@ -50,8 +50,6 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const DEFAULT_SUBNET = 100;
 /** Where the bench keeps its lab and scratch; CRANE_FIX_BENCH_DIR moves it (e.g. one per user). */
 const BENCH_BASE = process.env.CRANE_FIX_BENCH_DIR ?? '/tmp/crane-fix-bench';
-/** Above this many nodes, contestants get --forks 200 by default (see --forks). */
-const DEFAULT_FORKS_MAX = 200;
 
 interface Opts {
   nodes: number;
@@ -287,7 +285,7 @@ async function main(): Promise<void> {
   const tools = o.tools.filter((t) => !unavailable[t]);
   const upMs = await bringUp(o);
   const st = lab!;
-  const forks = o.forks ?? Math.min(o.nodes, DEFAULT_FORKS_MAX);
+  const forks = o.forks ?? o.nodes;
   const ctx: Ctx = { root: ROOT, app: await freezeApp(), lab: st, nodes: o.nodes, forks, scratch, timeoutMs: o.timeoutMs };
   mach.craneStartup = startupPath(ctx.app);
   mach.forks = forks;
