@@ -12,6 +12,7 @@ const COMMANDS: CommandTable = {
   catalog: async () => (await import('./catalog.js')).registerCatalog,
   schedule: async () => (await import('./schedule.js')).registerSchedule,
   guide: async () => (await import('./guide.js')).registerGuide,
+  inventory: async () => (await import('./inventory.js')).registerInventory,
 };
 
 runCli(COMMANDS, 'plain bundle');

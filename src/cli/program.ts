@@ -15,8 +15,8 @@ type Register = (program: Command) => void;
  * passes every command; the start-up snapshot (snapshot.ts) holds apply's only.
  */
 export type CommandTable = Partial<Record<CommandModule, () => Promise<Register>>>;
-type CommandModule = 'apply' | 'runs' | 'lab' | 'catalog' | 'schedule' | 'guide';
-const MODULE_OF: Record<string, CommandModule> = { apply: 'apply', rollback: 'apply', runs: 'runs', lab: 'lab', fixes: 'catalog', check: 'catalog', diagnose: 'catalog', schedule: 'schedule', guide: 'guide' };
+type CommandModule = 'apply' | 'runs' | 'lab' | 'catalog' | 'schedule' | 'guide' | 'inventory';
+const MODULE_OF: Record<string, CommandModule> = { apply: 'apply', rollback: 'apply', runs: 'runs', lab: 'lab', fixes: 'catalog', check: 'catalog', diagnose: 'catalog', schedule: 'schedule', guide: 'guide', inventory: 'inventory' };
 
 export async function buildProgram(commands: CommandTable, argv: string[] = process.argv): Promise<Command> {
   const program = new Command();

@@ -27,6 +27,8 @@ export interface HostData {
 export class InventoryBuilder {
   readonly groups = new Map<string, GroupData>();
   readonly hosts = new Map<string, HostData>();
+  /** `group\0host` -> the range that put the host in the group (see addHost). */
+  private readonly fromRange = new Map<string, { pattern: string; pos: Required<SourcePos> }>();
 
   constructor(readonly file: string) {
     this.newGroup('all');
@@ -46,8 +48,26 @@ export class InventoryBuilder {
     return name;
   }
 
-  addHost(name: string, group: string | undefined, port: number | undefined, pos: Required<SourcePos>): void {
+  /**
+   * `range` is the pattern when the name came from a range of several hosts. Two ranges of
+   * one group that share a host are refused, where Ansible merges them silently (the later
+   * line's vars win for the shared hosts): in a fleet that is nearly always a typo in a
+   * bound, and it decides which address or var a host gets.
+   */
+  addHost(name: string, group: string | undefined, port: number | undefined, pos: Required<SourcePos>, range?: string): void {
     if (name === '') throw new InputError('empty host name', pos);
+    if (range !== undefined && group !== undefined) {
+      const key = `${group}\0${name}`;
+      const prev = this.fromRange.get(key);
+      if (prev && (prev.pos.line !== pos.line || prev.pos.col !== pos.col)) {
+        throw new InputError(
+          `host '${name}' of group '${group}' is in two ranges, '${prev.pattern}' (line ${prev.pos.line}) and '${range}': ` +
+            `Ansible merges them (the later line's vars win for the hosts they share); make the ranges disjoint`,
+          pos,
+        );
+      }
+      if (!prev) this.fromRange.set(key, { pattern: range, pos });
+    }
     let h = this.hosts.get(name);
     if (!h) {
       h = { name, vars: {}, pos };

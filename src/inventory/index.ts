@@ -14,4 +14,4 @@ export {
   type SshConfig,
   type SshHostConfig,
 } from './sshConfig.js';
-export { toAnsibleList } from './ansibleList.js';
+export { sortedKeys, toAnsibleGraph, toAnsibleList } from './ansibleList.js';

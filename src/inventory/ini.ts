@@ -74,7 +74,16 @@ interface Pending {
   parents: string[];
 }
 
-export function parseIniInventory(file: string, lines: string[], b: InventoryBuilder): void {
+/** A comment in a hosts section that reads like a host line (`# node1 ansible_host=…`). */
+const COMMENTED_HOST = /^[#;]+\s*([\w.:[\]-]+)(\s+[\w.]+=\S*|\s*$)/;
+
+export interface IniReadNotes {
+  /** The first commented-out host line: an inventory without hosts names it in its error. */
+  commentedHost?: Required<SourcePos> & { text: string };
+}
+
+export function parseIniInventory(file: string, lines: string[], b: InventoryBuilder): IniReadNotes {
+  const notes: IniReadNotes = {};
   const pending = new Map<string, Pending>();
   let groupname = 'ungrouped';
   let state = 'hosts';
@@ -93,7 +102,12 @@ export function parseIniInventory(file: string, lines: string[], b: InventoryBui
     const afterIndent = raw.replace(LSTRIP, '');
     const indent = raw.length - afterIndent.length;
     const line = afterIndent.replace(RSTRIP, '');
-    if (line === '' || line[0] === '#' || line[0] === ';') return;
+    if (line[0] === '#' || line[0] === ';') {
+      const c = state === 'hosts' && !notes.commentedHost ? COMMENTED_HOST.exec(line) : null;
+      if (c && (c[2]!.trim() !== '' || /[\d.]/.test(c[1]!))) notes.commentedHost = { file, line: lineNo, col: indent + 1, text: line };
+      return;
+    }
+    if (line === '') return;
     const at = (offset = 0): Required<SourcePos> => ({ file, line: lineNo, col: indent + offset + 1 });
 
     const m = SECTION.exec(line);
@@ -156,10 +170,11 @@ export function parseIniInventory(file: string, lines: string[], b: InventoryBui
       );
     }
     throw new InputError(
-      `section [${decl.parents[decl.parents.length - 1]}:children] includes undefined group '${decl.name}'`,
+      `section [${decl.parents[decl.parents.length - 1]}:children] includes undefined group '${decl.name}' (declare it with [${decl.name}], or remove it from the section)`,
       decl.pos,
     );
   }
+  return notes;
 }
 
 function parseHostLine(
@@ -204,7 +219,7 @@ function parseHostLine(
     else vars.push([key, value]);
   }
   for (const name of names) {
-    b.addHost(name, group, port, pos);
+    b.addHost(name, group, port, pos, names.length > 1 ? first.value : undefined);
     for (const [k, v] of vars) b.setHostVar(name, k, v);
   }
 }

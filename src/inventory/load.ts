@@ -15,14 +15,15 @@
  *   < host vars in the inventory < host_vars/<host>
  * Every merge is shallow (hash_behaviour=replace).
  */
+import { statSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
 import { InputError } from '../errors.js';
 import { compareGroups, InventoryBuilder } from './builder.js';
-import { decodeIniLines, parseIniInventory } from './ini.js';
+import { decodeIniLines, parseIniInventory, type IniReadNotes } from './ini.js';
 import { decodeUtf8, readInputBytes } from './readInput.js';
 import type { Inventory, InventoryGroup, InventoryHost } from './types.js';
 import { VarsFiles } from './varsFiles.js';
-import { parseYamlInventory, yamlRootIsMapping } from './yamlInventory.js';
+import { parseYamlInventory, STATIC_HINT, yamlRootIsMapping } from './yamlInventory.js';
 import { isVaultText, parseYaml, type YamlSource } from './yamlSource.js';
 
 /** Extensions for which Ansible's YAML inventory plugin is tried (case-sensitive, as there). */
@@ -38,8 +39,36 @@ function looksLikeYaml(text: string): boolean {
   return false;
 }
 
-export function loadInventory(path: string): Inventory {
-  const bytes = readInputBytes(path);
+export interface LoadOptions {
+  /**
+   * Accept an inventory without hosts, as Ansible does (`crane-fix inventory --list` shows
+   * it the same way). Commands that contact hosts refuse it: running against nothing is
+   * almost always an inventory whose host lines are all still commented out.
+   */
+  allowEmpty?: boolean;
+}
+
+function readInventoryBytes(path: string): Buffer {
+  try {
+    return readInputBytes(path);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    // Ansible also takes a directory of inventories, and `-i a,b,` as a host list.
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+      throw new InputError(`is a directory: crane-fix reads one inventory file; pass the file, or ${STATIC_HINT(path)}`, { file: path }, { cause: e });
+    }
+    if (path.includes(',') && !statSync(path, { throwIfNoEntry: false })) {
+      throw new InputError(`no such file (a comma-separated host list is not supported: write the hosts into an INI file, one per line)`, { file: path }, { cause: e });
+    }
+    throw e;
+  }
+}
+
+export function loadInventory(path: string, opts: LoadOptions = {}): Inventory {
+  const bytes = readInventoryBytes(path);
+  if (bytes.subarray(0, 2).toString('latin1') === '#!') {
+    throw new InputError(`this is a dynamic inventory script (it starts with '#!'); crane-fix does not run inventory scripts: ${STATIC_HINT(path)}`, { file: path, line: 1, col: 1 });
+  }
   const ext = extname(path);
   const b = new InventoryBuilder(path);
 
@@ -64,11 +93,16 @@ export function loadInventory(path: string): Inventory {
     }
   }
 
+  let notes: IniReadNotes = {};
   if (yaml) parseYamlInventory(yaml, b);
-  else parseIniInventory(path, decodeIniLines(path, bytes), b);
+  else notes = parseIniInventory(path, decodeIniLines(path, bytes), b);
 
   b.reconcile();
-  if (b.hosts.size === 0) throw new InputError('inventory defines no hosts', { file: path });
+  if (b.hosts.size === 0 && !opts.allowEmpty) {
+    const c = notes.commentedHost;
+    if (c) throw new InputError(`inventory defines no hosts: its host lines are commented out, the first here ('${c.text}'); uncomment the hosts to run on`, { file: c.file, line: c.line, col: c.col });
+    throw new InputError(`inventory defines no hosts: add hosts under a group (INI: a line under [group]; YAML: the group's hosts:)`, { file: path });
+  }
   return resolve(b, new VarsFiles(dirname(path)));
 }
 

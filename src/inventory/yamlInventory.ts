@@ -24,6 +24,9 @@ import {
 
 const SECTIONS = ['vars', 'children', 'hosts'] as const;
 
+/** What to do with an inventory crane-fix cannot read itself (a plugin, a script): let Ansible resolve it once. */
+export const STATIC_HINT = (file: string) => `make it static once with 'ansible-inventory -i ${file} --list --yaml > static.yml' and pass static.yml`;
+
 export function kindOf(node: Node | null | undefined): string {
   if (node == null) return 'null';
   if (isMap(node)) return 'mapping';
@@ -51,7 +54,7 @@ export function parseYamlInventory(src: YamlSource, b: InventoryBuilder): void {
   for (const e of entries) {
     if (keyString(src, e.keyNode) === 'plugin') {
       throw new InputError(
-        'this is an inventory plugin configuration (it has a "plugin" key), not a static inventory',
+        `this is an inventory plugin configuration (it has a "plugin" key), not a static inventory; crane-fix does not run inventory plugins: ${STATIC_HINT(src.file)}`,
         posOf(src, e.keyNode),
       );
     }
@@ -147,7 +150,7 @@ function parseHost(src: YamlSource, b: InventoryBuilder, group: string, entry: Y
     throw e;
   }
   for (const n of names) {
-    b.addHost(n, group, port, pos);
+    b.addHost(n, group, port, pos, names.length > 1 ? pattern : undefined);
     for (const [key, v] of Object.entries(vars)) b.setHostVar(n, key, v);
   }
 }

@@ -94,7 +94,9 @@ export function parseYaml(file: string, text: string): YamlSource {
   const problem = doc.errors[0] ?? doc.warnings[0];
   if (problem) {
     const { line, col } = lines.linePos(problem.pos[0]);
-    throw new InputError(firstLine(problem.message), { file, line, col });
+    // The yaml library's words; Ansible's own error says the same and how to fix it.
+    const hint = problem.code === 'TAB_AS_INDENT' ? ' (YAML indents with spaces only: replace the tab with spaces)' : '';
+    throw new InputError(firstLine(problem.message) + hint, { file, line, col });
   }
   const src = { file, doc, lines };
   checkDuplicateKeys(src);

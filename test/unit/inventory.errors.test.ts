@@ -51,6 +51,20 @@ describe('INI inventory errors carry file:line:col', () => {
     errAt('i.ini', '[g]\nh[1:99999999]\n', 2, 1, /more than 100000 names/);
   });
 
+  it('a host in two overlapping ranges of one group (Ansible merges them silently)', () => {
+    errAt('r.ini', '[nodes]\nnode[1:3] x=1\nnode[2:4] x=2\n', 3, 1, /^host 'node2' of group 'nodes' is in two ranges, 'node\[1:3\]' \(line 2\) and 'node\[2:4\]': Ansible merges them/);
+    // The same group continued in a later section counts too.
+    errAt('r2.ini', '[nodes]\n10.0.0.[1:4]\n[etcd]\n10.0.0.1\n[nodes]\n  10.0.0.[4:5]\n', 6, 3, /host '10\.0\.0\.4' of group 'nodes' is in two ranges/);
+    errAt('r.yml', 'nodes:\n  hosts:\n    node[1:3]:\n    node[3:5]:\n', 4, 5, /host 'node3' of group 'nodes' is in two ranges, 'node\[1:3\]' \(line 3\) and 'node\[3:5\]'/);
+  });
+
+  it('overlapping ranges in different groups, or a range and a single host line, load as in Ansible', () => {
+    const inv = loadInventory(tmpFile('ok.ini', '[masters]\nnode[1:3]\n[etcd]\nnode[1:3]\n[nodes]\nnode[2:5]\nnode4 x=1\n'));
+    expect(inv.groups.get('etcd')!.hosts).toEqual(['node1', 'node2', 'node3']);
+    expect(inv.groups.get('nodes')!.hosts).toEqual(['node2', 'node3', 'node4', 'node5']);
+    expect(inv.hosts.get('node4')!.vars).toEqual({ x: 1 });
+  });
+
   it('group cycle', () => {
     errAt('i.ini', '[a:children]\nb\n[b:children]\na\n', 4, 1, /adding group 'a' as child to 'b' creates a recursive dependency loop/);
     errAt('i.ini', '[a:children]\na\n', 2, 1, /cannot be a child of itself/);
@@ -116,13 +130,13 @@ describe('YAML inventory errors carry file:line:col', () => {
     errAt('i.yml', 'a:\n  children:\n    b:\n      children:\n        a:\n', 3, 5, /adding group 'b' as child to 'a' creates a recursive dependency loop/);
   });
 
-  it('inventory plugin configuration files', () => {
-    errAt('i.yml', '# aws\nplugin: aws_ec2\n', 2, 1, /inventory plugin configuration/);
+  it('inventory plugin configuration files, with what to do instead', () => {
+    errAt('i.yml', '# aws\nplugin: aws_ec2\n', 2, 1, /inventory plugin configuration.*does not run inventory plugins: make it static once with 'ansible-inventory -i \S+i\.yml --list --yaml > static\.yml'/);
   });
 
   it('YAML syntax errors', () => {
     errAt('i.yml', 'all:\n  hosts:\n    a: [1, 2\n', 4, 1, /./);
-    errAt('i.yaml', 'all:\n\thosts:\n', 2, 1, /tab|Tab|indent/);
+    errAt('i.yaml', 'all:\n\thosts:\n', 2, 1, /Tabs are not allowed as indentation \(YAML indents with spaces only: replace the tab with spaces\)/);
   });
 
   it('unknown tags and vault-encrypted values', () => {
@@ -170,7 +184,10 @@ describe('unusable inventory files name the file', () => {
 
   it('a directory or a device instead of a file', () => {
     const dir = tmpTree({});
-    expect(inputError(() => loadInventory(dir)).message).toBe(`${dir}: is a directory, expected a file`);
+    // Ansible would merge every inventory in the directory: say how to get one file.
+    expect(inputError(() => loadInventory(dir)).message).toBe(
+      `${dir}: is a directory: crane-fix reads one inventory file; pass the file, or make it static once with 'ansible-inventory -i ${dir} --list --yaml > static.yml' and pass static.yml`,
+    );
     expect(inputError(() => loadInventory('/dev/null')).message).toBe('/dev/null: is not a regular file');
   });
 
@@ -189,10 +206,29 @@ describe('unusable inventory files name the file', () => {
   });
 
   it('an inventory without hosts (empty, comments only, or only empty groups)', () => {
-    for (const content of ['', '# nothing here\n; nor here\n', '[web]\n[db:children]\nweb\n']) {
-      const file = tmpFile('empty.ini', content);
+    for (const content of ['', '# nothing here\n; nor here\n', '[web]\n[db:children]\nweb\n', 'all:\n  children:\n    web:\n']) {
+      const file = tmpFile(content.startsWith('all:') ? 'empty.yml' : 'empty.ini', content);
       const err = inputError(() => loadInventory(file));
-      expect(err.message).toBe(`${file}: inventory defines no hosts`);
+      expect(err.message).toBe(`${file}: inventory defines no hosts: add hosts under a group (INI: a line under [group]; YAML: the group's hosts:)`);
+      // As ansible-inventory --list shows it (the `inventory` command's mode).
+      expect(loadInventory(file, { allowEmpty: true }).hosts.size).toBe(0);
     }
+  });
+
+  it("an inventory whose host lines are all commented out (kubespray's sample) points at the first one", () => {
+    const ini = '# Configure the ip variable\n[kube_control_plane]\n# node1 ansible_host=95.54.0.12  # ip=10.3.0.1\n# node2 ansible_host=95.54.0.13\n\n[etcd:children]\nkube_control_plane\n';
+    errAt('inventory.ini', ini, 3, 1, /^inventory defines no hosts: its host lines are commented out, the first here \('# node1 ansible_host=95\.54\.0\.12  # ip=10\.3\.0\.1'\); uncomment the hosts to run on$/);
+    // Prose comments are not taken for hosts.
+    const prose = tmpFile('prose.ini', '# See the docs for tips\n# Required\n[web]\n# one two three\n');
+    expect(inputError(() => loadInventory(prose)).where).toEqual({ file: prose });
+  });
+
+  it('a dynamic inventory script, with what to do instead', () => {
+    errAt('ec2.py', '#!/usr/bin/env python3\nimport json\nprint(json.dumps({}))\n', 1, 1, /dynamic inventory script.*does not run inventory scripts: make it static once with 'ansible-inventory -i \S+ec2\.py --list --yaml > static\.yml'/);
+  });
+
+  it('a comma-separated host list given as -i', () => {
+    const err = inputError(() => loadInventory('10.0.0.1,10.0.0.2,'));
+    expect(err.message).toMatch(/^10\.0\.0\.1,10\.0\.0\.2,: no such file \(a comma-separated host list is not supported/);
   });
 });
