@@ -17,6 +17,7 @@ import { crontabEntry, k8sCronJob, systemdUnits } from '../schedule/install.js';
 import type { Schedule, ScheduleJob } from '../schedule/types.js';
 import { jsonReport } from './apply.js';
 import { humanLog, installSignalHandlers } from './io.js';
+import { parseShard } from '../inventory/shard.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -237,6 +238,7 @@ export function registerSchedule(program: Command): void {
     .option('--known-hosts <file>', 'known_hosts file(s)', collect, [])
     .option('--connect-timeout <s>', 'SSH connect timeout in seconds', numOpt('--connect-timeout', 1), 10)
     .option('--timeout <s>', 'per-command timeout in seconds', numOpt('--timeout', 1), 300)
+    .option('--shard <i/n>', "only shard i of n (1-based) of the job's hosts (docs/shard.md); each shard takes a lock of its own", (v: string) => parseShard(v))
     .action(async (file: string, jobName: string, o) => {
       const s: Schedule = loadSchedule(file, { deep: true, only: jobName });
       const job = s.jobs.find((j) => j.name === jobName)!;
@@ -254,7 +256,9 @@ export function registerSchedule(program: Command): void {
       let lock: ReturnType<typeof acquireJobLock> | undefined;
       if (o.lock !== false) {
         const maxHoldMs = job.timeoutMs ? job.jitterMs + job.timeoutMs + 15 * 60_000 : 24 * 3600_000;
-        lock = acquireJobLock(journalDir, s.file, job.name, { maxHoldMs, by: 'schedule once' });
+        // Shards of one job run at the same time by design: each has a lock of its own.
+        const lockName = o.shard ? `${job.name}.shard-${o.shard.index + 1}-of-${o.shard.count}` : job.name;
+        lock = acquireJobLock(journalDir, s.file, lockName, { maxHoldMs, by: 'schedule once' });
         if (!lock.ok) {
           const h = lock.heldBy;
           const reason = `locked by ${h.by} (pid ${h.pid} on ${h.host})`;
@@ -290,6 +294,7 @@ export function registerSchedule(program: Command): void {
             log: out,
             signal: signals.signal,
             argv: process.argv.slice(2),
+            shard: o.shard,
             onRun: (runId, mode) => {
               runIds.push(runId);
               if (lock?.ok) lock.lock.addRun(runId);
