@@ -22,6 +22,11 @@ import { InputError } from '../errors.js';
 import { MAX_SHARDS } from '../inventory/shard.js';
 import { STOP_GRACE_S, classicCron, jobFiles, k8sName, shQuote } from './install.js';
 import type { Schedule, ScheduleJob } from './types.js';
+// Types only (erased from the build; kubernetes-models is a dev dependency): the manifests'
+// literals are checked against the Kubernetes API's types, a misspelt field included.
+import type { IJobSpec } from 'kubernetes-models/batch/v1/JobSpec';
+import type { IJob } from 'kubernetes-models/batch/v1/Job';
+import type { ICronJob } from 'kubernetes-models/batch/v1/CronJob';
 
 export interface K8sJobOptions {
   shards: number;
@@ -69,7 +74,7 @@ function checkOptions(job: ScheduleJob, o: K8sJobOptions): void {
 }
 
 /** The Indexed Job's spec (also a CronJob's jobTemplate.spec). */
-function jobSpec(schedule: Schedule, job: ScheduleJob, o: K8sJobOptions, name: string) {
+function jobSpec(schedule: Schedule, job: ScheduleJob, o: K8sJobOptions, name: string): IJobSpec {
   const files = jobFiles(schedule, job);
   const labels = { 'app.kubernetes.io/name': 'crane-fix', 'crane-fix/job': k8sName(job.name) };
   const deadline = job.timeoutMs ? Math.ceil((job.timeoutMs + job.jitterMs) / 1000) + STOP_GRACE_S : undefined;
@@ -115,13 +120,13 @@ function jobSpec(schedule: Schedule, job: ScheduleJob, o: K8sJobOptions, name: s
 }
 
 /** The manifests as objects (what the tests validate against the Kubernetes schema). */
-export function k8sShardManifests(schedule: Schedule, job: ScheduleJob, o: K8sJobOptions): Record<string, unknown>[] {
+export function k8sShardManifests(schedule: Schedule, job: ScheduleJob, o: K8sJobOptions): (IJob | ICronJob)[] {
   checkOptions(job, o);
   const name = k8sName(`crane-fix-${job.name}`);
   const ns = o.namespace ?? 'crane-fix';
   const labels = { 'app.kubernetes.io/name': 'crane-fix', 'crane-fix/job': k8sName(job.name) };
   const kind = o.kind ?? 'both';
-  const out: Record<string, unknown>[] = [];
+  const out: (IJob | ICronJob)[] = [];
   if (kind !== 'cronjob') {
     out.push({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: `${name}-shards`, namespace: ns, labels }, spec: jobSpec(schedule, job, o, name) });
   }
