@@ -94,6 +94,28 @@ describe.skipIf(skipReason)('--shard and runs merge on real SSH nodes', () => {
     expect(byDir.stdout).toMatch(/^3 shard run\(s\) of 3 over fleet [0-9a-f]{16} \(7 hosts\): complete$/m);
   });
 
+  it('schedule once --shard: apply and check jobs, each shard journaled; merged complete', async () => {
+    const sched = path.join(work, 'jobs.yaml');
+    fs.writeFileSync(
+      sched,
+      `jobs:\n  - name: trim\n    cron: "0 3 * * *"\n    inventory: ${inv7}\n    fixes: [resolv-conf-trim]\n    mode: apply\n` +
+        `  - name: trim-check\n    cron: "0 3 * * *"\n    inventory: ${inv7}\n    fixes: [resolv-conf-trim]\n    mode: check\n`,
+    );
+    for (const job of ['trim', 'trim-check']) {
+      const journal = path.join(work, `j-sched-${job}`);
+      const before = state.nodes.map(connectionsSeen);
+      // All three at once, as an Indexed Job's pods start: the shards' locks are separate.
+      const rs = await Promise.all([1, 2, 3].map((i) => cli(['schedule', 'once', sched, job, '--shard', `${i}/3`, '--journal-dir', journal, '--json'])));
+      for (const r of rs) expect(r.code, r.stderr).toBe(0);
+      expect(rs.some((r) => r.json.skipped)).toBe(false);
+      expect(state.nodes.map(connectionsSeen).map((a, k) => a - before[k]!)).toEqual([...names().slice(0, NODES - 1).map(() => 1), 0]);
+      const m = await cli(['runs', 'merge', journal, '--json']);
+      expect(m.code, m.stderr).toBe(0);
+      expect(m.json, JSON.stringify(m.json.warnings)).toMatchObject({ shards: 3, totalHosts: 7, complete: true, warnings: [] });
+      for (const x of Object.values(m.json.hosts as Record<string, { status: string }>)) expect(job === 'trim' ? ['ok', 'changed'] : ['clean']).toContain(x.status);
+    }
+  });
+
   it('a node added: the shards cover all 8 exactly once again, the 7 keep their shard, old and new shards do not merge', async () => {
     const before = state.nodes.map(connectionsSeen);
     const journal = path.join(work, 'j8');
