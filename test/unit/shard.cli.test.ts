@@ -166,6 +166,11 @@ describe('runs merge', () => {
     expect(byDir.code).toBe(0);
     expect(byDir.out).toMatch(/^3 shard run\(s\) of 3 over fleet [0-9a-f]{16} \(12 hosts\): complete$/m);
     expect(byDir.out).toMatch(/totals: ok=11 changed=1 failed=0 unreachable=0 rolledBack=0; hosts 12 of 12/);
+    // `runs` and `runs show` name the shard.
+    const list = await crane(['runs', '--journal-dir', root]);
+    expect(list.out.match(/shard=[123]\/3 /g)?.sort()).toEqual(['shard=1/3 ', 'shard=2/3 ', 'shard=3/3 ']);
+    const show = await crane(['runs', 'show', ids[1]!, '--journal-dir', root]);
+    expect(show.out).toMatch(/^shard 2\/3: \d+ of 12 host\(s\), fleet [0-9a-f]{16} \(see crane-fix runs merge\)$/m);
     // Run directories too.
     const byRunDir = await crane(['runs', 'merge', '--json', ...ids.map((id) => path.join(root, id))]);
     expect(JSON.parse(byRunDir.out).complete).toBe(true);
