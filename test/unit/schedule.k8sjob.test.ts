@@ -13,6 +13,7 @@ import { Job } from 'kubernetes-models/batch/v1/Job';
 import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
 import { loadSchedule } from '../../src/schedule/load.js';
 import { k8sShardJob, k8sShardManifests, shardCommand } from '../../src/schedule/k8sJob.js';
+import { k8sCronJob } from '../../src/schedule/install.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { ExitError } from '../../src/errors.js';
 
@@ -51,6 +52,14 @@ describe('schedule install --k8s-job', () => {
       expect(docs).toEqual(JSON.parse(JSON.stringify(k8sShardManifests(schedule, jobNamed(j), o))));
     }
     expect(n).toBe(9 * 2 + 2);
+  });
+
+  it("--k8s-cronjob's manifest (issue 6) validates too", () => {
+    for (const j of ['trim-resolv', 'dns-check', 'drop-caches']) {
+      const docs = parseAllDocuments(k8sCronJob(schedule, jobNamed(j), { image: 'registry.local/crane-fix:1', namespace: 'ops' })).map((d) => d.toJS());
+      expect(docs.map((d) => d.kind)).toEqual(['CronJob']);
+      validate(docs[0]);
+    }
   });
 
   it('the validation rejects broken manifests (so the test above can fail)', () => {
