@@ -7,6 +7,7 @@ import type { Lang } from '../catalog/types.js';
 import { runCheck } from '../engine/check.js';
 import { parseExtraVars } from '../inventory/index.js';
 import { ExitError, InputError } from '../errors.js';
+import { formatShard, parseShard } from '../inventory/shard.js';
 
 export function langOf(opt?: string): Lang {
   if (opt) {
@@ -84,8 +85,10 @@ export function registerCatalog(program: Command): void {
     .option('--accept-new-host-keys', 'record unknown host keys')
     .option('-F, --ssh-config <file>', 'ssh_config to read (default ~/.ssh/config)')
     .option('--lang <en|zh>', 'language')
+    .option('--shard <i/n>', 'only shard i of n (1-based) of the selected hosts (docs/shard.md)', (v: string) => parseShard(v))
     .action(async (ids: string[], o) => {
       const report = await runCheck({
+        shard: o.shard,
         inventory: o.inventory,
         ids,
         limit: o.limit,
@@ -99,6 +102,7 @@ export function registerCatalog(program: Command): void {
       else {
         const lang = langOf(o.lang);
         const out = (l: string) => console.log(l);
+        if (report.shard) out(`shard ${formatShard(report.shard)}: ${report.shard.hosts} of ${report.shard.totalHosts} selected host(s)${report.shard.hosts ? '' : ' — no hosts in this shard, nothing to check'}`);
         for (const [h, row] of Object.entries(report.hosts)) {
           if (!row.reachable) {
             out(`${h}: UNREACHABLE ${row.error}`);

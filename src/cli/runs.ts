@@ -1,6 +1,8 @@
 /** `crane-fix runs` and `crane-fix runs show <run-id>`: what the journal knows. */
 import type { Command } from 'commander';
 import { defaultJournalDir, listRuns, readRun, snapshotsByHost, type StoredRun } from '../journal/journal.js';
+import { formatShard } from '../inventory/shard.js';
+import { registerRunsMerge } from './runsMerge.js';
 
 function summarize(r: StoredRun) {
   const end = r.events.find((e) => e.ev.type === 'end')?.ev as { summary: Record<string, number>; exitCode: number } | undefined;
@@ -13,6 +15,7 @@ function summarize(r: StoredRun) {
     job: r.meta.job,
     playbooks: r.meta.playbooks,
     rollbackOf: r.meta.rollbackOf,
+    ...(r.meta.shard ? { shard: { ...r.meta.shard, shard: formatShard(r.meta.shard) } } : {}),
     finished: Boolean(end),
     exitCode: end?.exitCode,
     summary: end?.summary,
@@ -35,7 +38,7 @@ export function registerRuns(program: Command): void {
       if (!list.length) console.log('no runs journaled yet');
       for (const r of list) {
         const s = r.summary ? Object.entries(r.summary).map(([k, v]) => `${k}=${v}`).join(' ') : 'INTERRUPTED (no end record)';
-        console.log(`${r.runId}  ${r.mode.padEnd(8)} ${r.job ? `job=${r.job} ` : ''}${r.rollbackOf ? `of=${r.rollbackOf} ` : ''}${s}`);
+        console.log(`${r.runId}  ${r.mode.padEnd(8)} ${r.job ? `job=${r.job} ` : ''}${r.rollbackOf ? `of=${r.rollbackOf} ` : ''}${r.shard ? `shard=${r.shard.shard} ` : ''}${s}`);
       }
     });
   runs
@@ -60,6 +63,8 @@ export function registerRuns(program: Command): void {
       console.log(`run ${detail.runId} (${detail.mode}) started ${detail.startedAt}${detail.finished ? '' : ' — INTERRUPTED'}`);
       console.log(`playbooks: ${detail.playbooks.join(', ')}`);
       for (const [h, st] of Object.entries(detail.hosts)) console.log(`  ${h}: ${st}; snapshots: ${(detail.snapshots[h] ?? []).map((s) => s.path).join(', ') || 'none'}`);
+      if (detail.shard) console.log(`shard ${detail.shard.shard}: ${detail.shard.hosts} of ${detail.shard.totalHosts} host(s), fleet ${detail.shard.fleet} (see crane-fix runs merge)`);
       if (detail.summary) console.log(`summary: ${Object.entries(detail.summary).map(([k, v]) => `${k}=${v}`).join(' ')}`);
     });
+  registerRunsMerge(runs);
 }
