@@ -47,9 +47,12 @@ export function registerCatalog(program: Command): void {
     .argument('<id>')
     .option('--lang <en|zh>', 'language (default: from LANG)')
     .option('--json', 'JSON on stdout')
-    .action((id: string, o, cmd: Command) => {
+    .action((id: string, _o, cmd: Command) => {
+      // `fixes` has --json and --lang too, and commander gives an option written after `show`
+      // to the parent when both define it: read both levels.
+      const o = cmd.optsWithGlobals();
       const e = getEntry(id);
-      const lang = langOf(o.lang ?? cmd.parent?.opts().lang);
+      const lang = langOf(o.lang);
       if (o.json) {
         process.stdout.write(JSON.stringify({ ...e, detector: Boolean(e.detector), symptoms: e.symptoms.map((s) => ({ id: s.id, pattern: s.pattern.source, example: s.example })) }, null, 2) + '\n');
         return;
