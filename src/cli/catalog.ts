@@ -136,7 +136,16 @@ export function registerCatalog(program: Command): void {
       }
       const lang = langOf(o.lang);
       const zh = lang === 'zh';
-      if (!result.matches.length) console.log(zh ? '没有匹配的已知问题。' : 'No known problem matches this log.');
+      if (!result.matches.length) {
+        console.log(zh ? '没有匹配的已知问题。' : 'No known problem matches this log.');
+        // The log may not show it: the detectors look at the host itself.
+        console.log(zh ? '可在该主机上运行检测：crane-fix check -i <inventory> --limit <host>' : 'Run the detectors on the host: crane-fix check -i <inventory> --limit <host>');
+      } else {
+        const best = result.matches[0]!;
+        const ev = best.evidence[0]!;
+        const reason = getEntry(best.entryId).symptoms.find((s) => s.id === ev.symptomId)?.reason?.[lang];
+        console.log(`${zh ? '最可能' : 'Best match'}: ${best.entryId} (${zh ? '第' : 'line '}${ev.line}${zh ? ' 行' : ''})${reason ? ` — ${reason}` : ''}`);
+      }
       for (const m of result.matches) {
         const e = getEntry(m.entryId);
         console.log(`\n[${m.entryId}] ${e.title[lang]} (score ${m.score})`);
