@@ -1,8 +1,8 @@
 /** `crane-fix fixes`, `fixes show`, `check`, `diagnose`: the remediation catalogue. */
-import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { catalog, getEntry } from '../catalog/index.js';
 import { diagnose } from '../catalog/diagnose.js';
+import { readLogInput } from '../catalog/logInput.js';
 import type { Lang } from '../catalog/types.js';
 import { runCheck } from '../engine/check.js';
 import { parseExtraVars } from '../inventory/index.js';
@@ -123,13 +123,9 @@ export function registerCatalog(program: Command): void {
     .option('--json', 'JSON on stdout')
     .option('--lang <en|zh>', 'language')
     .action(async (o) => {
-      let text: string;
-      try {
-        text = o.log === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(o.log, 'utf8');
-      } catch (err) {
-        throw new InputError(`cannot read: ${(err as Error).message}`, { flag: '--log' });
-      }
-      const result = diagnose(text);
+      const input = readLogInput(o.log);
+      for (const w of input.warnings) process.stderr.write(`crane-fix: diagnose: ${w}\n`);
+      const result = diagnose(input.text);
       if (o.json) {
         process.stdout.write(JSON.stringify(result, null, 2) + '\n');
         return;
