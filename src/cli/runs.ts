@@ -46,8 +46,11 @@ export function registerRuns(program: Command): void {
     .argument('<run-id>')
     .option('--json', 'JSON on stdout')
     .option('--journal-dir <dir>', 'where runs are journaled')
-    .action((runId: string, o, cmd: Command) => {
-      const dir = o.journalDir ?? cmd.parent?.opts().journalDir ?? defaultJournalDir();
+    .action((runId: string, _o, cmd: Command) => {
+      // `runs` defines --json and --journal-dir too; commander hands an option written after
+      // `show` to the parent when both define it, so read both levels.
+      const o = cmd.optsWithGlobals();
+      const dir = o.journalDir ?? defaultJournalDir();
       const r = readRun(dir, runId);
       const snaps = snapshotsByHost(r);
       const detail = {
@@ -56,7 +59,7 @@ export function registerRuns(program: Command): void {
         snapshots: Object.fromEntries([...snaps].map(([h, l]) => [h, l.map((s) => ({ path: s.path, existed: s.existed, mode: s.mode?.toString(8), uid: s.uid, gid: s.gid }))])),
         events: r.events.filter((e) => e.ev.type !== 'snapshot').map((e) => ({ at: e.at, ...e.ev })),
       };
-      if (o.json || cmd.parent?.opts().json) {
+      if (o.json) {
         process.stdout.write(JSON.stringify(detail, null, 2) + '\n');
         return;
       }

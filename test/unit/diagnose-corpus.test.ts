@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { loadCorpus } from '../../src/diagnoseEval/corpus.js';
+import { evaluate } from '../../src/diagnoseEval/evaluate.js';
+import { corpusSplit } from '../../src/diagnoseEval/split.js';
+
+describe('diagnose on the real-log corpus (test/fixtures/diagnose-corpus)', () => {
+  const items = loadCorpus();
+  const r = evaluate(items);
+  const pct = ([a, b]: [number, number]) => `${a}/${b}`;
+  console.log(`diagnose corpus: dev ${pct(r.dev)}, held-out ${pct(r.heldout)}, negatives wrong ${r.negativesWrong.length}/${r.negatives}`);
+  for (const m of r.misses) console.log(`  miss ${m.item.split} ${m.item.id} -> ${m.got ?? 'no match'}`);
+
+  it('has real sources and enough negatives', () => {
+    expect(r.negatives).toBeGreaterThanOrEqual(60);
+    for (const it of items) expect(it.source).toMatch(/^https:\/\//);
+  });
+
+  it('splits by source address, deterministically', () => {
+    expect(corpusSplit('https://github.com/moby/moby/issues/29873')).toBe(corpusSplit('https://github.com/moby/moby/issues/29873'));
+    for (const it of items) expect(it.split).toBe(corpusSplit(it.source));
+  });
+
+  it('never names an entry for a negative', () => {
+    expect(r.negativesWrong.map((n) => n.id)).toEqual([]);
+  });
+
+  it('finds the right entry first for at least 90 % of the held-out lines', () => {
+    expect(r.heldout[0] / r.heldout[1]).toBeGreaterThanOrEqual(0.9);
+  });
+});
