@@ -16,7 +16,7 @@ import type { CommandResult, FactRequest, FileDiff, FileState, ModuleDef, Op, Pl
 import { applyOps, unifiedDiff } from '../modules/virtualFs.js';
 import type { PlayDef, TaskDef } from '../playbook/types.js';
 import { evalCondition, renderValue, TemplateError } from '../playbook/template.js';
-import { expandLoop, validateArgs } from '../playbook/load.js';
+import { expandLoop, validateArgs } from '../playbook/taskArgs.js';
 
 export interface PreparedTask {
   /** Position in the play's task list (loop items share it). */

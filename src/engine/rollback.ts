@@ -13,7 +13,9 @@ import { KnownHosts, knownHostsFilesFor } from '../transport/knownHosts.js';
 import { SshConnector } from '../transport/ssh.js';
 import { TransportError, type OpenSession } from '../transport/types.js';
 import { collectFactRequests, gatherScript, newToken, parseGather, throwIfLocked } from './remoteScript.js';
-import { restoreHost, sessionRunner, type HostReport } from './hostRun.js';
+import type { HostReport } from './hostTypes.js';
+import { restoreHost } from './restoreHost.js';
+import { sessionRunner } from './stepRunner.js';
 import { unifiedDiff } from '../modules/virtualFs.js';
 import type { RunReport } from './run.js';
 

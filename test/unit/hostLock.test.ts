@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { LocalConnector } from '../../src/transport/local.js';
 import { applyScript, collectFactRequests, gatherScript, lockPrologue, newToken, parseGather, HostLockedError, RelockError, type LockSpec } from '../../src/engine/remoteScript.js';
-import { lockOnFirstChange, sessionRunner, type StepRunner } from '../../src/engine/hostRun.js';
+import { lockOnFirstChange, sessionRunner, type StepRunner } from '../../src/engine/stepRunner.js';
 import { Journal, readRun, snapshotsByHost } from '../../src/journal/journal.js';
 
 const sh = new LocalConnector();

@@ -5,7 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { LineCounter } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT, InputError } from '../../src/errors.js';
-import { expandLoop, loadPlaybook, parseAnsibleYaml, parseKv, parsePlaybook, splitArgs, validateArgs } from '../../src/playbook/load.js';
+import { parseAnsibleYaml } from '../../src/playbook/ansibleYaml.js';
+import { loadPlaybook, parsePlaybook } from '../../src/playbook/load.js';
+import { parseKv, splitArgs } from '../../src/playbook/splitArgs.js';
+import { expandLoop, validateArgs } from '../../src/playbook/taskArgs.js';
 import { renderValue } from '../../src/playbook/template.js';
 import { oracle, oracleAvailable } from './modules-oracle/oracle.js';
 
