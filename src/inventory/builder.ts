@@ -112,6 +112,25 @@ export class InventoryBuilder {
     return seen;
   }
 
+  /** Group names from `from` down its children to `to` (both included); `to` must be below `from`. */
+  private childPath(from: string, to: string): string[] {
+    const prev = new Map<string, string>();
+    const queue = [from];
+    while (queue.length) {
+      const g = queue.shift()!;
+      if (g === to) break;
+      for (const c of this.groups.get(g)!.children) {
+        if (c !== from && !prev.has(c)) {
+          prev.set(c, g);
+          queue.push(c);
+        }
+      }
+    }
+    const path = [to];
+    while (path[0] !== from) path.unshift(prev.get(path[0]!)!);
+    return path;
+  }
+
   /** `Group.add_child_group`; both groups must exist. */
   linkChild(parent: string, child: string, pos: SourcePos): void {
     if (parent === child) throw new InputError(`group '${child}' cannot be a child of itself`, pos);
@@ -119,7 +138,9 @@ export class InventoryBuilder {
     const c = this.groups.get(child)!;
     if (p.children.includes(child)) return;
     if (child === 'all' || this.ancestors(parent).has(child)) {
-      throw new InputError(`adding group '${child}' as child to '${parent}' creates a recursive dependency loop`, pos);
+      // Ansible's words, then the loop itself and the way out (Ansible names neither).
+      const loop = child === 'all' ? `'all' contains every group` : `the loop: ${[...this.childPath(child, parent), child].join(' > ')}`;
+      throw new InputError(`adding group '${child}' as child to '${parent}' creates a recursive dependency loop (${loop}); remove '${child}' from the children of '${parent}'`, pos);
     }
     p.children.push(child);
     if (!c.parents.includes(parent)) c.parents.push(parent);
