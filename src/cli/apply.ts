@@ -172,9 +172,12 @@ export function registerApply(program: Command): void {
     .option('--journal-dir <dir>', 'where runs are journaled')
     .option('--known-hosts <file>', 'known_hosts file(s)', collect, [])
     .option('--lock-timeout <s>', 'wait this long for another run\'s lock on a host (e.g. a step still running on a node that hung)', secondsOpt('--lock-timeout', 0), 30)
+    .option('-K, --ask-become-pass', 'ask for the become (sudo) password on the terminal (the journal never holds it)')
     .action(async (runId: string, o) => {
       const out = humanLog(Boolean(o.json));
-      const report = await runRollback({ runId, dryRun: Boolean(o.dryRun), limit: o.limit, journalDir: o.journalDir, knownHosts: o.knownHosts, lockWaitS: o.lockTimeout, log: out, argv: process.argv.slice(2) });
+      let becomePassword = process.env.CRANE_FIX_BECOME_PASSWORD || process.env.ANSIBLE_BECOME_PASS || undefined;
+      if (o.askBecomePass) becomePassword = await askSecret('BECOME password: ');
+      const report = await runRollback({ runId, dryRun: Boolean(o.dryRun), limit: o.limit, journalDir: o.journalDir, knownHosts: o.knownHosts, lockWaitS: o.lockTimeout, log: out, argv: process.argv.slice(2), becomePassword });
       if (o.json) process.stdout.write(jsonReport(report));
       if (report.exitCode) throw new ExitError(report.exitCode, '');
     });

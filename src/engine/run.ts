@@ -22,6 +22,7 @@ import { runHostPlay, type HostReport, type HostStatus, type TaskReport } from '
 import { resolveTarget } from './targets.js';
 import { redact, secretValues } from './secrets.js';
 import { formatShard, shardHosts, shardRecord, type ShardRecord, type ShardSpec } from '../inventory/shard.js';
+import { explainBecomeFailure, shellFor } from './becomeShell.js';
 
 export interface ApplyOptions {
   inventory: string;
@@ -112,21 +113,8 @@ export function batches(hosts: string[], serial: unknown): string[][] {
   return out;
 }
 
-const SUDO_MARK = '@@CF-SUDO';
-
-export function shellFor(spec: ConnectionSpec, password?: string): { command: string; stdinPrefix: string } {
-  if (!spec.become || spec.user === spec.becomeUser) return { command: 'sh -s', stdinPrefix: '' };
-  if (spec.becomeMethod !== 'sudo') throw new ExitError(EXIT.INPUT, `become method ${spec.becomeMethod} is not supported (sudo only)`);
-  const user = spec.becomeUser.replace(/[^\w.-]/g, '');
-  // The password travels on stdin (sudo -S reads one line), never in argv. When sudo needs no
-  // password (NOPASSWD, cached), it does not read that line: the inner shell then reads and
-  // discards it instead of running it, and only starts the script after the marker line.
-  if (password) {
-    const inner = `IFS= read -r l; if [ "$l" != ${SUDO_MARK} ]; then IFS= read -r l; [ "$l" = ${SUDO_MARK} ] || exit 97; fi; exec sh -s`;
-    return { command: `sudo -H -S -p '' -u ${user} sh -c '${inner}'`, stdinPrefix: `${password}\n${SUDO_MARK}\n` };
-  }
-  return { command: `sudo -H -n -u ${user} sh -s`, stdinPrefix: '' };
-}
+// The become shell lives in becomeShell.ts; kept exported here for the modules that import it from run.
+export { shellFor } from './becomeShell.js';
 
 /** What `checkApplyInput` found valid: everything a run needs before its first connection. */
 export interface CheckedInput {
@@ -384,6 +372,12 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
                 },
                 h,
               );
+            }
+            // sudo refusing (wrong or missing password, requiretty, no rights) ends the session
+            // before the first fact: say which, and that nothing changed.
+            if (rep.status === 'failed' && rep.error && rep.tasks.length === 0 && /before it was ready/.test(rep.error)) {
+              const why = explainBecomeFailure(rep.error, spec, Boolean(spec.becomePassword ?? opts.becomePassword));
+              if (why) rep.error = why;
             }
             mergeHost(report, h, rep, secrets);
             if (rep.status === 'failed' || rep.status === 'rolled-back' || rep.status === 'unreachable') {
