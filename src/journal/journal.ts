@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Snapshot } from '../engine/remoteScript.js';
+import type { Snapshot } from '../modules/types.js';
 import type { ConnectionSpec } from '../inventory/types.js';
 import type { ShardRecord } from '../inventory/shard.js';
 import { ExitError, EXIT, InputError } from '../errors.js';

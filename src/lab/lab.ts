@@ -30,6 +30,7 @@ import { labNodes, type NodeSpec } from './layout.js';
 import { seedFiles } from './seed.js';
 import { DOCKER_STANDIN, STANDIN_UNITS, SYSTEMCTL_STANDIN } from './standins.js';
 import { labInventoryIni, labInventoryYaml } from './inventoryFiles.js';
+import type { LabNode, LabState } from './types.js';
 import { authorizedKeysFiles, checkVariant, variantScript, type NodeVariant } from './users.js';
 import { ExitError, EXIT } from '../errors.js';
 
@@ -46,28 +47,7 @@ const RW_SIZE = '64m';
  */
 const BOOT_CONCURRENCY = 32;
 
-export interface LabNode extends NodeSpec {
-  dir: string;
-  anchorPid: number;
-  sshdPid: number;
-  /** inode of the node's mount namespace, e.g. 'mnt:[4026532]' — how we find its processes. */
-  mntNs: string;
-  loopDevice?: string;
-  hostKeyPub: string;
-  /** Login user, sudo, shells (src/lab/users.ts); absent: root login, this machine's /bin/sh. */
-  variant?: NodeVariant;
-}
-
-export interface LabState {
-  dir: string;
-  createdAt: string;
-  privateKey: string;
-  publicKey: string;
-  knownHosts: string;
-  inventoryYaml: string;
-  inventoryIni: string;
-  nodes: LabNode[];
-}
+export type { LabNode, LabState } from './types.js';
 
 export function stateFile(dir: string): string {
   return path.join(dir, 'lab.json');
