@@ -10,7 +10,7 @@ import type { CatalogEntry, DetectorResult } from '../catalog/types.js';
 import { KnownHosts, knownHostsFilesFor } from '../transport/knownHosts.js';
 import { SshConnector } from '../transport/ssh.js';
 import { gatherScript, parseGather } from './remoteScript.js';
-import { shellFor } from './run.js';
+import { shellFor } from './becomeShell.js';
 import { EXIT, InputError } from '../errors.js';
 import { shardHosts, shardRecord, type ShardRecord, type ShardSpec } from '../inventory/shard.js';
 

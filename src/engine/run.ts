@@ -113,9 +113,6 @@ export function batches(hosts: string[], serial: unknown): string[][] {
   return out;
 }
 
-// The become shell lives in becomeShell.ts; kept exported here for the modules that import it from run.
-export { shellFor } from './becomeShell.js';
-
 /** What `checkApplyInput` found valid: everything a run needs before its first connection. */
 export interface CheckedInput {
   inventory: Inventory;

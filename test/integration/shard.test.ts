@@ -11,17 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { labDown, labUp, type LabNode, type LabState } from '../../src/lab/lab.js';
+import { labDown, labUp, type LabState } from '../../src/lab/lab.js';
 import { shardOf } from '../../src/inventory/shard.js';
-import { cli, skipReason } from './labHelpers.js';
+import { cli, skipReason, connectionsSeen } from './labHelpers.js';
 
 const DIR = '/tmp/crane-fix-21-shard';
 const NODES = 8;
-
-function connectionsSeen(n: LabNode): number {
-  const log = fs.readFileSync(path.join(n.dir, 'sshd.log'), 'utf8');
-  return (log.match(/Connection from /g) ?? []).length;
-}
 
 describe.skipIf(skipReason)('--shard and runs merge on real SSH nodes', () => {
   let state: LabState;
