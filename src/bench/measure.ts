@@ -8,6 +8,7 @@ import * as fs from 'node:fs/promises';
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { LabNode } from '../lab/lab.js';
+import PQueue from 'p-queue';
 
 export const TIME_BIN = '/usr/bin/time';
 
@@ -228,18 +229,10 @@ export class SessionCounter {
   }
 }
 
-/** Run `fn` over items, at most `limit` at once. */
+/** Run `fn` over items, at most `limit` at once (p-queue, as the engine's forks), results in order. */
 export async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(workers);
-  return out;
+  const queue = new PQueue({ concurrency: Math.max(1, limit) });
+  return Promise.all(items.map((item) => queue.add(() => fn(item), { throwOnTimeout: true })));
 }
 
 export function median(xs: number[]): number {
