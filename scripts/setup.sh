@@ -12,6 +12,9 @@ command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 command -v mkfs.xfs >/dev/null 2>&1 || [ -x /usr/sbin/mkfs.xfs ] || [ -x /sbin/mkfs.xfs ] || need+=(xfsprogs)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 command -v losetup >/dev/null 2>&1 || [ -x /usr/sbin/losetup ] || [ -x /sbin/losetup ] || need+=(mount)
+# Issue 19's node variants: the real sudo package, and the /bin/sh each variant can have.
+[ -x /usr/bin/sudo ] || need+=(sudo)
+for sh in busybox mksh posh; do [ -x /usr/bin/$sh ] || [ -x /bin/$sh ] || need+=($sh); done
 command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || need+=(iproute2)
 case "${CRANE_FIX_WITH_ANSIBLE:-0}" in
   1) command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible-core) ;;

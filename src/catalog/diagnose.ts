@@ -4,7 +4,8 @@
  * reported as unexplained, plain info lines are left alone.
  */
 import { catalog } from './index.js';
-import type { CatalogEntry } from './types.js';
+import type { CatalogEntry, Symptom } from './types.js';
+import { normalizeLine } from './normalize.js';
 
 export interface DiagnoseEvidence {
   /** 1-based line number in the input. */
@@ -56,33 +57,44 @@ export function looksLikeProblem(line: string): boolean {
   return KEYWORDS.test(line);
 }
 
+/** A symptom matches the raw line or its normalised form (see normalize.ts). */
+function matches(s: Symptom, raw: string, norm: string): boolean {
+  return s.pattern.test(raw) || s.pattern.test(norm);
+}
+
 export function diagnose(logText: string, entries: readonly CatalogEntry[] = catalog): DiagnoseResult {
-  const found = new Map<string, { order: number; symptoms: Set<string>; evidence: DiagnoseEvidence[] }>();
+  const found = new Map<string, { order: number; symptoms: Map<string, number>; evidence: DiagnoseEvidence[] }>();
   const unexplained: { line: number; text: string }[] = [];
-  const lines = logText.split(/\r?\n|\r/);
-  lines.forEach((raw, i) => {
-    const text = raw.length > MAX_LINE ? raw.slice(0, MAX_LINE) : raw.replace(/\s+$/, '');
+  const lines = logText.split(/\r?\n|\r/).map((raw) => (raw.length > MAX_LINE ? raw.slice(0, MAX_LINE) : raw.replace(/\s+$/, '')));
+  const norms = lines.map((t) => (t.trim() === '' ? '' : normalizeLine(t)));
+  lines.forEach((text, i) => {
     if (text.trim() === '') return;
     let explained = false;
+    // A paste that wrapped a message: try this line joined with the next (with and without a space).
+    const next = norms[i + 1] ?? '';
+    const joined = next ? [`${norms[i]} ${next}`, `${norms[i]}${next}`] : [];
     entries.forEach((entry, order) => {
-      const symptom = entry.symptoms.find((s) => s.pattern.test(text));
+      const symptom =
+        entry.symptoms.find((s) => matches(s, text, norms[i]!)) ??
+        entry.symptoms.find((s) => joined.some((j) => s.pattern.test(j)) && !s.pattern.test(next));
       if (!symptom) return;
       explained = true;
       let f = found.get(entry.id);
-      if (!f) found.set(entry.id, (f = { order, symptoms: new Set(), evidence: [] }));
-      f.symptoms.add(symptom.id);
+      if (!f) found.set(entry.id, (f = { order, symptoms: new Map(), evidence: [] }));
+      f.symptoms.set(symptom.id, symptom.weight ?? 1);
       f.evidence.push({ line: i + 1, text, symptomId: symptom.id });
     });
     if (!explained && looksLikeProblem(text)) unexplained.push({ line: i + 1, text });
   });
-  const matches = [...found.entries()]
+  const result = [...found.entries()]
     .map(([entryId, f]) => ({
       entryId,
       order: f.order,
-      score: f.symptoms.size * 1000 + Math.min(f.evidence.length, 999),
+      // evidence: the weight of the distinct signatures seen, then how many lines
+      score: [...f.symptoms.values()].reduce((a, b) => a + b, 0) * 1000 + Math.min(f.evidence.length, 999),
       evidence: f.evidence,
     }))
     .sort((a, b) => b.score - a.score || a.order - b.order)
     .map(({ entryId, score, evidence }) => ({ entryId, score, evidence }));
-  return { matches, unexplained };
+  return { matches: result, unexplained };
 }

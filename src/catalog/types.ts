@@ -12,12 +12,24 @@ export interface Text {
 
 export interface Symptom {
   id: string;
-  /** Tested against one log line at a time. Never use the `g` or `y` flags (they keep state). */
+  /**
+   * Tested against one normalised log line at a time (src/catalog/normalize.ts: no klog/journald
+   * headers, escaping undone, addresses and hashes replaced), and against a line joined with the
+   * next when a paste wrapped it. Write it so the raw example matches too. Never use the `g` or
+   * `y` flags (they keep state).
+   */
   pattern: RegExp;
   /** A real log line this symptom recognises. */
   example: string;
   /** 'notes' (the Crane field notes) or where the line came from. */
   source: string;
+  /** Why this line points at this entry, shown next to the evidence. */
+  reason?: Text;
+  /**
+   * How much one match weighs when entries are ranked: 2 for a message only this problem prints,
+   * 1 (the default) for one that other causes share. Context lines (uname, docker info) are 1.
+   */
+  weight?: 1 | 2;
 }
 
 export type DetectorStatus = 'affected' | 'clean' | 'unknown';

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { InputError, ExitError } from '../errors.js';
 import { parseExtraVars } from '../inventory/index.js';
+import { formatShard, parseShard } from '../inventory/shard.js';
 import { runApply, checkApplyInput, type RunReport } from '../engine/run.js';
 import { runRollback } from '../engine/rollback.js';
 import { humanLog, confirmOnTty, installSignalHandlers, askSecret } from './io.js';
@@ -69,6 +70,7 @@ export function jsonReport(r: RunReport): string {
           ]),
         ),
         summary: r.summary,
+        ...(r.shard ? { shard: { ...r.shard, shard: formatShard(r.shard) } } : {}),
         ...(r.interrupted ? { interrupted: true } : {}),
       },
       null,
@@ -103,14 +105,16 @@ export function registerApply(program: Command): void {
     .option('-F, --ssh-config <file>', 'ssh_config to read (default ~/.ssh/config)')
     .option('-K, --ask-become-pass', 'ask for the become (sudo) password on the terminal')
     .option('--lock-timeout <s>', 'wait this long for another run\'s lock on a host', secondsOpt('--lock-timeout', 0), 30)
+    .option('--shard <i/n>', 'only shard i of n (1-based) of the selected hosts, split by a stable hash of the hostname: n runs cover every host once (docs/shard.md)', (v: string) => parseShard(v))
     .action(async (targets: string[], o) => {
       const extraVars = parseExtraVars(o.extraVars as string[], process.cwd());
       if (o.syntaxCheck) {
         // Ansible's --syntax-check, but of everything crane-fix checks before connecting.
-        const c = checkApplyInput({ inventory: o.inventory, targets, limit: o.limit, forks: o.forks, serial: o.serial, maxFailPercent: o.maxFailPercent, extraVars, knownHosts: o.knownHosts, sshConfig: o.sshConfig });
+        const c = checkApplyInput({ inventory: o.inventory, targets, limit: o.limit, forks: o.forks, serial: o.serial, maxFailPercent: o.maxFailPercent, extraVars, knownHosts: o.knownHosts, sshConfig: o.sshConfig, shard: o.shard });
         const plays = c.prepared.length;
-        if (o.json) process.stdout.write(JSON.stringify({ syntaxCheck: 'ok', playbooks: c.playbooks.map((p) => p.file), plays, hosts: c.hosts }, null, 2) + '\n');
-        else humanLog(false)(`syntax check passed: ${c.playbooks.map((p) => p.file).join(', ')} — ${plays} play(s) on ${c.hosts.length} host(s); no host was contacted`);
+        const of = c.shard ? ` (shard ${formatShard(c.shard)} of ${c.shard.totalHosts})` : '';
+        if (o.json) process.stdout.write(JSON.stringify({ syntaxCheck: 'ok', playbooks: c.playbooks.map((p) => p.file), plays, hosts: c.hosts, ...(c.shard ? { shard: { ...c.shard, shard: formatShard(c.shard) } } : {}) }, null, 2) + '\n');
+        else humanLog(false)(`syntax check passed: ${c.playbooks.map((p) => p.file).join(', ')} — ${plays} play(s) on ${c.hosts.length} host(s)${of}; no host was contacted`);
         return;
       }
       const progress: HostProgress | undefined = progressEnabled(Boolean(o.json)) ? new (await import('./progress.js')).HostProgress() : undefined;
@@ -147,6 +151,7 @@ export function registerApply(program: Command): void {
           signal: signals.signal,
           becomePassword,
           sshConfig: o.sshConfig,
+          shard: o.shard,
         });
         await progress?.finish();
         if (o.json) process.stdout.write(jsonReport(report));
@@ -167,9 +172,12 @@ export function registerApply(program: Command): void {
     .option('--journal-dir <dir>', 'where runs are journaled')
     .option('--known-hosts <file>', 'known_hosts file(s)', collect, [])
     .option('--lock-timeout <s>', 'wait this long for another run\'s lock on a host (e.g. a step still running on a node that hung)', secondsOpt('--lock-timeout', 0), 30)
+    .option('-K, --ask-become-pass', 'ask for the become (sudo) password on the terminal (the journal never holds it)')
     .action(async (runId: string, o) => {
       const out = humanLog(Boolean(o.json));
-      const report = await runRollback({ runId, dryRun: Boolean(o.dryRun), limit: o.limit, journalDir: o.journalDir, knownHosts: o.knownHosts, lockWaitS: o.lockTimeout, log: out, argv: process.argv.slice(2) });
+      let becomePassword = process.env.CRANE_FIX_BECOME_PASSWORD || process.env.ANSIBLE_BECOME_PASS || undefined;
+      if (o.askBecomePass) becomePassword = await askSecret('BECOME password: ');
+      const report = await runRollback({ runId, dryRun: Boolean(o.dryRun), limit: o.limit, journalDir: o.journalDir, knownHosts: o.knownHosts, lockWaitS: o.lockTimeout, log: out, argv: process.argv.slice(2), becomePassword });
       if (o.json) process.stdout.write(jsonReport(report));
       if (report.exitCode) throw new ExitError(report.exitCode, '');
     });

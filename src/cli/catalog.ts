@@ -1,12 +1,13 @@
 /** `crane-fix fixes`, `fixes show`, `check`, `diagnose`: the remediation catalogue. */
-import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { catalog, getEntry } from '../catalog/index.js';
 import { diagnose } from '../catalog/diagnose.js';
+import { readLogInput } from '../catalog/logInput.js';
 import type { Lang } from '../catalog/types.js';
 import { runCheck } from '../engine/check.js';
 import { parseExtraVars } from '../inventory/index.js';
 import { ExitError, InputError } from '../errors.js';
+import { formatShard, parseShard } from '../inventory/shard.js';
 
 export function langOf(opt?: string): Lang {
   if (opt) {
@@ -47,9 +48,12 @@ export function registerCatalog(program: Command): void {
     .argument('<id>')
     .option('--lang <en|zh>', 'language (default: from LANG)')
     .option('--json', 'JSON on stdout')
-    .action((id: string, o, cmd: Command) => {
+    .action((id: string, _o, cmd: Command) => {
+      // `fixes` has --json and --lang too, and commander gives an option written after `show`
+      // to the parent when both define it: read both levels.
+      const o = cmd.optsWithGlobals();
       const e = getEntry(id);
-      const lang = langOf(o.lang ?? cmd.parent?.opts().lang);
+      const lang = langOf(o.lang);
       if (o.json) {
         process.stdout.write(JSON.stringify({ ...e, detector: Boolean(e.detector), symptoms: e.symptoms.map((s) => ({ id: s.id, pattern: s.pattern.source, example: s.example })) }, null, 2) + '\n');
         return;
@@ -84,8 +88,10 @@ export function registerCatalog(program: Command): void {
     .option('--accept-new-host-keys', 'record unknown host keys')
     .option('-F, --ssh-config <file>', 'ssh_config to read (default ~/.ssh/config)')
     .option('--lang <en|zh>', 'language')
+    .option('--shard <i/n>', 'only shard i of n (1-based) of the selected hosts (docs/shard.md)', (v: string) => parseShard(v))
     .action(async (ids: string[], o) => {
       const report = await runCheck({
+        shard: o.shard,
         inventory: o.inventory,
         ids,
         limit: o.limit,
@@ -99,6 +105,7 @@ export function registerCatalog(program: Command): void {
       else {
         const lang = langOf(o.lang);
         const out = (l: string) => console.log(l);
+        if (report.shard) out(`shard ${formatShard(report.shard)}: ${report.shard.hosts} of ${report.shard.totalHosts} selected host(s)${report.shard.hosts ? '' : ' — no hosts in this shard, nothing to check'}`);
         for (const [h, row] of Object.entries(report.hosts)) {
           if (!row.reachable) {
             out(`${h}: UNREACHABLE ${row.error}`);
@@ -120,20 +127,25 @@ export function registerCatalog(program: Command): void {
     .option('--json', 'JSON on stdout')
     .option('--lang <en|zh>', 'language')
     .action(async (o) => {
-      let text: string;
-      try {
-        text = o.log === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(o.log, 'utf8');
-      } catch (err) {
-        throw new InputError(`cannot read: ${(err as Error).message}`, { flag: '--log' });
-      }
-      const result = diagnose(text);
+      const input = readLogInput(o.log);
+      for (const w of input.warnings) process.stderr.write(`crane-fix: diagnose: ${w}\n`);
+      const result = diagnose(input.text);
       if (o.json) {
         process.stdout.write(JSON.stringify(result, null, 2) + '\n');
         return;
       }
       const lang = langOf(o.lang);
       const zh = lang === 'zh';
-      if (!result.matches.length) console.log(zh ? '没有匹配的已知问题。' : 'No known problem matches this log.');
+      if (!result.matches.length) {
+        console.log(zh ? '没有匹配的已知问题。' : 'No known problem matches this log.');
+        // The log may not show it: the detectors look at the host itself.
+        console.log(zh ? '可在该主机上运行检测：crane-fix check -i <inventory> --limit <host>' : 'Run the detectors on the host: crane-fix check -i <inventory> --limit <host>');
+      } else {
+        const best = result.matches[0]!;
+        const ev = best.evidence[0]!;
+        const reason = getEntry(best.entryId).symptoms.find((s) => s.id === ev.symptomId)?.reason?.[lang];
+        console.log(`${zh ? '最可能' : 'Best match'}: ${best.entryId} (${zh ? '第' : 'line '}${ev.line}${zh ? ' 行' : ''})${reason ? ` — ${reason}` : ''}`);
+      }
       for (const m of result.matches) {
         const e = getEntry(m.entryId);
         console.log(`\n[${m.entryId}] ${e.title[lang]} (score ${m.score})`);

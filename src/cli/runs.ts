@@ -1,6 +1,8 @@
 /** `crane-fix runs` and `crane-fix runs show <run-id>`: what the journal knows. */
 import type { Command } from 'commander';
 import { defaultJournalDir, listRuns, readRun, snapshotsByHost, type StoredRun } from '../journal/journal.js';
+import { formatShard } from '../inventory/shard.js';
+import { registerRunsMerge } from './runsMerge.js';
 
 function summarize(r: StoredRun) {
   const end = r.events.find((e) => e.ev.type === 'end')?.ev as { summary: Record<string, number>; exitCode: number } | undefined;
@@ -13,6 +15,7 @@ function summarize(r: StoredRun) {
     job: r.meta.job,
     playbooks: r.meta.playbooks,
     rollbackOf: r.meta.rollbackOf,
+    ...(r.meta.shard ? { shard: { ...r.meta.shard, shard: formatShard(r.meta.shard) } } : {}),
     finished: Boolean(end),
     exitCode: end?.exitCode,
     summary: end?.summary,
@@ -35,7 +38,7 @@ export function registerRuns(program: Command): void {
       if (!list.length) console.log('no runs journaled yet');
       for (const r of list) {
         const s = r.summary ? Object.entries(r.summary).map(([k, v]) => `${k}=${v}`).join(' ') : 'INTERRUPTED (no end record)';
-        console.log(`${r.runId}  ${r.mode.padEnd(8)} ${r.job ? `job=${r.job} ` : ''}${r.rollbackOf ? `of=${r.rollbackOf} ` : ''}${s}`);
+        console.log(`${r.runId}  ${r.mode.padEnd(8)} ${r.job ? `job=${r.job} ` : ''}${r.rollbackOf ? `of=${r.rollbackOf} ` : ''}${r.shard ? `shard=${r.shard.shard} ` : ''}${s}`);
       }
     });
   runs
@@ -43,8 +46,11 @@ export function registerRuns(program: Command): void {
     .argument('<run-id>')
     .option('--json', 'JSON on stdout')
     .option('--journal-dir <dir>', 'where runs are journaled')
-    .action((runId: string, o, cmd: Command) => {
-      const dir = o.journalDir ?? cmd.parent?.opts().journalDir ?? defaultJournalDir();
+    .action((runId: string, _o, cmd: Command) => {
+      // `runs` defines --json and --journal-dir too; commander hands an option written after
+      // `show` to the parent when both define it, so read both levels.
+      const o = cmd.optsWithGlobals();
+      const dir = o.journalDir ?? defaultJournalDir();
       const r = readRun(dir, runId);
       const snaps = snapshotsByHost(r);
       const detail = {
@@ -53,13 +59,15 @@ export function registerRuns(program: Command): void {
         snapshots: Object.fromEntries([...snaps].map(([h, l]) => [h, l.map((s) => ({ path: s.path, existed: s.existed, mode: s.mode?.toString(8), uid: s.uid, gid: s.gid }))])),
         events: r.events.filter((e) => e.ev.type !== 'snapshot').map((e) => ({ at: e.at, ...e.ev })),
       };
-      if (o.json || cmd.parent?.opts().json) {
+      if (o.json) {
         process.stdout.write(JSON.stringify(detail, null, 2) + '\n');
         return;
       }
       console.log(`run ${detail.runId} (${detail.mode}) started ${detail.startedAt}${detail.finished ? '' : ' — INTERRUPTED'}`);
       console.log(`playbooks: ${detail.playbooks.join(', ')}`);
       for (const [h, st] of Object.entries(detail.hosts)) console.log(`  ${h}: ${st}; snapshots: ${(detail.snapshots[h] ?? []).map((s) => s.path).join(', ') || 'none'}`);
+      if (detail.shard) console.log(`shard ${detail.shard.shard}: ${detail.shard.hosts} of ${detail.shard.totalHosts} host(s), fleet ${detail.shard.fleet} (see crane-fix runs merge)`);
       if (detail.summary) console.log(`summary: ${Object.entries(detail.summary).map(([k, v]) => `${k}=${v}`).join(' ')}`);
     });
+  registerRunsMerge(runs);
 }

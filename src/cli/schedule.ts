@@ -14,9 +14,12 @@ import { Scheduler } from '../schedule/scheduler.js';
 import { ScheduleRecords, readScheduleEvents, type ScheduleEvent } from '../schedule/records.js';
 import { acquireJobLock } from '../schedule/lock.js';
 import { crontabEntry, k8sCronJob, systemdUnits } from '../schedule/install.js';
+import { k8sShardJob } from '../schedule/k8sJob.js';
+import { writeFileAtomic } from './writeAtomic.js';
 import type { Schedule, ScheduleJob } from '../schedule/types.js';
 import { jsonReport } from './apply.js';
 import { humanLog, installSignalHandlers } from './io.js';
+import { parseShard } from '../inventory/shard.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -237,6 +240,7 @@ export function registerSchedule(program: Command): void {
     .option('--known-hosts <file>', 'known_hosts file(s)', collect, [])
     .option('--connect-timeout <s>', 'SSH connect timeout in seconds', numOpt('--connect-timeout', 1), 10)
     .option('--timeout <s>', 'per-command timeout in seconds', numOpt('--timeout', 1), 300)
+    .option('--shard <i/n>', "only shard i of n (1-based) of the job's hosts (docs/shard.md); each shard takes a lock of its own", (v: string) => parseShard(v))
     .action(async (file: string, jobName: string, o) => {
       const s: Schedule = loadSchedule(file, { deep: true, only: jobName });
       const job = s.jobs.find((j) => j.name === jobName)!;
@@ -254,7 +258,9 @@ export function registerSchedule(program: Command): void {
       let lock: ReturnType<typeof acquireJobLock> | undefined;
       if (o.lock !== false) {
         const maxHoldMs = job.timeoutMs ? job.jitterMs + job.timeoutMs + 15 * 60_000 : 24 * 3600_000;
-        lock = acquireJobLock(journalDir, s.file, job.name, { maxHoldMs, by: 'schedule once' });
+        // Shards of one job run at the same time by design: each has a lock of its own.
+        const lockName = o.shard ? `${job.name}.shard-${o.shard.index + 1}-of-${o.shard.count}` : job.name;
+        lock = acquireJobLock(journalDir, s.file, lockName, { maxHoldMs, by: 'schedule once' });
         if (!lock.ok) {
           const h = lock.heldBy;
           const reason = `locked by ${h.by} (pid ${h.pid} on ${h.host})`;
@@ -290,6 +296,7 @@ export function registerSchedule(program: Command): void {
             log: out,
             signal: signals.signal,
             argv: process.argv.slice(2),
+            shard: o.shard,
             onRun: (runId, mode) => {
               runIds.push(runId);
               if (lock?.ok) lock.lock.addRun(runId);
@@ -323,7 +330,7 @@ export function registerSchedule(program: Command): void {
 
   schedule
     .command('install')
-    .description('Print what runs a job from systemd (service + timer), cron (a crontab entry) or Kubernetes (a CronJob)')
+    .description('Print what runs a job from systemd (service + timer), cron (a crontab entry) or Kubernetes (a CronJob, or an Indexed Job of --shards pods)')
     .argument('<file>', 'schedule file')
     .argument('<job>', 'job name')
     .option('--systemd', 'a service and a timer unit')
@@ -333,17 +340,35 @@ export function registerSchedule(program: Command): void {
     .option('--journal-dir <dir>', 'journal dir the installed job uses (systemd, cron)')
     .option('--image <ref>', 'container image with crane-fix (Kubernetes)', 'crane-fix:0.1.0')
     .option('--namespace <ns>', 'namespace (Kubernetes)', 'crane-fix')
+    .option('--k8s-job', 'a Kubernetes Indexed Job of --shards pods, each running one shard, and/or a CronJob creating it (docs/shard.md)')
+    .option('--shards <n>', 'with --k8s-job: how many shards (completions)', intOpt('--shards'))
+    .option('--parallelism <n>', 'with --k8s-job: pods at once (default: every shard)', intOpt('--parallelism'))
+    .option('--k8s-kind <kind>', 'with --k8s-job: job, cronjob or both', 'both')
+    .option('--schedule <cron>', "with --k8s-job: the CronJob's 5-field schedule (default: the job's cron)")
+    .option('--out <file>', 'write to this file (atomically) instead of stdout')
     .action((file: string, jobName: string, o) => {
-      const targets = [o.systemd && '--systemd', o.cron && '--cron', o.k8sCronjob && '--k8s-cronjob'].filter(Boolean);
-      if (targets.length !== 1) throw new InputError('choose exactly one of --systemd, --cron, --k8s-cronjob', { flag: 'schedule install' });
+      const targets = [o.systemd && '--systemd', o.cron && '--cron', o.k8sCronjob && '--k8s-cronjob', o.k8sJob && '--k8s-job'].filter(Boolean);
+      if (targets.length !== 1) throw new InputError('choose exactly one of --systemd, --cron, --k8s-cronjob, --k8s-job', { flag: 'schedule install' });
+      if (!o.k8sJob) {
+        for (const f of ['shards', 'parallelism', 'schedule'] as const) if (o[f] !== undefined) throw new InputError(`only goes with --k8s-job`, { flag: `--${f}` });
+      } else {
+        if (o.shards === undefined) throw new InputError('--k8s-job needs --shards <n> (how many pods split the hosts)', { flag: '--shards' });
+        if (!['job', 'cronjob', 'both'].includes(o.k8sKind)) throw new InputError(`expects job, cronjob or both, got ${JSON.stringify(o.k8sKind)}`, { flag: '--k8s-kind' });
+      }
       const s = loadSchedule(file, { deep: true, only: jobName });
       const job = s.jobs.find((j) => j.name === jobName)!;
       const opts = { command: o.bin ? [o.bin] : undefined, journalDir: o.journalDir, image: o.image, namespace: o.namespace };
+      let text: string;
       if (o.systemd) {
         const u = systemdUnits(s, job, opts);
-        process.stdout.write(`${u.service}\n${u.timer}`);
-      } else if (o.cron) process.stdout.write(crontabEntry(s, job, opts));
-      else process.stdout.write(k8sCronJob(s, job, opts));
+        text = `${u.service}\n${u.timer}`;
+      } else if (o.cron) text = crontabEntry(s, job, opts);
+      else if (o.k8sJob) text = k8sShardJob(s, job, { shards: o.shards, parallelism: o.parallelism, kind: o.k8sKind, schedule: o.schedule, image: o.image, namespace: o.namespace });
+      else text = k8sCronJob(s, job, opts);
+      if (o.out) {
+        writeFileAtomic(o.out, text);
+        process.stderr.write(`wrote ${o.out}\n`);
+      } else process.stdout.write(text);
     });
 
   schedule

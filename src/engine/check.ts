@@ -10,8 +10,9 @@ import type { CatalogEntry, DetectorResult } from '../catalog/types.js';
 import { KnownHosts, knownHostsFilesFor } from '../transport/knownHosts.js';
 import { SshConnector } from '../transport/ssh.js';
 import { gatherScript, parseGather } from './remoteScript.js';
-import { shellFor } from './run.js';
-import { EXIT } from '../errors.js';
+import { shellFor } from './becomeShell.js';
+import { EXIT, InputError } from '../errors.js';
+import { shardHosts, shardRecord, type ShardRecord, type ShardSpec } from '../inventory/shard.js';
 
 export interface CheckOptions {
   inventory: string;
@@ -28,12 +29,15 @@ export interface CheckOptions {
   becomePassword?: string;
   /** Stop between hosts (Ctrl-C in the guide, scheduler shutdown). */
   signal?: AbortSignal;
+  /** `--shard i/n`: only this shard of the hosts --limit selects (as apply's). */
+  shard?: ShardSpec;
 }
 
 export interface CheckReport {
   entries: string[];
   hosts: Record<string, { reachable: boolean; error?: string; results: Record<string, DetectorResult> }>;
   affected: Record<string, string[]>;
+  shard?: ShardRecord;
   exitCode: number;
 }
 
@@ -46,8 +50,10 @@ function detectorVars(entry: CatalogEntry, hostVars: Record<string, unknown>, ex
 export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
   const entries = (opts.ids?.length ? opts.ids.map((id) => getEntry(id)) : catalog).filter((e) => e.detector);
   const inv = loadInventory(opts.inventory);
-  const hosts = selectHosts(inv, opts.limit);
-  const report: CheckReport = { entries: entries.map((e) => e.id), hosts: {}, affected: {}, exitCode: EXIT.OK };
+  const selected = selectHosts(inv, opts.limit);
+  if (opts.shard && !selected.length) throw new InputError('no hosts matched', { flag: '--limit' });
+  const hosts = opts.shard ? shardHosts(selected, opts.shard) : selected;
+  const report: CheckReport = { entries: entries.map((e) => e.id), hosts: {}, affected: {}, ...(opts.shard ? { shard: shardRecord(selected, opts.shard) } : {}), exitCode: EXIT.OK };
   const queue = new PQueue({ concurrency: opts.forks ?? 50 });
   const khCache = new Map<string, KnownHosts>();
   for (const h of hosts) {

@@ -17,6 +17,7 @@ import type { HostReport } from './hostTypes.js';
 import { restoreHost } from './restoreHost.js';
 import { sessionRunner } from './stepRunner.js';
 import { unifiedDiff } from '../modules/virtualFs.js';
+import { explainBecomeFailure, shellFor } from './becomeShell.js';
 import type { RunReport } from './run.js';
 
 export interface RollbackOptions {
@@ -29,6 +30,8 @@ export interface RollbackOptions {
   log?: (line: string) => void;
   argv?: string[];
   lockWaitS?: number;
+  /** For hosts the run reached through sudo (the journal never holds the password). */
+  becomePassword?: string;
 }
 
 function fakeInventory(hosts: string[]): Inventory {
@@ -85,7 +88,10 @@ export async function runRollback(opts: RollbackOptions): Promise<RunReport> {
         // the restore is done: taken now, not on the first change as apply does — a rollback
         // nearly always changes the host, and is rare enough that its `flock` costs nothing.
         const endToken = newToken();
-        holder = await conn.open('sh -s', { stdin: gatherScript(req, { when: 'now', exclusive: !opts.dryRun, runId, waitS: opts.lockWaitS ?? 30 }, endToken), encoding: 'latin1' });
+        // The same become as the run's (journaled without its password): the restore writes
+        // root's files back with root's owner and mode.
+        const sh = shellFor(spec, opts.becomePassword);
+        holder = await conn.open(sh.command, { stdin: sh.stdinPrefix + gatherScript(req, { when: 'now', exclusive: !opts.dryRun, runId, waitS: opts.lockWaitS ?? 30 }, endToken), encoding: 'latin1' });
         let out: string;
         try {
           await holder.waitFor('@@CF lock ok', ((opts.lockWaitS ?? 30) + 60) * 1000);
@@ -114,12 +120,13 @@ export async function runRollback(opts: RollbackOptions): Promise<RunReport> {
         }
         if (!opts.dryRun) {
           const hk = hooks.get(h);
-          await restoreHost(sessionRunner(holder), { checkMode: false, noRollback: false, shell: { command: 'sh -s', stdinPrefix: '' }, log, journal }, snaps.get(h)!, hk?.tasks ?? [], hk?.vars ?? {}, rep, h, journal);
+          await restoreHost(sessionRunner(holder), { checkMode: false, noRollback: false, shell: sh, log, journal }, snaps.get(h)!, hk?.tasks ?? [], hk?.vars ?? {}, rep, h, journal);
         }
         rep.status = opts.dryRun ? (rep.tasks.some((t) => t.changed) ? 'changed' : 'ok') : 'rolled-back';
       } catch (err) {
         rep.status = err instanceof TransportError && err.unreachable ? 'unreachable' : 'failed';
         rep.error = (err as Error).message;
+        if (rep.tasks.length === 0 && /before it was ready/.test(rep.error)) rep.error = explainBecomeFailure(rep.error, spec, Boolean(opts.becomePassword)) ?? rep.error;
       } finally {
         await holder?.end().catch(() => undefined);
         await conn?.close();

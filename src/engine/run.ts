@@ -21,6 +21,8 @@ import { prepareTasks, registeredPlaceholders, type PreparedTask } from './plan.
 import { runHostPlay, type HostReport, type HostStatus, type TaskReport } from './hostRun.js';
 import { resolveTarget } from './targets.js';
 import { redact, secretValues } from './secrets.js';
+import { formatShard, shardHosts, shardRecord, type ShardRecord, type ShardSpec } from '../inventory/shard.js';
+import { explainBecomeFailure, shellFor } from './becomeShell.js';
 
 export interface ApplyOptions {
   inventory: string;
@@ -58,6 +60,11 @@ export interface ApplyOptions {
   sshConfig?: string;
   /** Seconds to wait for another crane-fix run's lock on a host (default 30). */
   lockWaitS?: number;
+  /**
+   * `--shard i/n`: work only on the hosts of this shard of the selection (the plays' hosts
+   * within --limit); the journal records the shard and the whole selection's digest.
+   */
+  shard?: ShardSpec;
 }
 
 export interface RunReport {
@@ -69,6 +76,8 @@ export interface RunReport {
   journalDir?: string;
   /** Stopped by SIGINT/SIGTERM: hosts not reached are not in `hosts`. */
   interrupted?: boolean;
+  /** With --shard: which shard of how large a selection this run was. */
+  shard?: ShardRecord;
   exitCode: number;
 }
 
@@ -104,29 +113,15 @@ export function batches(hosts: string[], serial: unknown): string[][] {
   return out;
 }
 
-const SUDO_MARK = '@@CF-SUDO';
-
-export function shellFor(spec: ConnectionSpec, password?: string): { command: string; stdinPrefix: string } {
-  if (!spec.become || spec.user === spec.becomeUser) return { command: 'sh -s', stdinPrefix: '' };
-  if (spec.becomeMethod !== 'sudo') throw new ExitError(EXIT.INPUT, `become method ${spec.becomeMethod} is not supported (sudo only)`);
-  const user = spec.becomeUser.replace(/[^\w.-]/g, '');
-  // The password travels on stdin (sudo -S reads one line), never in argv. When sudo needs no
-  // password (NOPASSWD, cached), it does not read that line: the inner shell then reads and
-  // discards it instead of running it, and only starts the script after the marker line.
-  if (password) {
-    const inner = `IFS= read -r l; if [ "$l" != ${SUDO_MARK} ]; then IFS= read -r l; [ "$l" = ${SUDO_MARK} ] || exit 97; fi; exec sh -s`;
-    return { command: `sudo -H -S -p '' -u ${user} sh -c '${inner}'`, stdinPrefix: `${password}\n${SUDO_MARK}\n` };
-  }
-  return { command: `sudo -H -n -u ${user} sh -s`, stdinPrefix: '' };
-}
-
 /** What `checkApplyInput` found valid: everything a run needs before its first connection. */
 export interface CheckedInput {
   inventory: Inventory;
   playbooks: Playbook[];
   prepared: PreparedPlay[];
-  /** Every host some play runs on, in first-play order. */
+  /** Every host some play runs on, in first-play order (with --shard: of this shard only). */
   hosts: string[];
+  /** With --shard: the shard and the whole selection it was cut from. */
+  shard?: ShardRecord;
   specs: Map<string, ConnectionSpec & { sshArgs?: string }>;
 }
 
@@ -147,66 +142,78 @@ export function checkApplyInput(opts: ApplyOptions): CheckedInput {
   const inv: Inventory = loadInventory(opts.inventory);
   const limited = new Set(selectHosts(inv, opts.limit));
   const playbooks = opts.targets.map((t) => loadPlaybook(resolveTarget(t)));
-  const prepared: PreparedPlay[] = [];
-  let groupsVar: Record<string, string[]> | undefined;
+  const plays: { play: PlayDef; pb: Playbook; hosts: string[] }[] = [];
   for (const pb of playbooks) {
     for (const play of pb.plays) {
-      let hosts: string[];
       try {
         // In Ansible's order for the pattern (what `serial` batches follow), within --limit.
-        hosts = playHosts(inv, play.hosts).filter((h) => limited.has(h));
+        plays.push({ play, pb, hosts: playHosts(inv, play.hosts).filter((h) => limited.has(h)) });
       } catch (err) {
         if (err instanceof InputError) throw new InputError(`hosts: ${err.detail}`, play.pos);
         throw err;
       }
-      const perHost = new Map<string, { tasks: PreparedTask[]; handlers: PreparedTask[]; verify: PreparedTask[]; vars: Record<string, unknown> }>();
-      // Ansible's `groups` magic var: every group, empty ones included (once per run).
-      groupsVar ??= Object.fromEntries(
-        [...inv.groups.keys()].map((g) => [g, groupHosts(inv, g)]),
-      );
-      const irreversible = new Set<string>();
-      const destructive = new Set<string>();
-      for (const h of hosts) {
-        const host = inv.hosts.get(h)!;
-        const vars: Record<string, unknown> = {
-          ...host.vars,
-          ...play.vars,
-          ...(opts.extraVars ?? {}),
-          inventory_hostname: h,
-          // Ansible (inventory/host.py get_magic_vars): an IP stays whole; group_names sorted.
-          inventory_hostname_short: /^\d{1,3}(\.\d{1,3}){3}$|:/.test(h) ? h : h.split('.')[0],
-          group_names: host.groups.filter((g) => g !== 'all').sort(),
-          groups: groupsVar,
-          ansible_check_mode: Boolean(opts.dryRun),
-          crane_fix_check_mode: Boolean(opts.dryRun),
-        };
-        // In task order, so a set_fact's value is known to the tasks after it (plan.ts prepareTasks).
-        const prep = (defs: TaskDef[], from: Record<string, unknown>, unknown?: Set<string>, isHandler?: boolean) => {
-          let i = 0;
-          try {
-            return prepareTasks(defs, from, { unknown, isHandler, onTask: (k) => (i = k) });
-          } catch (err) {
-            const d = defs[i]!;
-            if (err instanceof TemplateError) throw new InputError(`${err.message} (host ${h}, task '${d.name}')`, d.pos, { cause: err });
-            throw err;
-          }
-        };
-        const main = prep(play.tasks, { ...vars, ...registeredPlaceholders(play) });
-        const tasks = main.tasks;
-        const verify = prep(play.verify, main.vars, main.unknown).tasks;
-        const handlers = prep(play.handlers, main.vars, main.unknown, true).tasks;
-        for (const t of [...tasks, ...handlers]) {
-          const consent = typeof t.module.needsConsent === 'function' ? t.module.needsConsent(t.args) : Boolean(t.module.needsConsent);
-          if (t.def.irreversible || consent) irreversible.add(t.name);
-          if (typeof t.module.destructive === 'function' ? t.module.destructive(t.args) : t.module.destructive) destructive.add(t.name);
-        }
-        perHost.set(h, { tasks, handlers, verify, vars });
-      }
-      prepared.push({ play, playbook: pb, hosts, perHost, irreversible: [...irreversible], destructive: [...destructive] });
     }
   }
+  const selection = [...new Set(plays.flatMap((p) => p.hosts))];
+  if (!selection.length) throw new InputError('no hosts matched (check --limit and the plays\' hosts:)', { flag: '--limit' });
+  // --shard cuts the selection after --limit; a host's shard depends on its name only, so
+  // filtering each play's list keeps Ansible's order within the shard. Only the shard's hosts
+  // are prepared (templates, connections): the other shards check their own.
+  let shard: ShardRecord | undefined;
+  if (opts.shard) {
+    shard = shardRecord(selection, opts.shard);
+    const mine = new Set(shardHosts(selection, opts.shard));
+    for (const p of plays) p.hosts = p.hosts.filter((h) => mine.has(h));
+  }
+  const prepared: PreparedPlay[] = [];
+  let groupsVar: Record<string, string[]> | undefined;
+  for (const { play, pb, hosts } of plays) {
+    const perHost = new Map<string, { tasks: PreparedTask[]; handlers: PreparedTask[]; verify: PreparedTask[]; vars: Record<string, unknown> }>();
+    // Ansible's `groups` magic var: every group, empty ones included (once per run).
+    groupsVar ??= Object.fromEntries(
+      [...inv.groups.keys()].map((g) => [g, groupHosts(inv, g)]),
+    );
+    const irreversible = new Set<string>();
+    const destructive = new Set<string>();
+    for (const h of hosts) {
+      const host = inv.hosts.get(h)!;
+      const vars: Record<string, unknown> = {
+        ...host.vars,
+        ...play.vars,
+        ...(opts.extraVars ?? {}),
+        inventory_hostname: h,
+        // Ansible (inventory/host.py get_magic_vars): an IP stays whole; group_names sorted.
+        inventory_hostname_short: /^\d{1,3}(\.\d{1,3}){3}$|:/.test(h) ? h : h.split('.')[0],
+        group_names: host.groups.filter((g) => g !== 'all').sort(),
+        groups: groupsVar,
+        ansible_check_mode: Boolean(opts.dryRun),
+        crane_fix_check_mode: Boolean(opts.dryRun),
+      };
+      // In task order, so a set_fact's value is known to the tasks after it (plan.ts prepareTasks).
+      const prep = (defs: TaskDef[], from: Record<string, unknown>, unknown?: Set<string>, isHandler?: boolean) => {
+        let i = 0;
+        try {
+          return prepareTasks(defs, from, { unknown, isHandler, onTask: (k) => (i = k) });
+        } catch (err) {
+          const d = defs[i]!;
+          if (err instanceof TemplateError) throw new InputError(`${err.message} (host ${h}, task '${d.name}')`, d.pos, { cause: err });
+          throw err;
+        }
+      };
+      const main = prep(play.tasks, { ...vars, ...registeredPlaceholders(play) });
+      const tasks = main.tasks;
+      const verify = prep(play.verify, main.vars, main.unknown).tasks;
+      const handlers = prep(play.handlers, main.vars, main.unknown, true).tasks;
+      for (const t of [...tasks, ...handlers]) {
+        const consent = typeof t.module.needsConsent === 'function' ? t.module.needsConsent(t.args) : Boolean(t.module.needsConsent);
+        if (t.def.irreversible || consent) irreversible.add(t.name);
+        if (typeof t.module.destructive === 'function' ? t.module.destructive(t.args) : t.module.destructive) destructive.add(t.name);
+      }
+      perHost.set(h, { tasks, handlers, verify, vars });
+    }
+    prepared.push({ play, playbook: pb, hosts, perHost, irreversible: [...irreversible], destructive: [...destructive] });
+  }
   const allHosts = [...new Set(prepared.flatMap((p) => p.hosts))];
-  if (!allHosts.length) throw new InputError('no hosts matched (check --limit and the plays\' hosts:)', { flag: '--limit' });
   const specs = new Map<string, ConnectionSpec & { sshArgs?: string }>();
   for (const h of allHosts) {
     const host = inv.hosts.get(h)!;
@@ -236,7 +243,7 @@ export function checkApplyInput(opts: ApplyOptions): CheckedInput {
   }
   for (const pp of prepared) batches(pp.hosts, opts.serial ?? pp.play.serial);
 
-  return { inventory: inv, playbooks, prepared, hosts: allHosts, specs };
+  return { inventory: inv, playbooks, prepared, hosts: allHosts, specs, ...(shard ? { shard } : {}) };
 }
 
 export async function runApply(opts: ApplyOptions): Promise<RunReport> {
@@ -244,7 +251,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
   const mode: RunMode = opts.dryRun ? 'dry-run' : 'apply';
   const forks = opts.forks ?? 50;
   // ---- everything that can be wrong with the input is found here, before any connection.
-  const { inventory: inv, playbooks, prepared, hosts: allHosts, specs } = checkApplyInput(opts);
+  const { inventory: inv, playbooks, prepared, hosts: allHosts, specs, shard } = checkApplyInput(opts);
 
   // ---- irreversible / destructive steps need an explicit yes.
   const irreversible = [...new Set(prepared.flatMap((p) => p.irreversible))];
@@ -271,6 +278,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
     playbooks: playbooks.map((p) => p.file),
     job: opts.job,
     hosts: Object.fromEntries([...specs].map(([h, s]) => [h, stripSecret(s)])),
+    ...(shard ? { shard } : {}),
   });
   journal.redactor = (line) => redact(line, secrets);
   opts.onRunStart?.(runId, journal.dir);
@@ -280,13 +288,17 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
     hosts: {},
     summary: { ok: 0, changed: 0, failed: 0, unreachable: 0, rolledBack: 0 },
     journalDir: journal.dir,
+    ...(shard ? { shard } : {}),
     exitCode: 0,
   };
   const conns = new Map<string, Connector | TransportError>();
   const knownHostsCache = new Map<string, KnownHosts>();
   const dead = new Set<string>();
   let endedPlaybook: Playbook | undefined;
-  log(`run ${runId} (${mode}) on ${allHosts.length} host(s); journal ${journal.dir}`);
+  log(`run ${runId} (${mode}) on ${allHosts.length} host(s)${shard ? ` — shard ${formatShard(shard)} of ${shard.totalHosts} selected host(s), fleet ${shard.fleet}` : ''}; journal ${journal.dir}`);
+  // An empty shard (a hash split of a small fleet can leave one) is a run of nothing: it is
+  // journaled all the same, so that `runs merge` sees every shard present.
+  if (shard && !allHosts.length) log(`shard ${formatShard(shard)} has no hosts (the other ${shard.count - 1} shard(s) hold all ${shard.totalHosts}): nothing to do`);
   opts.onHosts?.(allHosts);
   try {
     for (let k = 0; k < prepared.length; k++) {
@@ -357,6 +369,12 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
                 },
                 h,
               );
+            }
+            // sudo refusing (wrong or missing password, requiretty, no rights) ends the session
+            // before the first fact: say which, and that nothing changed.
+            if (rep.status === 'failed' && rep.error && rep.tasks.length === 0 && /before it was ready/.test(rep.error)) {
+              const why = explainBecomeFailure(rep.error, spec, Boolean(spec.becomePassword ?? opts.becomePassword));
+              if (why) rep.error = why;
             }
             mergeHost(report, h, rep, secrets);
             if (rep.status === 'failed' || rep.status === 'rolled-back' || rep.status === 'unreachable') {

@@ -1,4 +1,6 @@
 /**
+ * One concept: the guided session's state machine (symptom → diagnosis → dry-run → confirm → apply → verify); its prompts, rendering and host choice are in guide/*.ts.
+ *
  * `crane-fix guide`: one interactive session, from a symptom to a verified fix.
  *
  *   1. start: a pasted error (diagnose), a scan of the nodes (runCheck), or the catalogue;

@@ -1,4 +1,6 @@
 /**
+ * One concept: a Python literal reader (ast.literal_eval for inventory values); splitting it would cut the tokenizer from the grammar that drives it.
+ *
  * A port of Python's `ast.literal_eval` as Ansible's INI plugin uses it (`_parse_value`):
  * a value that is a Python literal becomes that value, anything else — a syntax error
  * or a valid but non-literal expression — stays the raw string. Ansible catches only

@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { InputError } from '../errors.js';
 
 export interface ShardSpec {
-  /** 0-based, < count. */
+  /** 0-based, < count (the hash bucket; the command line's i/n is 1-based, see parseShard). */
   index: number;
   count: number;
 }
@@ -58,22 +58,25 @@ export function shardHosts(hosts: readonly string[], spec: ShardSpec): string[] 
   return hosts.filter((h) => shardOf(h, spec.count) === spec.index);
 }
 
+/** As typed on the command line: 1-based ("1/3" is the first of three). */
 export function formatShard(spec: ShardSpec): string {
-  return `${spec.index}/${spec.count}`;
+  return `${spec.index + 1}/${spec.count}`;
 }
 
 /**
- * `--shard i/n` as typed: i from 0 to n-1 (a Kubernetes completion index is 0-based), n from
- * 1 to MAX_SHARDS. Anything else is bad input (exit 1, before any host is contacted).
+ * `--shard i/n` as typed: i from 1 to n — the convention of Jest's and Playwright's
+ * `--shard`, so "3/3" is the last shard; a Kubernetes Indexed Job passes
+ * $((JOB_COMPLETION_INDEX+1)) — and n from 1 to MAX_SHARDS. Anything else is bad input
+ * (exit 1, before any host is contacted). The spec it returns is 0-based (the hash bucket).
  */
 export function parseShard(text: string, flag = '--shard'): ShardSpec {
   const m = /^\s*(\d{1,6})\s*\/\s*(\d{1,6})\s*$/.exec(text);
-  if (!m) throw new InputError(`expects i/n (shard i of n, i from 0 to n-1, e.g. 0/3), got ${JSON.stringify(text)}`, { flag });
+  if (!m) throw new InputError(`expects i/n (shard i of n, i from 1 to n, e.g. 1/3), got ${JSON.stringify(text)}`, { flag });
   const index = Number(m[1]);
   const count = Number(m[2]);
   if (count < 1 || count > MAX_SHARDS) throw new InputError(`the number of shards must be from 1 to ${MAX_SHARDS}, got ${JSON.stringify(text)}`, { flag });
-  if (index >= count) throw new InputError(`shard index ${index} is out of range for ${count} shard(s): it must be from 0 to ${count - 1} (0-based, like a Kubernetes completion index), got ${JSON.stringify(text)}`, { flag });
-  return { index, count };
+  if (index < 1 || index > count) throw new InputError(`shard ${index} is out of range for ${count} shard(s): it must be from 1 to ${count} (1-based: 1/${count} is the first), got ${JSON.stringify(text)}`, { flag });
+  return { index: index - 1, count };
 }
 
 /**

@@ -9,8 +9,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Snapshot } from '../engine/remoteScript.js';
+import type { Snapshot } from '../modules/types.js';
 import type { ConnectionSpec } from '../inventory/types.js';
+import type { ShardRecord } from '../inventory/shard.js';
 import { ExitError, EXIT, InputError } from '../errors.js';
 
 export function defaultJournalDir(): string {
@@ -37,6 +38,8 @@ export interface RunMeta {
   hosts: Record<string, Omit<ConnectionSpec, 'becomePassword'>>;
   /** The run this one rolls back. */
   rollbackOf?: string;
+  /** `--shard i/n`: which shard (index 0-based), its host count, the whole selection's size and digest (see `runs merge`). */
+  shard?: ShardRecord;
 }
 
 export type JournalEvent =

@@ -5,7 +5,7 @@
  * Both describe the same hosts and vars, so tests can load either and expect the same result.
  */
 import { stringify } from 'yaml';
-import type { LabNode, LabState } from './lab.js';
+import type { LabNode, LabState } from './types.js';
 
 const GROUPS = ['kube-master', 'kube-node', 'etcd'] as const;
 

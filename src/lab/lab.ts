@@ -30,6 +30,8 @@ import { labNodes, type NodeSpec } from './layout.js';
 import { seedFiles } from './seed.js';
 import { DOCKER_STANDIN, STANDIN_UNITS, SYSTEMCTL_STANDIN } from './standins.js';
 import { labInventoryIni, labInventoryYaml } from './inventoryFiles.js';
+import type { LabNode, LabState } from './types.js';
+import { authorizedKeysFiles, checkVariant, variantScript, type NodeVariant } from './users.js';
 import { ExitError, EXIT } from '../errors.js';
 
 const run = promisify(execFile);
@@ -45,26 +47,7 @@ const RW_SIZE = '64m';
  */
 const BOOT_CONCURRENCY = 32;
 
-export interface LabNode extends NodeSpec {
-  dir: string;
-  anchorPid: number;
-  sshdPid: number;
-  /** inode of the node's mount namespace, e.g. 'mnt:[4026532]' — how we find its processes. */
-  mntNs: string;
-  loopDevice?: string;
-  hostKeyPub: string;
-}
-
-export interface LabState {
-  dir: string;
-  createdAt: string;
-  privateKey: string;
-  publicKey: string;
-  knownHosts: string;
-  inventoryYaml: string;
-  inventoryIni: string;
-  nodes: LabNode[];
-}
+export type { LabNode, LabState } from './types.js';
 
 export function stateFile(dir: string): string {
   return path.join(dir, 'lab.json');
@@ -111,12 +94,12 @@ export function labUnavailableReason(): string | undefined {
   return undefined;
 }
 
-function sshdConfig(node: NodeSpec, dir: string, labDir: string): string {
+function sshdConfig(node: NodeSpec, dir: string, labDir: string, variant?: NodeVariant): string {
   return [
     `# crane-fix lab node ${node.name}`,
     `ListenAddress ${node.ip}:22`,
     `HostKey ${path.join(dir, 'ssh_host_ed25519_key')}`,
-    `AuthorizedKeysFile ${path.join(labDir, 'authorized_keys')}`,
+    authorizedKeysFiles(path.join(labDir, 'authorized_keys')),
     'PermitRootLogin prohibit-password',
     'PasswordAuthentication no',
     'KbdInteractiveAuthentication no',
@@ -125,7 +108,7 @@ function sshdConfig(node: NodeSpec, dir: string, labDir: string): string {
     'UsePAM no',
     'PidFile none',
     // VERBOSE logs "Starting session" lines: the benchmark counts sessions per host from them.
-    'LogLevel VERBOSE',
+    `LogLevel ${variant?.sshdLogLevel ?? 'VERBOSE'}`,
     // Many parallel connections from one client (benchmarks at 200 nodes, forks=200).
     'MaxStartups 1000:30:2000',
     'MaxSessions 10',
@@ -136,7 +119,7 @@ function sshdConfig(node: NodeSpec, dir: string, labDir: string): string {
   ].join('\n');
 }
 
-function bootScript(node: NodeSpec, dir: string, labDir: string, loop?: string): string {
+function bootScript(node: NodeSpec, dir: string, labDir: string, loop?: string, variant?: NodeVariant, publicKey = ''): string {
   const rw = path.join(dir, 'rw');
   const seed = path.join(dir, 'seed');
   const standins = path.join(labDir, 'standins');
@@ -156,6 +139,8 @@ for d in ${OVERLAY_DIRS.join(' ')}; do
 done
 mount -t tmpfs -o mode=0755 crane-lab-run /run
 mkdir -p /run/sshd /run/lock /run/systemd/system
+# As on a real node (a tmpfs mounted 1777): a become_user other than root can take the host lock.
+chmod 1777 /run/lock
 mount -t overlay crane-lab-bin -o lowerdir=${q(standins)}:/usr/local/bin /usr/local/bin
 if [ -e /usr/bin/systemctl ]; then mount --bind ${q(standins)}/systemctl /usr/bin/systemctl; fi
 ${loop && node.diskFtype === 1 ? `mount -t xfs -o nouuid ${q(loop)} /var/lib/docker` : '# no mountable data disk'}
@@ -164,6 +149,7 @@ ${
     ? `cp /etc/resolv.conf ${q(rw)}/resolv.conf.bind && mount --bind ${q(rw)}/resolv.conf.bind /etc/resolv.conf`
     : '# /etc/resolv.conf is a plain file'
 }
+${variant ? variantScript(variant, node.hostname, publicKey) : '# no node variant'}
 # drop_caches acts on the whole machine's kernel: inside a node it writes a recorder file.
 : > ${q(rw)}/drop_caches && mount --bind ${q(rw)}/drop_caches /proc/sys/vm/drop_caches
 echo ready > ${q(path.join(dir, 'ready'))}
@@ -243,6 +229,8 @@ export interface LabUpOptions {
   disks?: boolean;
   /** Nodes get 127.0.<subnet>.11…; give concurrent labs different subnets. */
   subnet?: number;
+  /** Per node name: a login user with real sudo, another /bin/sh, … (src/lab/users.ts). */
+  variants?: Record<string, NodeVariant>;
   log?: (line: string) => void;
 }
 
@@ -252,6 +240,10 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
   const why = labUnavailableReason();
   if (why) throw new ExitError(EXIT.INPUT, `lab: ${why}`);
   const specs = labNodes(opts.nodes, opts.subnet ?? 0);
+  for (const [name, v] of Object.entries(opts.variants ?? {})) {
+    if (!specs.some((s) => s.name === name)) throw new ExitError(EXIT.INPUT, `lab: a variant names ${name}, which is not one of the lab's nodes`);
+    checkVariant(v);
+  }
   if (await readLabState(dir)) {
     throw new ExitError(EXIT.INPUT, `lab: a lab is already up in ${dir}; run 'crane-fix lab down --dir ${dir}' first`);
   }
@@ -290,7 +282,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
         await writeTree(path.join(ndir, 'seed', d), byTop[d]!);
       }
       await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', spec.name, '-f', path.join(ndir, 'ssh_host_ed25519_key')]);
-      await fs.writeFile(path.join(ndir, 'sshd_config'), sshdConfig(spec, ndir, dir));
+      await fs.writeFile(path.join(ndir, 'sshd_config'), sshdConfig(spec, ndir, dir, opts.variants?.[spec.name]));
       if (useDisks) await run('cp', ['--sparse=always', templates[spec.diskFtype], path.join(ndir, 'disk.img')]);
     })),
   );
@@ -323,6 +315,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
     mntNs: '',
     loopDevice: loops.get(spec.name),
     hostKeyPub: '',
+    ...(opts.variants?.[spec.name] ? { variant: opts.variants[spec.name] } : {}),
   }));
   state.nodes = partial;
   await writeLabState(state);
@@ -332,7 +325,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
   const boots = new PQueue({ concurrency: BOOT_CONCURRENCY });
   const booted = await Promise.allSettled(
       partial.map((node) => boots.add(async () => {
-        await fs.writeFile(path.join(node.dir, 'boot.sh'), bootScript(node, node.dir, dir, node.loopDevice), { mode: 0o755 });
+        await fs.writeFile(path.join(node.dir, 'boot.sh'), bootScript(node, node.dir, dir, node.loopDevice, node.variant, node.variant ? readFileSync(publicKey, 'utf8') : ''), { mode: 0o755 });
         node.anchorPid = spawnDetached(
           'unshare',
           ['--mount', '--uts', '--propagation', 'private', '/bin/sh', path.join(node.dir, 'boot.sh')],

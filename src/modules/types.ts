@@ -170,3 +170,18 @@ export interface ModuleDef<A = Record<string, unknown>> {
   facts(args: A): FactRequest[];
   plan(args: A, ctx: PlanContext): ModulePlan;
 }
+
+/** What a path held before a run first touched it: journaled before the change, put back by a rollback. */
+export interface Snapshot {
+  path: string;
+  existed: boolean;
+  type?: FileState['type'];
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  /** base64 of the original bytes (files only). */
+  contentB64?: string;
+  /** Where a symlink pointed. */
+  linkTarget?: string;
+  sha256?: string;
+}

@@ -67,7 +67,6 @@ export function loadPlaybook(path: string): Playbook {
   return parsePlaybook(text, path);
 }
 
-
 export function parsePlaybook(text: string, file: string): Playbook {
   const lc = new LineCounter();
   const doc = parseAnsibleYaml(text, lc);
@@ -89,7 +88,6 @@ export function parsePlaybook(text: string, file: string): Playbook {
   if (!plays.length) throw new InputError('playbook has no plays', c.pos(root));
   return { file, dir: dirname(resolve(file)), plays };
 }
-
 
 function parsePlay(c: Ctx, node: unknown): PlayDef {
   if (!isMap(node)) c.fail('each play must be a mapping (- hosts: ...)', node as YNode);

@@ -17,6 +17,7 @@ import { Journal, defaultJournalDir, newRunId, type RunMode } from '../journal/j
 import { planJob } from './load.js';
 import { formatDuration } from './duration.js';
 import type { Schedule, ScheduleJob } from './types.js';
+import type { ShardSpec } from '../inventory/shard.js';
 
 export interface JobRunOptions {
   schedule: Schedule;
@@ -31,6 +32,8 @@ export interface JobRunOptions {
   /** Called as soon as a journaled run has its id. */
   onRun?: (runId: string, mode: string) => void;
   argv?: string[];
+  /** `schedule once --shard i/n`: only this shard of the job's hosts (each shard its own run). */
+  shard?: ShardSpec;
 }
 
 export interface JobRunSummary {
@@ -115,6 +118,7 @@ export async function runJob(job: ScheduleJob, opts: JobRunOptions): Promise<Job
         argv,
         job: job.name,
         signal: ac.signal,
+        shard: opts.shard,
         onRunStart: (runId) => {
           announced = true;
           opts.onRun?.(runId, dryRun ? 'dry-run' : 'apply');
@@ -153,7 +157,7 @@ async function checkRun(
   });
   // runCheck is read-only and has no abort: a stopped or timed-out check is abandoned.
   const outcome = await Promise.race([
-    runCheck({ inventory: job.inventory, ids, limit: job.limit, extraVars: job.extraVars, knownHosts: opts.knownHosts, connectTimeoutMs: opts.connectTimeoutMs }),
+    runCheck({ inventory: job.inventory, ids, limit: job.limit, extraVars: job.extraVars, knownHosts: opts.knownHosts, connectTimeoutMs: opts.connectTimeoutMs, shard: opts.shard }),
     aborted,
   ]);
   const journal = Journal.create(opts.journalDir, {
@@ -165,6 +169,7 @@ async function checkRun(
     playbooks: ids.map((id) => `${id} (detector)`),
     job: job.name,
     hosts: {},
+    ...(outcome !== 'aborted' && outcome.shard ? { shard: outcome.shard } : {}),
   });
   try {
     if (outcome === 'aborted') {

@@ -8,21 +8,12 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { labUp, labDown, type LabState, type LabNode } from '../../src/lab/lab.js';
-import { cli, skipReason } from './labHelpers.js';
+import { labUp, labDown, type LabState } from '../../src/lab/lab.js';
+import { cli, skipReason, connectionsSeen, esc } from './labHelpers.js';
 
 const DIR = '/tmp/crane-fix-test-sec';
 const work = path.join(DIR, 'work');
 
-function connectionsSeen(n: LabNode): number {
-  try {
-    return (fs.readFileSync(path.join(n.dir, 'sshd.log'), 'utf8').match(/Connection from /g) ?? []).length;
-  } catch {
-    return 0;
-  }
-}
-
-const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** `<file>:<line>:<col>` in the message, with the exact position when given. */
 const at = (file: string, line?: number, col?: number) => new RegExp(`${esc(file)}:${line ?? '\\d+'}:${col ?? '\\d+'}\\b`);
 const flag = (f: string) => new RegExp(`(^|\\s|crane-fix: )${esc(f)}(?=\\W|$)`, 'm');

@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { labUp, labDown, nodeExec, type LabState, type LabNode } from '../../src/lab/lab.js';
 import { failUnitStart, rotateHostKey, stopNode, startNode, systemctlCalls, makeUnwritable, recordFlock, flockCalls } from '../../src/lab/faults.js';
-import { cli, skipReason, ROOT } from './labHelpers.js';
+import { cli, skipReason, ROOT, connectionsSeen } from './labHelpers.js';
 
 // CRANE_FIX_TEST_SUBNET: a second checkout can run this suite at the same time on its own lab.
 const SUBNET = Number(process.env.CRANE_FIX_TEST_SUBNET ?? 2);
@@ -30,12 +30,6 @@ const mutating = (c: string) => /^(daemon-reload|start|stop|restart|reload|try-r
 
 async function allStates(state: LabState): Promise<string[]> {
   return Promise.all(state.nodes.map((n) => fileState(n)));
-}
-
-/** Lines the node's sshd logged for incoming connections: proves whether we contacted it. */
-function connectionsSeen(n: LabNode): number {
-  const log = fs.readFileSync(path.join(n.dir, 'sshd.log'), 'utf8');
-  return (log.match(/Connection from /g) ?? []).length;
 }
 
 describe.skipIf(skipReason)('engine on real SSH nodes', () => {

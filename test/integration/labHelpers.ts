@@ -3,8 +3,9 @@
  * run here, run the real CLI, read files inside nodes.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { labUnavailableReason } from '../../src/lab/lab.js';
+import { labUnavailableReason, type LabNode } from '../../src/lab/lab.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 /** The plain bundle, run as `node CLI …` (the launcher's fallback; some suites drive it directly). */
@@ -51,3 +52,11 @@ export function cli(args: string[], opts: { input?: string; env?: NodeJS.Process
     child.stdin.end(opts.input ?? '');
   });
 }
+
+/** Lines the node's sshd logged for incoming connections: proves whether a run contacted it. */
+export function connectionsSeen(n: LabNode): number {
+  return (readFileSync(path.join(n.dir, 'sshd.log'), 'utf8').match(/Connection from /g) ?? []).length;
+}
+
+/** `s` as a literal inside a RegExp. */
+export const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

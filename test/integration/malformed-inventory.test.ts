@@ -11,23 +11,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { labDown, labUp, type LabNode, type LabState } from '../../src/lab/lab.js';
+import { labDown, labUp, type LabState } from '../../src/lab/lab.js';
 import { runProc, which } from '../parity/harness.js';
-import { cli, skipReason } from './labHelpers.js';
+import { cli, skipReason, connectionsSeen, esc } from './labHelpers.js';
 
 const DIR = '/tmp/crane-fix-20-malformed';
 const SUBNET = 30;
 const work = path.join(DIR, 'work');
-
-function connectionsSeen(n: LabNode): number {
-  try {
-    return (fs.readFileSync(path.join(n.dir, 'sshd.log'), 'utf8').match(/Connection from /g) ?? []).length;
-  } catch {
-    return 0;
-  }
-}
-
-const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 interface Case {
   name: string;

@@ -114,6 +114,17 @@ describe.skipIf(why)('real inventories: crane-fix inventory --list equals ansibl
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
+  /** The InputError loading `file` for a run throws (fails the test when it loads). */
+  const loadError = (file: string): InputError => {
+    try {
+      loadInventory(file);
+    } catch (e) {
+      expect(e).toBeInstanceOf(InputError);
+      return e as InputError;
+    }
+    return expect.fail(`${file} loaded, but a run must refuse it`);
+  };
+
   for (const f of FILES) {
     const refused = REFUSED[f];
     if (refused) {
@@ -122,14 +133,7 @@ describe.skipIf(why)('real inventories: crane-fix inventory --list equals ansibl
         // Ansible only warns (exit 0, nothing parsed) unless INVENTORY_UNPARSED_FAILED is set.
         // Its warning is wrapped to the terminal: compare without whitespace.
         expect(r.stderr.replace(/\s+/g, '')).toMatch(refused.ansible);
-        let err: unknown;
-        try {
-          loadInventory(join(DIR, f));
-        } catch (e) {
-          err = e;
-        }
-        expect(err).toBeInstanceOf(InputError);
-        const e = err as InputError;
+        const e = loadError(join(DIR, f));
         expect(e.message).toMatch(refused.message);
         expect((e.where as { file?: string })?.file).toBe(join(DIR, f));
         expect((e.where as { line?: number })?.line).toBe(refused.line);
@@ -145,14 +149,7 @@ describe.skipIf(why)('real inventories: crane-fix inventory --list equals ansibl
     });
     if (f in EMPTY) {
       it(`${f}: a run refuses it, pointing at the first commented-out host line (${EMPTY[f]})`, () => {
-        let err: unknown;
-        try {
-          loadInventory(join(DIR, f));
-        } catch (e) {
-          err = e;
-        }
-        expect(err).toBeInstanceOf(InputError);
-        const e = err as InputError;
+        const e = loadError(join(DIR, f));
         expect(e.message).toMatch(/inventory defines no hosts: its host lines are commented out, the first here \('# node1 ansible_host=95\.54\.0\.12 .*'\); uncomment the hosts to run on/);
         expect(e.where).toMatchObject({ file: join(DIR, f), line: EMPTY[f] });
       });

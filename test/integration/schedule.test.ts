@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { labUp, labDown, nodeExec, type LabState, type LabNode } from '../../src/lab/lab.js';
-import { CLI, skipReason } from './labHelpers.js';
+import { CLI, skipReason, connectionsSeen } from './labHelpers.js';
 
 const DIR = '/tmp/crane-fix-test-schedule';
 const CLI_PATH = CLI;
@@ -104,11 +104,6 @@ function runEvents(journal: string, runId: string): any[] {
 async function fileState(n: LabNode, files: string[]): Promise<string> {
   const r = await nodeExec(n, files.map((f) => `if [ -e ${f} ]; then stat -c '%n %a %u %g %s' ${f}; sha256sum ${f}; else echo "${f} absent"; fi`).join('; '));
   return r.stdout;
-}
-
-function connectionsSeen(n: LabNode): number {
-  const log = fs.readFileSync(path.join(n.dir, 'sshd.log'), 'utf8');
-  return (log.match(/Connection from /g) ?? []).length;
 }
 
 describe.skipIf(skipReason)('schedule on real SSH nodes', () => {

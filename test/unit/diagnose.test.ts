@@ -18,7 +18,7 @@ describe("diagnose on the notes' own log blocks", () => {
     // fixture, matches in rank order [entry, evidence lines], unexplained line numbers
     ['notes-coredns.txt', [['resolv-conf-nameserver', [2]]], []],
     ['notes-apiserver-tls.txt', [['apiserver-tls-noise', [1, 2]]], []],
-    ['notes-istio-init.txt', [['istio-init-prune', [62, 120]]], [117]],
+    ['notes-istio-init.txt', [['istio-init-prune', [62, 120, 121]]], [117]], // 121: the implementation.go frame of the panic
     ['notes-ipvs.txt', [['ingressgateway-no-destination', [1]]], []],
     ['notes-kubelet-podsandbox.txt', [['docker-storage-driver', [3]]], [2]],
     ['notes-kubelet-qos-pids.txt', [['kernel-min-version', [3]], ['resolv-conf-trim', [1]]], [2]],
@@ -59,9 +59,11 @@ describe("diagnose on the notes' own log blocks", () => {
         'drop-caches', 'resolv-conf-nameserver', 'ingressgateway-no-destination', 'docker-load-import',
       ]),
     );
-    expect(ids[0]).toBe('kernel-min-version'); // pids + pipe EOF + uname: 3 kinds of evidence
-    expect(r.matches[0]!.score).toBe(3003);
-    expect(ids[1]).toBe('istio-init-prune');
+    // istio-init: iptables-restore + RunOrFail (weight 1 each) + implementation.go frame (weight 2) = 4
+    expect(ids[0]).toBe('istio-init-prune');
+    expect(r.matches[0]!.score).toBe(4003);
+    expect(ids[1]).toBe('kernel-min-version'); // pids + pipe EOF + uname: 3 kinds of evidence
+    expect(r.matches[1]!.score).toBe(3003);
     // resolv-conf-trim and apiserver-tls-noise both have 1 symptom on 2 lines: catalogue order decides
     expect(ids.indexOf('resolv-conf-trim')).toBeLessThan(ids.indexOf('apiserver-tls-noise'));
     const scores = r.matches.map((m) => m.score);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { fleetDigest, jumpHash, parseShard, shardHosts, shardOf, shardRecord, MAX_SHARDS } from '../../src/inventory/shard.js';
+import { fleetDigest, formatShard, jumpHash, parseShard, shardHosts, shardOf, shardRecord, MAX_SHARDS } from '../../src/inventory/shard.js';
 
 // Inventory hostnames: names, FQDNs, IPs, capitals (hostnames are case-sensitive in Ansible).
 const hostArb = fc.oneof(
@@ -95,19 +95,23 @@ describe('shard: hosts split by a stable hash of the inventory hostname', () => 
     expect(['node1', 'node2', 'node3', 'Node-4.example', '10.0.0.5', 'node6'].map((h) => shardOf(h, 3))).toEqual([1, 0, 0, 0, 2, 0]);
   });
 
-  it('--shard i/n: 0-based index below n; bad input is an InputError naming the flag', () => {
-    expect(parseShard('0/3')).toEqual({ index: 0, count: 3 });
-    expect(parseShard('2/3')).toEqual({ index: 2, count: 3 });
-    expect(parseShard(' 0 / 1 ')).toEqual({ index: 0, count: 1 });
+  it('--shard i/n: 1-based (1/3 .. 3/3, as Jest and Playwright); bad input is an InputError naming the flag', () => {
+    expect(parseShard('1/3')).toEqual({ index: 0, count: 3 });
+    expect(parseShard('3/3')).toEqual({ index: 2, count: 3 });
+    expect(parseShard(' 1 / 1 ')).toEqual({ index: 0, count: 1 });
+    expect(formatShard({ index: 0, count: 3 })).toBe('1/3');
+    for (const t of ['1/1', '2/7', '100000/100000']) expect(formatShard(parseShard(t))).toBe(t);
     const bad: Array<[string, RegExp]> = [
-      ['3/2', /--shard: shard index 3 is out of range for 2 shard\(s\): it must be from 0 to 1/],
-      ['2/2', /out of range for 2 shard/],
+      ['0/3', /--shard: shard 0 is out of range for 3 shard\(s\): it must be from 1 to 3/],
+      ['4/3', /--shard: shard 4 is out of range for 3 shard\(s\)/],
+      ['3/2', /out of range for 2 shard/],
       ['0/0', /--shard: the number of shards must be from 1 to 100000, got "0\/0"/],
+      ['x', /--shard: expects i\/n .*got "x"/],
       ['a/b', /--shard: expects i\/n .*got "a\/b"/],
       ['1', /expects i\/n/],
       ['-1/3', /expects i\/n/],
       ['1.5/3', /expects i\/n/],
-      ['0/100001', /number of shards must be from 1 to 100000/],
+      ['1/100001', /number of shards must be from 1 to 100000/],
       ['', /expects i\/n/],
       ['$(JOB_COMPLETION_INDEX)/3', /expects i\/n/],
     ];

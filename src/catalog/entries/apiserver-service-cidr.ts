@@ -84,6 +84,14 @@ export const entry: CatalogEntry = {
         'The Service "kube-dns" is invalid: spec.clusterIP: Invalid value: "10.9.0.10": provided IP is not in the valid range. The range of valid IPs is 10.96.0.0/12',
       source: 'kube-apiserver Service validation (kubectl apply)',
     },
+    {
+      id: 'service-ip-not-in-range-any',
+      pattern: /spec\.clusterIPs?: Invalid value: .*provided IP(?: \(\S+\))? is not in the valid range/,
+      example: 'The Service "kube-dns" is invalid: spec.clusterIP: Invalid value: "192.168.100.13": provided IP is not in the valid range',
+      source: 'kubernetes/kubernetes#37829',
+      reason: { en: 'The Service clusterIP is outside --service-cluster-ip-range.', zh: 'Service 的 clusterIP 不在 --service-cluster-ip-range 范围内。' },
+      weight: 2,
+    },
   ],
   detector: makeDetector({
     helpers: ['file'],

@@ -67,6 +67,14 @@ export const entry: CatalogEntry = {
         'fatal: [192.168.6.96]: FAILED! => {"changed": true, "cmd": "ctr -n k8s.io i import /tmp/crane/kubernetes.tar.gz", "delta": "0:00:00.018852", "end": "2020-12-22 15:54:19.290911", "msg": "non-zero return code", "rc": 127, "start": "2020-12-22 15:54:19.272059", "stderr": "/bin/sh: ctr: command not found", "stderr_lines": ["/bin/sh: ctr: command not found"], "stdout": "", "stdout_lines": []}',
       source: 'notes',
     },
+    {
+      id: 'ctl-exec-not-in-path',
+      pattern: /exec: "(?:ctr|crictl|kubectl|kubeadm|kubelet|docker|containerd|runc|calicoctl|helm)": executable file not found in \$PATH/,
+      example: 'crictl is required for container runtime: exec: "crictl": executable file not found in $PATH',
+      source: 'saltstack-formulas/kubernetes-formula#46',
+      reason: { en: 'The binary is not on the PATH of this (non-login) shell.', zh: '该二进制不在当前（非登录）shell 的 PATH 中。' },
+      weight: 1,
+    },
   ],
   detector: makeDetector({
     helpers: [],

@@ -54,10 +54,18 @@ export const entry: CatalogEntry = {
   symptoms: [
     {
       id: 'oci-exit-status-40',
-      pattern: /running exec setns process for init caused \\*"exit status 40\\*"/,
+      pattern: /running exec setns process for init caused:? \\*"?exit status 40/,
       example:
         '/usr/local/bin/docker: Error response from daemon: OCI runtime create failed: container_linux.go:348: starting container process caused "process_linux.go:301: running exec setns process for init caused \\"exit status 40\\"": unknown.',
       source: 'notes',
+    },
+    {
+      id: 'memory-fragmented',
+      pattern: /page allocation failure: order:[1-9]|nsenter: unable to unshare namespaces: Cannot allocate memory|\/merged\/dev\/console: cannot allocate memory/i,
+      example: 'page allocation failure: order:4',
+      source: 'unix.stackexchange.com/questions/385266',
+      reason: { en: 'The kernel found no contiguous memory for a new container (page cache, fragmentation).', zh: '内核无法为新容器分配连续内存（页缓存占用、内存碎片）。' },
+      weight: 1,
     },
   ],
   detector: makeDetector({

@@ -48,7 +48,7 @@ export const entry: CatalogEntry = {
   symptoms: [
     {
       id: 'node-name-not-lowercase',
-      pattern: /Invalid value: "[^"]*[A-Z][^"]*": a (?:lowercase RFC 1123|DNS-1123) subdomain must consist of lower case/,
+      pattern: /[Nn]ode.*Invalid value: "[^"]*[A-Z][^"]*": a (?:lowercase RFC 1123|DNS-1123) subdomain must consist of lower case/,
       example:
         'E1221 13:01:03.731043  353352 kubelet_node_status.go:92] Unable to register node "BJ-M8-HADOOP-105-145" with API server: Node "BJ-M8-HADOOP-105-145" is invalid: metadata.name: Invalid value: "BJ-M8-HADOOP-105-145": a DNS-1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character (e.g. \'example.com\', regex used for validation is \'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\')',
       source: 'kubelet / apiserver name validation',
@@ -59,6 +59,14 @@ export const entry: CatalogEntry = {
       example:
         'E1221 13:01:04.105330  353352 kubelet_node_status.go:92] Unable to register node "bj-m8-hadoop-105-145" with API server: nodes "bj-m8-hadoop-105-145" is forbidden: node "BJ-M8-HADOOP-105-145" is not allowed to modify node "bj-m8-hadoop-105-145"',
       source: 'kube-apiserver NodeRestriction admission',
+    },
+    {
+      id: 'node-user-uppercase',
+      pattern: /User "system:node:[^"\s]*[A-Z][^"\s]*" cannot/,
+      example: 'leases.coordination.k8s.io "mattpolzin-scrappy" is forbidden: User "system:node:MattPolzin-Scrappy" cannot get resource "leases" in API group "coordination.k8s.io" in the namespace "kube-node-lease": can only access node lease with the same name as the requesting node',
+      source: 'NixOS/nixpkgs#315144',
+      reason: { en: 'The kubelet credentials carry the hostname with capitals, the Node object is lowercase.', zh: 'kubelet 证书中的主机名含大写字母，而 Node 对象名为小写。' },
+      weight: 2,
     },
   ],
   detector: makeDetector({

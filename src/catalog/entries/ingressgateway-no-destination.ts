@@ -39,7 +39,7 @@ export const entry: CatalogEntry = {
   symptoms: [
     {
       id: 'ipvs-no-destination',
-      pattern: /IPVS: \w+: (?:TCP|UDP|SCTP) \S+ - no destination available/,
+      pattern: /IPVS: \w+: (?:TCP|UDP|SCTP) \S+? ?- no destination available/,
       example: 'IPVS: rr: TCP 10.200.1.206:44693 - no destination available',
       source: 'notes',
     },

@@ -73,6 +73,14 @@ export const entry: CatalogEntry = {
         'istio.io/istio/tools/istio-iptables/pkg/dependencies.(*RealDependencies).RunOrFail(0x51d3150, 0x2ec4603, 0x10, 0xc00071c1e0, 0x2, 0x2)',
       source: 'notes (istio-init panic stack)',
     },
+    {
+      id: 'istio-init-chain-exists',
+      pattern: /-N ISTIO_\w+ ?\+? ?iptables: Chain already exists|istio-iptables\/pkg\/dependencies\/implementation\.go/,
+      example: 'istio.io/istio/tools/istio-iptables/pkg/dependencies/implementation.go:44 +0x96',
+      source: 'istio/istio#25792',
+      reason: { en: 'istio-init ran again over the rules its first run left.', zh: 'istio-init 再次运行时，首次运行留下的 iptables 规则已存在。' },
+      weight: 2,
+    },
   ],
   detector: makeDetector({
     helpers: [],

@@ -70,7 +70,7 @@ export const entry: CatalogEntry = {
   symptoms: [
     {
       id: 'kubelet-no-pids-cgroup',
-      pattern: /failed to find subsystem mount for required subsystem: pids/,
+      pattern: /failed to find subsystem mount for required subsystem: pids/i,
       example:
         'Dec 24 10:30:08 BJ-M8-HADOOP-105-144 kubelet[350845]: W1224 10:30:08.150199  350845 qos_container_manager_linux.go:138] [ContainerManager] Failed to reserve QoS requests: failed to set supported cgroup subsystems for cgroup [kubepods burstable]: failed to find subsystem mount for required subsystem: pids',
       source: 'notes',
@@ -81,6 +81,14 @@ export const entry: CatalogEntry = {
       example:
         'OCI runtime create failed: container_linux.go:349: starting container process caused "process_linux.go:319: getting the final child\'s pid from pipe caused \\"EOF\\"": unknown',
       source: 'notes (moby/moby#40835)',
+    },
+    {
+      id: 'runc-child-pid-eof-new',
+      pattern: /(?:getting the final child's pid from pipe caused: EOF|can't get final child's PID from pipe: EOF)/i,
+      example: "OCI runtime create failed: runc create failed: unable to start container process: can't get final child's PID from pipe: EOF: unknown",
+      source: 'concourse/concourse#8792',
+      reason: { en: "runc could not start the container's init; on 3.10 kernels this is the missing kernel support.", zh: 'runc 无法启动容器的 init 进程；在 3.10 内核上通常是内核功能不足。' },
+      weight: 1,
     },
     {
       id: 'uname-old-kernel',

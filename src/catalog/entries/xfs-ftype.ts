@@ -102,6 +102,14 @@ export const entry: CatalogEntry = {
       source: 'moby/moby#29873 (dockerd)',
     },
     {
+      id: 'docker-xfs-no-dtype-any',
+      pattern: /backing (?:xfs )?filesystem (?:xfs )?is (?:formatted|not configured to support d_type)|Supports d_type: false|^naming\s*=version \d.*\bftype=0\b/,
+      example: "WARN[0001] overlay2 won't work properly because the backing filesystem xfs is not configured to support d_type.",
+      source: 'moby/moby#27433',
+      reason: { en: 'overlay on an XFS formatted with ftype=0 (no d_type).', zh: 'overlay 所在的 XFS 使用 ftype=0 格式化（不支持 d_type）。' },
+      weight: 2,
+    },
+    {
       id: 'containerd-no-dtype',
       pattern: /does not support d_type\. If the backing filesystem is xfs, please reformat with ftype=1/,
       example:

@@ -3,23 +3,11 @@
  * of first touch.
  */
 import { posix } from 'node:path';
-import type { FileState } from '../../modules/types.js';
+import type { Snapshot } from '../../modules/types.js';
 import { octal, writeGroupScript, type WriteSpec } from './apply.js';
 import { PRELUDE, shq } from './prelude.js';
 
-export interface Snapshot {
-  path: string;
-  existed: boolean;
-  type?: FileState['type'];
-  mode?: number;
-  uid?: number;
-  gid?: number;
-  /** base64 of the original bytes (files only). */
-  contentB64?: string;
-  /** Where a symlink pointed. */
-  linkTarget?: string;
-  sha256?: string;
-}
+export type { Snapshot } from '../../modules/types.js';
 
 /**
  * Restore snapshots in reverse order of first touch. Unconditional (no guard): the point is

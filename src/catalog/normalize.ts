@@ -1,0 +1,89 @@
+/**
+ * What varies between two pastes of the same log line, taken out before signatures are matched:
+ * terminal colour, the wrapper a log collector put around the line (docker json-file, journald
+ * JSON, logrus key=value quoting), escaping added each time a message is embedded in another
+ * (\" \\\" \n), the headers of journald/syslog, klog, dmesg and ISO timestamps, and the
+ * addresses, hashes and generated pod names that differ on every machine.
+ *
+ * Signatures are written against the result; the original line is still what diagnose reports.
+ */
+
+const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
+
+// Fields that carry the message in JSON log lines (docker json-file "log", journald -o json
+// "MESSAGE", zap/logrus JSON "msg"/"message", and the error next to it).
+const JSON_TEXT_FIELDS = ['log', 'MESSAGE', 'message', 'msg', 'error', 'err'];
+
+// Headers, tried at the start of the line again and again (a journald line often carries a klog header).
+const PREFIXES: RegExp[] = [
+  // journald / syslog: "Dec 21 13:01:03 host unit[pid]: ", also zh_CN months ("1月 29 13:22:53 ...")
+  /^(?:[A-Z][a-z]{2}|\d{1,2}月)\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}\s+\S+\s+[^\s:[]+(?:\[\d+\])?:\s*/,
+  // journalctl -o short-precise cut at the time: "15:16:15 node3 kubelet[14756]: "
+  /^\d{2}:\d{2}:\d{2}(?:\.\d+)?\s+\S+\s+[^\s:[]+\[\d+\]:\s*/,
+  // klog: "E0612 10:11:12.345678 1234 file.go:12] " (the time or pid are sometimes lost in a paste)
+  /^[IWEF]\d{4}(?:\s+\d{2}:\d{2}:\d{2}(?:\.\d+)?)?(?:\s+\d+)?\s+[\w.-]+:\d+\]\s*/,
+  // dmesg "[ 2926.286380] "
+  /^\[\s*\d+\.\d+\]\s*/,
+  // ISO timestamps "2020-03-27 19:14:31.614+0000 " / "2021-09-10T14:24:11Z "
+  /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\s+/,
+  // logrus text without time: "WARN[0001] "
+  /^(?:ERRO|WARN|INFO|DEBU|FATA|PANI|TRAC)\[\d+\]\s*/,
+  // kubectl logs --prefix / stern: "[kube-apiserver-nuc02] "
+  /^\[[\w.:/-]+\]\s+/,
+];
+
+const REPLACEMENTS: [RegExp, string][] = [
+  // sha256 digests and container ids, then UUIDs
+  [/\b(?:sha256:)?[0-9a-f]{64}\b/g, '<hash>'],
+  [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<uuid>'],
+  // IPv4 with an optional port
+  [/\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b/g, '<ip>'],
+  // generated pod names: <deployment>-<replicaset hash>-<5 chars>
+  [/\b([a-z0-9]+(?:-[a-z0-9]+)*)-[a-z0-9]{8,10}-[a-z0-9]{5}\b/g, '$1-<pod>'],
+];
+
+/** The message fields of a JSON log line, or undefined when the line is not a JSON object. */
+function jsonText(line: string): string | undefined {
+  const t = line.trim();
+  if (!(t.startsWith('{') && t.endsWith('}'))) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(t);
+  } catch {
+    return undefined;
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const o = v as Record<string, unknown>;
+  const parts = JSON_TEXT_FIELDS.map((k) => o[k]).filter((x): x is string => typeof x === 'string' && x.trim() !== '');
+  return parts.length ? parts.join(' ') : undefined;
+}
+
+/** Undo the escaping a message gains each time it is quoted inside another (JSON, logrus, Go %q). */
+export function unescapeNested(s: string): string {
+  return s.replace(/\\+(["'])/g, '$1').replace(/\\+[nrt]/g, ' ');
+}
+
+export function stripPrefixes(s: string): string {
+  let out = s;
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const p of PREFIXES) {
+      const m = p.exec(out);
+      if (m && m[0].length) {
+        out = out.slice(m[0].length);
+        changed = true;
+      }
+    }
+  }
+  return out;
+}
+
+/** One line as signatures see it. */
+export function normalizeLine(raw: string): string {
+  let s = raw.replace(ANSI, '').replace(/\r/g, '');
+  s = jsonText(s) ?? s;
+  s = unescapeNested(s);
+  s = stripPrefixes(s.trimStart());
+  for (const [re, to] of REPLACEMENTS) s = s.replace(re, to);
+  return s.replace(/[ \t]+/g, ' ').trim();
+}

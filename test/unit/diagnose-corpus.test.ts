@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { loadCorpus } from '../../src/diagnoseEval/corpus.js';
+import { evaluate } from '../../src/diagnoseEval/evaluate.js';
+import { corpusSplit } from '../../src/diagnoseEval/split.js';
+
+describe('diagnose on the real-log corpus (test/fixtures/diagnose-corpus)', () => {
+  const items = loadCorpus();
+  const r = evaluate(items);
+  const pct = ([a, b]: [number, number]) => `${a}/${b}`;
+  console.log(`diagnose corpus: dev ${pct(r.dev)}, held-out ${pct(r.heldout)}, negatives wrong ${r.negativesWrong.length}/${r.negatives}`);
+  for (const m of r.misses) console.log(`  miss ${m.item.split} ${m.item.id} -> ${m.got ?? 'no match'}`);
+
+  it('has real sources and enough negatives', () => {
+    expect(r.negatives).toBeGreaterThanOrEqual(60);
+    for (const it of items) expect(it.source).toMatch(/^https:\/\//);
+  });
+
+  it('splits by source address, deterministically', () => {
+    expect(corpusSplit('https://github.com/moby/moby/issues/29873')).toBe(corpusSplit('https://github.com/moby/moby/issues/29873'));
+    for (const it of items) expect(it.split).toBe(corpusSplit(it.source));
+  });
+
+  it('never names an entry for a negative', () => {
+    expect(r.negativesWrong.map((n) => n.id)).toEqual([]);
+  });
+
+  it('finds the right entry first for every development line', () => {
+    expect(r.dev[0]).toBe(r.dev[1]);
+  });
+
+  // Issue 18 asks for 90 % on the held-out lines; signatures written from the development
+  // lines reach 22/26 (84.6 %, docs/diagnose.md lists the four misses). This floor keeps what
+  // was reached from slipping; raising it must come from new development lines, never from
+  // signatures written after reading a held-out miss.
+  it('finds the right entry first for at least 22 of 26 held-out lines (84 %; target 90 %, not met)', () => {
+    expect(r.heldout[0] / r.heldout[1]).toBeGreaterThanOrEqual(22 / 26);
+  });
+});
