@@ -3,7 +3,8 @@
  * must fail when the playbook is loaded — exit code INPUT, file:line:col at the option, a
  * message naming it — never be ignored at run time. loadPlaybook reads only the file: it has
  * no inventory and no transport, so a refusal here is before any host could be contacted
- * (test/integration/badinput.test.ts checks the same through the CLI on lab nodes).
+ * (test/integration/badinput.test.ts checks, through the CLI on lab nodes, that a load-time
+ * error contacts no host).
  * The upstream cases we do support run in test/integration/parity-upstream.test.ts.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
