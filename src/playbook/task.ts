@@ -29,6 +29,9 @@ const UNSUPPORTED_ACTIONS: Record<string, string> = {
   import_role: 'roles are not supported by crane-fix',
   include_vars: 'include_vars is not supported by crane-fix: use vars_files on the play',
   meta: 'meta tasks are not supported by crane-fix',
+  // Ansible's, not in crane-fix's subset: say what does the same job here.
+  template:
+    'template is not supported by crane-fix: write the file with copy and content: (Jinja in it is rendered per host, e.g. content: "nameserver {{ dns_cluster_ip }}\\n"), or edit it in place with lineinfile/replace',
 };
 
 interface ArgSource {
