@@ -49,7 +49,7 @@ export function explainLockPermission(stderr: string): string | undefined {
   const m = new RegExp(`${LOCK_PERM_MARK} (\\S+)`).exec(stderr);
   if (!m) return undefined;
   const d = m[1];
-  return `the host lock files ${d}/crane-fix.lock and ${d}/crane-fix.owner are not writable by the become user (an older crane-fix made them 0644); run once as root: chmod 0666 ${d}/crane-fix.lock ${d}/crane-fix.owner — nothing was changed on this host`;
+  return `the host lock files ${d}/crane-fix.lock and ${d}/crane-fix.owner are not writable by the user this run is (an older crane-fix made them 0644); run once as root: chmod 0666 ${d}/crane-fix.lock ${d}/crane-fix.owner — nothing was changed on this host`;
 }
 
 /** Builtins only: report the owner and give up (exit 6: HostLockedError, nothing changed). */
