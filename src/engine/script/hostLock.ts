@@ -26,7 +26,8 @@ import { Frames, newToken, shq } from './prelude.js';
  *    file or the lock file changed while the facts were read, an apply may have been changing
  *    them: the gather says `@@CF relock` and crane-fix reads them again under the shared lock.
  *  - 'now': take it in the gather, as every run did before (`crane-fix rollback`).
- * Files in the lock dir, all written only by a lock holder and read with the `read` builtin:
+ * Files in the lock dir (0666, shared by every become user: see `lockScript`), written only by a
+ * lock holder and read with the `read` builtin:
  * crane-fix.owner — the holder's run id (for "locked by run <id>"), emptied on release;
  * crane-fix.lock — the id of the last run that took it exclusively, with a token unique to
  * that taking (never emptied: how a run tells that another one took it since its facts).
