@@ -77,12 +77,12 @@ describe('lock scripts (text)', () => {
   it("a dry-run's gather runs flock only inside the branch for a non-empty owner file", () => {
     const s = gatherScript(req(), { when: 'if-held', runId: 'r1', waitS: 30 });
     const branch = s.split('\n').find((l) => l.includes('if [ -s "$L/crane-fix.owner" ]; then CFH=1;'))!;
-    expect(branch).toMatch(/flock -n -s 9 \|\| .*flock -w 30 -s 9/);
+    expect(branch).toMatch(/flock -n -s 9 9>&9 \|\| .*flock -w 30 -s 9 9>&9/);
     expect(withoutFlockProbe(s.replace(branch, ''))).not.toMatch(/flock/);
   });
 
   it('rollback keeps taking the lock in its gather', () => {
-    expect(gatherScript(req(), { when: 'now', exclusive: true, runId: 'r1', waitS: 5 })).toMatch(/^flock -n -x 9 \|\| .*flock -w 5 -x 9/m);
+    expect(gatherScript(req(), { when: 'now', exclusive: true, runId: 'r1', waitS: 5 })).toMatch(/^flock -n -x 9 9>&9 \|\| .*flock -w 5 -x 9 9>&9/m);
     expect(gatherScript(req(), { when: 'now', exclusive: false, runId: 'r1', waitS: 5 })).toMatch(/^flock -n -s 9/m);
   });
 });

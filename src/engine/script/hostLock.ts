@@ -60,7 +60,9 @@ const LOCKED = '{ o=; [ -s "$L/crane-fix.owner" ] && read -r o < "$L/crane-fix.o
 function takeLock(exclusive: boolean, runId: string, waitS: number): string {
   const mode = exclusive ? '-x' : '-s';
   return [
-    `flock -n ${mode} 9 || { CFW=1; flock -w ${waitOf(waitS)} ${mode} 9 || ${LOCKED}; }`,
+    // `9>&9`: mksh closes the fds that `exec` opened for the programs it starts, so flock would
+    // find no fd 9; passing it on explicitly is the same as the default in every other shell.
+    `flock -n ${mode} 9 9>&9 || { CFW=1; flock -w ${waitOf(waitS)} ${mode} 9 9>&9 || ${LOCKED}; }`,
     // Exclusive: who took it exclusively before us (`lockPrologue` compares), then us.
     ...(exclusive ? ['CFT=; [ -s "$L/crane-fix.lock" ] && read -r CFT < "$L/crane-fix.lock"'] : []),
     `printf '%s\\n' ${shq(runId)} > "$L/crane-fix.owner"`,
