@@ -10,7 +10,7 @@
  *
  * `npm test` runs dash and busybox; scripts/shell-matrix.sh runs every shell
  * (CRANE_FIX_SHELLS="dash bash busybox mksh posh", CRANE_FIX_LOGIN_SHELL=mksh ...).
- * Subnet 25 (helper 19b's 25-29).
+ * Subnet 26 (helper 19b's 25-29; 25 is the systemd stand-in suite's).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as fs from 'node:fs';
@@ -62,7 +62,7 @@ describe.skipIf(skipReason)(`the core cycle with /bin/sh = ${SHELLS.join(', ')} 
         ? { binSh: p.binSh, user: { name: 'admin', password: 'lab-only-19b', sudo: 'nopasswd', loginShell: SHELL_BINARIES[LOGIN].path } }
         : { binSh: p.binSh };
     });
-    lab = await labUp({ nodes: plan.length, dir: DIR, disks: false, subnet: 25, variants });
+    lab = await labUp({ nodes: plan.length, dir: DIR, disks: false, subnet: 26, variants });
     targets = plan.map((p, i) => ({ ...p, node: lab.nodes[i]! }));
     work = path.join(DIR, 'work');
     journal = path.join(work, 'journal');
