@@ -23,19 +23,23 @@ log=/var/log/crane-lab/systemctl.log
 # process, and the benchmark counts what the node does. The log's first field is the pid.
 [ -d "$state" ] || mkdir -p "$state" /var/log/crane-lab
 printf '%s systemctl %s\\n' "$$" "$*" >> "$log"
+props=
 # Accept and drop global flags Ansible and users pass.
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-pager|--no-block|--quiet|-q|--system|--no-ask-password|--plain|--full|-l) shift ;;
-    --property=*|--type=*|--state=*) shift ;;
-    -p|--property|-t|--type) shift 2 ;;
+    # show prints only the asked properties, as systemctl does (props: ",A,B").
+    --property=*) props="$props,\${1#--property=}"; shift ;;
+    -p|--property) props="$props,$2"; shift 2 ;;
+    --type=*|--state=*) shift ;;
+    -t|--type) shift 2 ;;
     *) break ;;
   esac
 done
 cmd="$1"; [ $# -gt 0 ] && shift
 # Drop option-like args after the verb (Ansible passes e.g. 'start -- kubelet', 'show --no-pager').
 # Unit names never start with '-': every such arg is an option we accept and ignore.
-for a in "$@"; do shift; case "$a" in -*) ;; *) set -- "$@" "$a" ;; esac; done
+for a in "$@"; do shift; case "$a" in --property=*) props="$props,\${a#--property=}" ;; -*) ;; *) set -- "$@" "$a" ;; esac; done
 # Sets $n (no command substitution: that would fork).
 unit_name() { case "$1" in *.*) n=$1 ;; *) n=$1.service ;; esac; }
 # Sets $v to the first line of file $1, or to $2 if it does not exist.
@@ -75,7 +79,7 @@ case "$cmd" in
       if [ $fail = 1 ]; then
         echo failed > "$state/$n.active"
         echo "Job for $n failed because the control process exited with error code." >&2
-        echo "See \"systemctl status $n\" and \"journalctl -xeu $n\" for details." >&2
+        echo "See \\"systemctl status $n\\" and \\"journalctl -xeu $n\\" for details." >&2
         [ $rc = 0 ] && rc=1
       else
         echo active > "$state/$n.active"
@@ -112,13 +116,17 @@ case "$cmd" in
     for u in "$@"; do unit_name "$u"; val "$state/$n.active" inactive; echo "$v"; [ "$v" = failed ] && rc=0; done
     exit $rc ;;
   show)
+    # One property line, if asked for (or when no --property was given).
+    p() { case ",$props," in ,,|*",$1,"*) printf '%s=%s\\n' "$1" "$2" ;; esac; }
     unit_name "$1"; val "$state/$n.active" inactive; a=$v; val "$state/$n.enabled" disabled; e=$v
     if ! known; then
-      printf 'Id=%s\\nNames=%s\\nLoadState=not-found\\nActiveState=inactive\\nSubState=dead\\nUnitFileState=\\nLoadError=org.freedesktop.systemd1.NoSuchUnit "Unit %s not found."\\n' "$n" "$n" "$n"
+      p Id "$n"; p Names "$n"; p LoadState not-found; p ActiveState inactive; p SubState dead; p UnitFileState ''
+      p LoadError "org.freedesktop.systemd1.NoSuchUnit \\"Unit $n not found.\\""
       exit 0
     fi
     case "$a" in active) sub=running ;; activating) sub=start ;; failed) sub=failed ;; *) sub=dead ;; esac
-    printf 'Id=%s\\nNames=%s\\nDescription=%s (crane-fix lab stand-in)\\nLoadState=loaded\\nActiveState=%s\\nSubState=%s\\nUnitFileState=%s\\nFragmentPath=/lib/systemd/system/%s\\n' "$n" "$n" "$n" "$a" "$sub" "$e" "$n"
+    p Id "$n"; p Names "$n"; p Description "$n (crane-fix lab stand-in)"; p LoadState loaded; p ActiveState "$a"
+    p SubState "$sub"; p UnitFileState "$e"; p FragmentPath "/lib/systemd/system/$n"
     exit 0 ;;
   status)
     unit_name "$1"

@@ -6,15 +6,29 @@
  * Subnet 25 (helper 19b's 25-29), lab dir /tmp/crane-fix-19b-systemd.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { labUp, labDown, nodeExec, type LabState, type LabNode } from '../../src/lab/lab.js';
 import { failUnitStart } from '../../src/lab/faults.js';
-import { cli, skipReason } from './labHelpers.js';
+import { cli, skipReason, ROOT } from './labHelpers.js';
 
 const DIR = '/tmp/crane-fix-19b-systemd';
 const CONFIG = '/var/lib/kubelet/config.yaml';
 const DROPIN = '/etc/systemd/system/kubelet.service.d/10-kubelet.conf';
+
+/** scripts/systemd-probe.sh's output (real systemd 252 as PID 1 of a namespace), or why not. */
+function probeRealSystemd(): { out?: string; why?: string } {
+  if (skipReason) return { why: skipReason };
+  if (!fs.existsSync('/lib/systemd/systemd')) return { why: 'no /lib/systemd/systemd on this machine' };
+  try {
+    return { out: execFileSync(path.join(ROOT, 'scripts', 'systemd-probe.sh'), ['/tmp/crane-fix-19b-sdprobe'], { encoding: 'utf8', timeout: 60_000 }) };
+  } catch (e) {
+    return { why: `scripts/systemd-probe.sh could not boot systemd here: ${String((e as { stdout?: string }).stdout ?? e).slice(0, 300)}` };
+  }
+}
+/** "$ cmd" + "  rc=… stdout=… stderr=…" pairs, in order; the stand-in has no crash-looping unit. */
+const calls = (out: string) => out.split('\n$ ').map((c) => c.replace(/^\$ /, '').trim()).filter((c) => c && !c.includes('bad-simple'));
 
 describe.skipIf(skipReason)('systemctl stand-in fails like systemd', () => {
   let lab: LabState;
@@ -125,4 +139,24 @@ describe.skipIf(skipReason)('systemctl stand-in fails like systemd', () => {
       await failUnitStart(node, 'kubelet', false);
     }
   }, 60_000);
+
+  it('the stand-in answers as the real systemd 252 does (scripts/systemd-probe.sh, same calls)', async () => {
+    const real = probeRealSystemd();
+    if (!real.out) {
+      console.warn(`[systemdStandin] SKIPPED the comparison with real systemd: ${real.why}`);
+      return;
+    }
+    // The same calls as the probe, on the lab node: bad-oneshot is a unit whose start fails.
+    const script = [
+      'run() { out=$("$@" 2>/tmp/err) && rc=0 || rc=$?; printf \'$ %s\\n  rc=%s stdout=%s stderr=%s\\n\' "$*" "$rc" "$(printf %s "$out" | tr \'\\n\' \'|\')" "$(tr \'\\n\' \'|\' < /tmp/err)"; }',
+      'echo inactive > /var/lib/crane-lab/units/bad-oneshot.service.active; : > /var/lib/crane-lab/fail-start/bad-oneshot.service',
+      'systemctl start kubelet',
+      ...['is-active kubelet', 'restart nosuch', 'stop nosuch', 'status nosuch', 'is-active nosuch', 'is-enabled nosuch', 'show --property=LoadState,ActiveState,LoadError nosuch', 'restart bad-oneshot', 'is-active bad-oneshot', 'is-failed bad-oneshot', 'is-failed kubelet', 'daemon-reload'].map((c) => `run systemctl ${c}`),
+      `sleep 1; echo '# changed' >> ${DROPIN}`,
+      ...['restart kubelet', 'daemon-reload', 'restart kubelet', 'is-active kubelet'].map((c) => `run systemctl ${c}`),
+    ].join('\n');
+    const r = await sh(script);
+    expect(calls(r.stdout)).toEqual(calls(real.out));
+  }, 90_000);
 });
+
