@@ -49,7 +49,8 @@ describe.skipIf(skipReason)(`the core cycle with /bin/sh = ${SHELLS.join(', ')} 
   let inv: string;
   let targets: Target[];
   const limit = () => targets.map((t) => t.node.name).join(',');
-  const args = () => ['apply', '-i', inv, ...FIXES, '--limit', limit(), '--journal-dir', journal, '--json'];
+  // --yes as a user would type it; neither fix needs it (both are reversible), so it changes nothing here.
+  const args = () => ['apply', '-i', inv, ...FIXES, '--yes', '--limit', limit(), '--journal-dir', journal, '--json'];
   const state = async (n: LabNode) => (await nodeExec(n, `for f in ${RESOLV} ${KUBELET}; do stat -c '%n %F %a %U %G %s' $f; sha256sum $f; done`)).stdout;
 
   beforeAll(async () => {
