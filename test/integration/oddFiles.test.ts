@@ -39,7 +39,7 @@ describe.skipIf(why)('odd files: crane-fix leaves the bytes Ansible leaves', () 
   const bytes = async () => (await nodeExec(node, FILES.map((f) => `echo "== ${f}"; od -An -c /tmp/odd/${f}`).join('\n'))).stdout;
 
   beforeAll(async () => {
-    lab = await labUp({ nodes: 1, dir: DIR, disks: false, subnet: 27 });
+    lab = await labUp({ nodes: 2, dir: DIR, disks: false, subnet: 27, variants: { node02: { user: { name: 'admin', password: 'odd-files-pw', sudo: 'nopasswd' } } } });
     node = lab.nodes[0]!;
     work = path.join(DIR, 'work');
     fs.mkdirSync(work, { recursive: true });
@@ -76,5 +76,31 @@ describe.skipIf(why)('odd files: crane-fix leaves the bytes Ansible leaves', () 
     // touch keep their CR, the replaced/added lines get LF; a missing final newline is added
     // before the appended line; the BOM stays in front of the first line.
     expect(crane).toContain('== crlf\n   a   =   9  \\r  \\n   b   =   3  \\n   c   =   4  \\n');
+  }, 240_000);
+
+  it('a root 0600 file the login user cannot read: refused without become (as Ansible), edited through sudo with mode kept', async () => {
+    const admin = lab.nodes[1]!;
+    const inv = path.join(work, 'admin.ini');
+    const common = `ansible_ssh_private_key_file=${lab.privateKey}\nansible_ssh_common_args='-o UserKnownHostsFile=${lab.knownHosts} -o StrictHostKeyChecking=yes'\n`;
+    fs.writeFileSync(inv, `${admin.name} ansible_host=${admin.ip} ansible_user=admin\n[all:vars]\n${common}`);
+    const pb = path.join(work, 'secret.yaml');
+    fs.writeFileSync(pb, "- hosts: all\n  gather_facts: false\n  tasks:\n    - {lineinfile: {path: /etc/odd-secret, line: 'c=4'}}\n");
+    const state = async () => (await nodeExec(admin, "stat -c '%a %U' /etc/odd-secret; sha256sum /etc/odd-secret")).stdout;
+    await nodeExec(admin, 'printf "a=1\\n" > /etc/odd-secret && chmod 0600 /etc/odd-secret');
+    const before = await state();
+    const ans = spawnSync('ansible-playbook', ['-i', inv, pb], { encoding: 'utf8', timeout: 120_000 });
+    expect(ans.status, ans.stdout).not.toBe(0);
+    const r = await cli(['apply', '-i', inv, pb, '--yes', '--json', '--journal-dir', path.join(work, 'j')]);
+    expect(r.code, r.stdout + r.stderr).not.toBe(0);
+    console.log(`[oddFiles] Ansible: ${(ans.stdout.match(/FAILED! => .*/) ?? [''])[0].slice(0, 300)}`);
+    console.log(`[oddFiles] crane-fix: ${JSON.stringify(r.json?.hosts?.[admin.name]).slice(0, 400)}`);
+    expect(JSON.stringify(r.json.hosts[admin.name])).toMatch(/[Pp]ermission denied|not readable/);
+    expect(await state()).toBe(before);
+    const invBecome = path.join(work, 'admin-become.ini');
+    fs.writeFileSync(invBecome, `${admin.name} ansible_host=${admin.ip} ansible_user=admin ansible_become=true\n[all:vars]\n${common}`);
+    const ok = await cli(['apply', '-i', invBecome, pb, '--yes', '--json', '--journal-dir', path.join(work, 'j')]);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect((await state()).split('\n')[0]).toBe('600 root');
+    expect((await nodeExec(admin, 'cat /etc/odd-secret')).stdout).toBe('a=1\nc=4\n');
   }, 240_000);
 });
