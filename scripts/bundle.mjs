@@ -1,32 +1,24 @@
 /**
- * Bundle the CLI (dist/cli/*.js, compiled by tsc) into dist/bin/ with esbuild, and build its
- * start-up snapshot.
+ * Bundle the CLI (dist/cli/*.js, compiled by tsc) into dist/bin/ with esbuild.
  *
- * 1. dist/bin/crane-fix.js — the plain bundle (ESM, one chunk per command). Starting the CLI
- *    from ~250 files (yaml alone is 72, nunjucks 21, ssh2 22) cost about 0.1–0.15 s of CPU
- *    before the first connection, which the benchmark counts as client CPU per host (issue 7).
- *    Code splitting keeps `apply` from loading the guide's prompts or the scheduler.
- * 2. dist/bin/crane-fix.blob — a V8 start-up snapshot (`node --build-snapshot`) of a CommonJS
- *    bundle of src/cli/snapshot.ts: modules already evaluated and the input path already
- *    compiled (snapshot.ts runs a warm-up), so a run skips both. It only loads in the node
- *    binary that built it, so dist/bin/crane-fix.snapshot records that binary and this folder.
- * 3. dist/bin/crane-fix — the launcher (the package's bin): starts `apply` and `rollback` from
- *    the snapshot when it was built here by the node binary that is still there unchanged, and
- *    everything else (and those, when it cannot) from the plain bundle. It is a POSIX sh script that uses only builtins on its usual path (a symlinked
- *    launcher costs one readlink) and `exec`s node, so signals and exit codes are node's own.
+ * 1. dist/bin/crane-fix.js — the bundle (ESM, one chunk per command). Starting the CLI from
+ *    ~250 files (yaml alone is 72, nunjucks 21, ssh2 22) cost about 0.1–0.15 s of CPU before
+ *    the first connection, which the benchmark counts as client CPU per host (issue 7). Code
+ *    splitting keeps `apply` from loading the guide's prompts or the scheduler.
+ * 2. dist/bin/crane-fix — the package's bin: a two-line Node script that imports the bundle, so
+ *    `crane-fix` is a plain Node program (signals, exit codes and symlinked bins are node's own).
  *
- * ssh2 stays outside both bundles, loaded from node_modules at the first connection
+ * There is no start-up snapshot any more: measured against the plain bundle it saved ~35 ms of
+ * CPU and no noticeable wall time on a real command (ARCHITECTURE.md, "The start-up snapshot"),
+ * for a POSIX-sh launcher, a second CommonJS bundle and a blob tied to one node binary.
+ *
+ * ssh2 stays outside the bundle, loaded from node_modules at the first connection
  * (src/transport/ssh.ts): it finds its native crypto binding relative to its own files, which a
- * bundle would break (it would silently fall back to slower pure-JS ciphers), and a snapshot
- * can hold neither a native addon nor the WebAssembly that ssh2 compiles at load.
- *
- * A snapshot that cannot be built (an unusual node) is reported and left out: the launcher then
- * runs the plain bundle.
+ * bundle would break (it would silently fall back to slower pure-JS ciphers).
  */
 import { build } from 'esbuild';
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { buildSnapshot } from './snapshot.mjs';
 
 const outdir = 'dist/bin';
 rmSync(outdir, { recursive: true, force: true });
@@ -46,73 +38,6 @@ await build({
   logLevel: 'warning',
 });
 
-/** esbuild plugin: these packages are not bundled but required from node_modules on first use. */
-function requireAtRunTime(names) {
-  const filter = new RegExp(`^(${names.map((n) => n.replace(/[/.]/g, '\\$&')).join('|')})$`);
-  return {
-    name: 'require-at-run-time',
-    setup(b) {
-      b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'run-time' }));
-      b.onLoad({ filter: /.*/, namespace: 'run-time' }, (args) => ({
-        contents: `module.exports = require('node:module').createRequire(__craneFixUrl)(${JSON.stringify(args.path)});`,
-        loader: 'js',
-      }));
-    },
-  };
-}
-
-const snapshotJs = path.join(outdir, 'crane-fix.snapshot.cjs');
-await build({
-  entryPoints: ['dist/cli/snapshot.js'],
-  outfile: snapshotJs,
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  external: ['ssh2', 'cpu-features', '*.node'],
-  // CommonJS has no import.meta: the file's own URL, as the ESM code expects.
-  define: { 'import.meta.url': '__craneFixUrl' },
-  banner: { js: "var __craneFixUrl = require('node:url').pathToFileURL(__filename).href;" },
-  // Every start reads the snapshot's whole heap (~9 ms per MB here), and the bundle's source
-  // text is part of it: no comments or indentation (a single non-Latin-1 character in a comment
-  // would also store all of it as UTF-16, twice the size) …
-  minifyWhitespace: true,
-  sourcemap: true,
-  // … and the terminal-only parts (live progress, the password prompt; with their dependencies
-  // ~1 MB of source) are required from node_modules when used, as ssh2 is.
-  plugins: [requireAtRunTime(['listr2', '@inquirer/prompts'])],
-  logLevel: 'warning',
-});
-buildSnapshot(outdir);
-
-const launcher = path.join(outdir, 'crane-fix');
-writeFileSync(
-  launcher,
-  `#!/bin/sh
-# crane-fix launcher, generated by scripts/bundle.mjs (the package's bin).
-# apply and rollback run without a terminal (CI, scripts, schedulers, --json into a pipe) start
-# from the start-up snapshot (crane-fix.blob) when it was built in this folder by the node binary
-# named in crane-fix.snapshot and neither that binary nor its folder changed since (a snapshot
-# loads only in the exact node that built it, and with the V8 flags it was built with: line 3).
-# Everything else starts from the plain bundle: other commands, and runs on a terminal or with
-# -K, whose live progress and password prompt are not in the snapshot (they load from
-# node_modules there, for a few ms more).
-# "--": node must not read our arguments (--version, -e, -i ...) as its own.
-s=$0
-if [ -L "$s" ]; then s=$(readlink -f -- "$s") || s=$0; fi
-case $s in */*) d=\${s%/*} ;; *) d=. ;; esac
-case \${1:-} in apply|rollback)
-  u=1
-  [ -t 1 ] && u=
-  for a; do case $a in -K|--ask-become-pass) u= ;; esac; done
-  if [ -n "$u" ] && [ -z "\${CRANE_FIX_NO_SNAPSHOT:-}" ] && [ -f "$d/crane-fix.blob" ] && [ -r "$d/crane-fix.snapshot" ] &&
-    { read -r n && read -r b && read -r f; } <"$d/crane-fix.snapshot" && [ "$d" -ef "$b" ] && [ -x "$n" ] &&
-    ! [ "$n" -nt "$d/crane-fix.blob" ] && ! [ "\${n%/*}" -nt "$d/crane-fix.blob" ]; then
-    # $f: the V8 flags the snapshot was built with (unquoted: one word per flag).
-    exec "$n" $f --snapshot-blob "$d/crane-fix.blob" -- "$@"
-  fi ;;
-esac
-exec node "$d/crane-fix.js" "$@"
-`,
-);
-chmodSync(launcher, 0o755);
+const bin = path.join(outdir, 'crane-fix');
+writeFileSync(bin, "#!/usr/bin/env node\n// crane-fix's bin, generated by scripts/bundle.mjs: the bundle next to it.\nimport './crane-fix.js';\n");
+chmodSync(bin, 0o755);

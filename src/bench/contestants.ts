@@ -3,7 +3,6 @@
  * separate process started the way a user would start it, timed by GNU time.
  */
 import * as fs from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as path from 'node:path';
@@ -107,18 +106,13 @@ interface CraneJson {
 }
 
 /**
- * crane-fix as installed: the launcher dist/bin/crane-fix (start-up snapshot, see
- * scripts/bundle.mjs). With node flags (the profile run), node itself from the same snapshot.
+ * crane-fix as installed: the bin dist/bin/crane-fix (scripts/bundle.mjs). With node flags
+ * (the profile run), node itself on the same bundle.
  */
 export function craneCommand(ctx: Ctx, mode: Mode, journalDir: string): { file: string; args: string[] } {
   const bin = path.join(ctx.app, 'dist', 'bin');
   if (ctx.nodeFlags?.length) {
-    const blob = path.join(bin, 'crane-fix.blob');
-    // The snapshot loads only with the V8 flags it was built with (line 3 of its record).
-    const start = existsSync(blob)
-      ? [...(readFileSync(path.join(bin, 'crane-fix.snapshot'), 'utf8').split('\n')[2] ?? '').split(' ').filter(Boolean), '--snapshot-blob', blob, '--']
-      : [path.join(bin, 'crane-fix.js')];
-    return { file: process.execPath, args: [...ctx.nodeFlags, ...start, ...craneArgs(ctx, mode, journalDir)] };
+    return { file: process.execPath, args: [...ctx.nodeFlags, path.join(bin, 'crane-fix.js'), ...craneArgs(ctx, mode, journalDir)] };
   }
   return { file: path.join(bin, 'crane-fix'), args: craneArgs(ctx, mode, journalDir) };
 }

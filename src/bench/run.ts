@@ -287,10 +287,9 @@ async function main(): Promise<void> {
   const st = lab!;
   const forks = o.forks ?? o.nodes;
   const ctx: Ctx = { root: ROOT, app: await freezeApp(), lab: st, nodes: o.nodes, forks, scratch, timeoutMs: o.timeoutMs };
-  mach.craneStartup = startupPath(ctx.app);
   mach.forks = forks;
   mach.ulimitNofile = tryCmd('sh', ['-c', 'ulimit -n']);
-  say(`bench: crane-fix starts from its ${mach.craneStartup}; forks ${forks}`);
+  say(`bench: crane-fix as installed (dist/bin/crane-fix); forks ${forks}`);
   // The bare effects: each host's own script (its files differ), sent by the floor's client.
   const bareDir = path.join(scratch, 'bare');
   await fs.mkdir(bareDir);
@@ -470,20 +469,10 @@ async function freezeApp(): Promise<string> {
   await fs.mkdir(app, { recursive: true });
   await fs.cp(path.join(ROOT, 'dist'), path.join(app, 'dist'), { recursive: true });
   await fs.copyFile(path.join(ROOT, 'package.json'), path.join(app, 'package.json'));
-  // The catalogue playbooks ship in the package (the snapshot's warm-up reads them).
+  // The catalogue playbooks ship in the package.
   await fs.cp(path.join(ROOT, 'playbooks'), path.join(app, 'playbooks'), { recursive: true });
   await fs.symlink(path.join(ROOT, 'node_modules'), path.join(app, 'node_modules'));
-  // The start-up snapshot is used only from the folder it was built in (the launcher checks):
-  // build it again in the copy, so the benchmark runs crane-fix as installed.
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'snapshot.mjs'), path.join(app, 'dist', 'bin')], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`bench: building the start-up snapshot in ${app} failed: ${r.stderr}`);
   return app;
-}
-
-/** Which start-up the launcher takes in the frozen copy (recorded with the results). */
-function startupPath(app: string): string {
-  const r = spawnSync(path.join(app, 'dist', 'bin', 'crane-fix'), ['apply', '--help'], { encoding: 'utf8', env: { ...process.env, CRANE_FIX_STARTUP_INFO: '1' } });
-  return /snapshot/.test(r.stderr) ? 'start-up snapshot' : /plain bundle/.test(r.stderr) ? 'plain bundle' : `unknown (${r.stderr.trim() || 'exit ' + r.status})`;
 }
 
 /** How the lab's nodes are kept light (said in every result). */

@@ -23,8 +23,11 @@ export interface Symptom {
   example: string;
   /** 'notes' (the Crane field notes) or where the line came from. */
   source: string;
-  /** Why this line points at this entry, shown next to the evidence. */
-  reason?: Text;
+  /**
+   * Why this line points at this entry, shown next to the evidence in the user's language.
+   * Required so a hit never shows evidence without its meaning (test/unit/catalog.test.ts).
+   */
+  reason: Text;
   /**
    * How much one match weighs when entries are ranked: 2 for a message only this problem prints,
    * 1 (the default) for one that other causes share. Context lines (uname, docker info) are 1.

@@ -55,7 +55,7 @@ export function registerCatalog(program: Command): void {
       const e = getEntry(id);
       const lang = langOf(o.lang);
       if (o.json) {
-        process.stdout.write(JSON.stringify({ ...e, detector: Boolean(e.detector), symptoms: e.symptoms.map((s) => ({ id: s.id, pattern: s.pattern.source, example: s.example })) }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ ...e, detector: Boolean(e.detector), symptoms: e.symptoms.map((s) => ({ id: s.id, pattern: s.pattern.source, example: s.example, reason: s.reason })) }, null, 2) + '\n');
         return;
       }
       const zh = lang === 'zh';
@@ -143,7 +143,7 @@ export function registerCatalog(program: Command): void {
       } else {
         const best = result.matches[0]!;
         const ev = best.evidence[0]!;
-        const reason = getEntry(best.entryId).symptoms.find((s) => s.id === ev.symptomId)?.reason?.[lang];
+        const reason = getEntry(best.entryId).symptoms.find((s) => s.id === ev.symptomId)?.reason[lang];
         console.log(`${zh ? '最可能' : 'Best match'}: ${best.entryId} (${zh ? '第' : 'line '}${ev.line}${zh ? ' 行' : ''})${reason ? ` — ${reason}` : ''}`);
       }
       for (const m of result.matches) {

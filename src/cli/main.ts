@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The CLI entry point of the plain bundle (dist/bin/crane-fix.js): every command, each module
- * loaded when its command runs.
+ * The CLI entry point (bundled as dist/bin/crane-fix.js): every command, each module loaded
+ * when its command runs.
  */
 import { runCli, type CommandTable } from './program.js';
 
@@ -15,4 +15,4 @@ const COMMANDS: CommandTable = {
   inventory: async () => (await import('./inventory.js')).registerInventory,
 };
 
-runCli(COMMANDS, 'plain bundle');
+runCli(COMMANDS);

@@ -1,8 +1,7 @@
 /**
- * The CLI program: commands, and turning their errors into exit codes. Two entry points run
- * it through `runCli`, the only place that calls process.exit: main.ts (the plain bundle) and
- * snapshot.ts (the start-up snapshot, see scripts/bundle.mjs). Commands throw ExitError;
- * everything else returns data.
+ * The CLI program: commands, and turning their errors into exit codes. The entry point
+ * (main.ts) runs it through `runCli`, the only place that calls process.exit. Commands throw
+ * ExitError; everything else returns data.
  */
 import { Command, CommanderError } from 'commander';
 import { ExitError, EXIT } from '../errors.js';
@@ -11,10 +10,9 @@ type Register = (program: Command) => void;
 /**
  * The commands a program knows, by module: each loaded only when its command runs. Starting
  * the CLI costs the client CPU the benchmark counts per host, and `apply` need not load the
- * guide's prompts or the scheduler. Help (no or unknown command) loads them all. main.ts
- * passes every command; the start-up snapshot (snapshot.ts) holds apply's only.
+ * guide's prompts or the scheduler. Help (no or unknown command) loads them all.
  */
-export type CommandTable = Partial<Record<CommandModule, () => Promise<Register>>>;
+export type CommandTable = Record<CommandModule, () => Promise<Register>>;
 type CommandModule = 'apply' | 'runs' | 'lab' | 'catalog' | 'schedule' | 'guide' | 'inventory';
 const MODULE_OF: Record<string, CommandModule> = { apply: 'apply', rollback: 'apply', runs: 'runs', lab: 'lab', fixes: 'catalog', check: 'catalog', diagnose: 'catalog', schedule: 'schedule', guide: 'guide', inventory: 'inventory' };
 
@@ -29,11 +27,7 @@ export async function buildProgram(commands: CommandTable, argv: string[] = proc
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   const wanted = MODULE_OF[argv[2] ?? ''];
   const names = wanted ? [wanted] : (Object.keys(commands) as CommandModule[]);
-  for (const n of names) {
-    const load = commands[n];
-    if (!load) throw new ExitError(EXIT.INPUT, `'${argv[2]}' is not in this start-up snapshot (it holds apply and rollback): run the crane-fix launcher`);
-    (await load())(program);
-  }
+  for (const n of names) (await commands[n]())(program);
   return program;
 }
 
@@ -58,9 +52,7 @@ export async function main(commands: CommandTable): Promise<number> {
 }
 
 /** An entry point's whole job: run the command line, then exit with its code. */
-export function runCli(commands: CommandTable, startedFrom: 'plain bundle' | 'start-up snapshot'): void {
-  // Which start-up ran (the benchmark records it; tests assert it).
-  if (process.env.CRANE_FIX_STARTUP_INFO) process.stderr.write(`crane-fix: started from the ${startedFrom}\n`);
+export function runCli(commands: CommandTable): void {
   main(commands).then(
     (code) => process.exit(code),
     (err) => {

@@ -5,7 +5,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as os from 'node:os';
 import PQueue from 'p-queue';
 import { groupHosts, loadInventory, playHosts, selectHosts, resolveConnection } from '../inventory/index.js';
 import type { ConnectionSpec, Inventory } from '../inventory/types.js';
@@ -251,7 +250,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
   const mode: RunMode = opts.dryRun ? 'dry-run' : 'apply';
   const forks = opts.forks ?? 50;
   // ---- everything that can be wrong with the input is found here, before any connection.
-  const { inventory: inv, playbooks, prepared, hosts: allHosts, specs, shard } = checkApplyInput(opts);
+  const { playbooks, prepared, hosts: allHosts, specs, shard } = checkApplyInput(opts);
 
   // ---- irreversible / destructive steps need an explicit yes.
   const irreversible = [...new Set(prepared.flatMap((p) => p.irreversible))];

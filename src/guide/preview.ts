@@ -18,7 +18,7 @@ import { renderPreview } from './render.js';
 import { baseApply, inInventoryOrderReport, typedExtraVars } from './runOptions.js';
 
 export async function previewAndApply(ctx: Ctx, e: CatalogEntry, hc: HostChoice): Promise<number> {
-  const { t, d, s, o } = ctx;
+  const { t, d, s } = ctx;
   const out = d.out;
 
   // Dry-run into a throwaway journal: a preview is not a run anyone needs to undo.

@@ -6,7 +6,7 @@
  * hangs parentless groups under `all` and moves hosts in and out of `ungrouped`.
  */
 import { InputError, type SourcePos } from '../errors.js';
-import { setOwn } from './pyLiteral.js';
+import { setOwn } from './pyValues.js';
 
 export interface GroupData {
   name: string;

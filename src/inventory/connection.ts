@@ -18,7 +18,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { InputError, type SourcePos } from '../errors.js';
-import { pyFloatRepr } from './pyLiteral.js';
+import { pyFloatRepr } from './pyValues.js';
 import { loadSshConfig, lookupSshConfig, parseJumpHost, type SshConfig, type SshHostConfig } from './sshConfig.js';
 import type { ConnectionSpec, InventoryHost } from './types.js';
 

@@ -10,7 +10,7 @@
  */
 import { resolve } from 'node:path';
 import { InputError, type SourcePos } from '../errors.js';
-import { decodeUtf8, readInputBytes } from './readInput.js';
+import { decodeUtf8, readInputBytes } from '../readInput.js';
 import { isPlainObject, isVaultText, parseYaml, posOf, toPlain } from './yamlSource.js';
 import { kindOf } from './yamlInventory.js';
 import type { Node } from 'yaml';

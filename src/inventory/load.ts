@@ -20,7 +20,7 @@ import { dirname, extname } from 'node:path';
 import { InputError } from '../errors.js';
 import { compareGroups, InventoryBuilder } from './builder.js';
 import { decodeIniLines, parseIniInventory, type IniReadNotes } from './ini.js';
-import { decodeUtf8, readInputBytes } from './readInput.js';
+import { decodeUtf8, readInputBytes } from '../readInput.js';
 import type { Inventory, InventoryGroup, InventoryHost } from './types.js';
 import { VarsFiles } from './varsFiles.js';
 import { parseYamlInventory, STATIC_HINT, yamlRootIsMapping } from './yamlInventory.js';

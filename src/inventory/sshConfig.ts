@@ -13,7 +13,7 @@
  */
 import { statSync } from 'node:fs';
 import { InputError, type SourcePos } from '../errors.js';
-import { readInputText } from './readInput.js';
+import { readInputText } from '../readInput.js';
 
 export interface SshConfigLine {
   keyword: string;

@@ -11,7 +11,7 @@ import { readdirSync, statSync, type Stats } from 'node:fs';
 import { extname, join } from 'node:path';
 import { InputError } from '../errors.js';
 import { compareCodePoints } from './builder.js';
-import { decodeUtf8, readInputBytes } from './readInput.js';
+import { decodeUtf8, readInputBytes } from '../readInput.js';
 import { isFalsy, isPlainObject, isVaultText, parseYaml, posOf, toPlain } from './yamlSource.js';
 import { kindOf } from './yamlInventory.js';
 import type { Node } from 'yaml';

@@ -24,7 +24,7 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { InputError, type SourcePos } from '../errors.js';
-import { pyFloatRepr, setOwn } from './pyLiteral.js';
+import { pyFloatRepr, setOwn } from './pyValues.js';
 
 export interface YamlSource {
   file: string;

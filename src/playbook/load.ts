@@ -7,7 +7,7 @@
  * `off` are booleans, `0644` is octal, `09` and `1e3` are strings, `1:20` is 80.
  * Unlike Ansible, duplicate keys are an error (Ansible warns and keeps the last one).
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { readInputText } from '../readInput.js';
 import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node as YNode } from 'yaml';
 import { InputError } from '../errors.js';
@@ -27,43 +27,8 @@ const UNSUPPORTED_PLAY_KEYWORDS = new Set([
 // ---------------------------------------------------------------------------
 // Reading the file
 
-function readPlaybookFile(path: string): string {
-  let fd: number;
-  try {
-    // O_NONBLOCK: a FIFO given as a playbook must not hang the loader (fstat below refuses it).
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? 'playbook not found' : `cannot read playbook: ${(e as Error).message}`, { file: path });
-  }
-  try {
-    const st = fstatSync(fd);
-    if (st.isDirectory()) throw new InputError('is a directory, not a playbook file', { file: path });
-    if (!st.isFile()) throw new InputError('not a regular file', { file: path });
-    if (st.size > MAX_PLAYBOOK_BYTES) throw new InputError(`playbook is too large (${st.size} bytes, limit ${MAX_PLAYBOOK_BYTES})`, { file: path });
-    const buf = Buffer.alloc(st.size);
-    let off = 0;
-    while (off < st.size) {
-      const n = readSync(fd, buf, off, st.size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    if (buf.subarray(0, off).includes(0)) throw new InputError('playbook appears to be binary (contains NUL bytes)', { file: path });
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(0, off)).replace(/^\uFEFF/, '');
-    } catch {
-      throw new InputError('playbook is not valid UTF-8 text', { file: path });
-    }
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError(`cannot read playbook: ${(e as Error).message}`, { file: path });
-  } finally {
-    closeSync(fd);
-  }
-}
-
 export function loadPlaybook(path: string): Playbook {
-  const text = readPlaybookFile(path);
+  const text = readInputText(path, { what: 'playbook', maxBytes: MAX_PLAYBOOK_BYTES });
   return parsePlaybook(text, path);
 }
 

@@ -12,8 +12,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YNode, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
 import { InputError, type SourcePos } from '../errors.js';
+import { readInputText } from '../readInput.js';
 import { getEntry } from '../catalog/index.js';
 import type { CatalogEntry } from '../catalog/types.js';
 import { loadInventory, parseExtraVars, selectHosts } from '../inventory/index.js';
@@ -61,7 +62,7 @@ export function checkSchedule(file: string, opts: LoadOptions = {}): LoadResult 
   const abs = path.resolve(file);
   const schedule: Schedule = { file: abs, dir: path.dirname(abs), jobs: [] };
   const errors: InputError[] = [];
-  const text = readScheduleFile(abs);
+  const text = readInputText(abs, { what: 'schedule file', maxBytes: MAX_SCHEDULE_BYTES });
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, version: '1.2' });
   const posOf = (node: unknown, fallback?: SourcePos): SourcePos => {
@@ -130,25 +131,6 @@ export function checkSchedule(file: string, opts: LoadOptions = {}): LoadResult 
 function order(e: InputError): number {
   const w = e.where as SourcePos | undefined;
   return w && 'line' in w && w.line !== undefined ? w.line * 10_000 + (w.col ?? 0) : Number.MAX_SAFE_INTEGER;
-}
-
-function readScheduleFile(file: string): string {
-  let buf: Buffer;
-  try {
-    const st = fs.statSync(file);
-    if (st.isDirectory()) throw new InputError('is a directory, not a schedule file', { file });
-    if (st.size > MAX_SCHEDULE_BYTES) throw new InputError(`schedule file is too large (${st.size} bytes, limit ${MAX_SCHEDULE_BYTES})`, { file });
-    buf = fs.readFileSync(file);
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? 'schedule file not found' : `cannot read schedule file: ${(err as Error).message}`, { file });
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(buf).replace(/^\uFEFF/, '');
-  } catch {
-    throw new InputError('schedule file is not valid UTF-8 text', { file });
-  }
 }
 
 function keyOf(pair: Pair): string {

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { EXIT, ExitError } from '../errors.js';
 import { runApply, type RunReport } from '../engine/run.js';
 import { runCheck, type CheckReport } from '../engine/check.js';
-import { Journal, defaultJournalDir, newRunId, type RunMode } from '../journal/journal.js';
+import { Journal, defaultJournalDir, newRunId } from '../journal/journal.js';
 import { planJob } from './load.js';
 import { formatDuration } from './duration.js';
 import type { Schedule, ScheduleJob } from './types.js';

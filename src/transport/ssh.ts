@@ -80,10 +80,9 @@ function readKey(file: string): Buffer {
 }
 
 /**
- * ssh2, loaded on first use rather than imported: the CLI's start-up snapshot (see
- * scripts/bundle.mjs) cannot hold ssh2, whose crypto binding is a native addon and whose
- * fallback is WebAssembly, neither of which a snapshot can contain. Loaded from node_modules
- * at the first connection instead, exactly as an import would.
+ * ssh2, loaded at the first connection rather than imported: commands that connect to nothing
+ * (--version, --syntax-check, diagnose, fixes) do not pay for its 22 files and its native crypto
+ * binding, and the bundle keeps it in node_modules, where that binding is found relative to it.
  */
 let ssh2: typeof import('ssh2') | undefined;
 function loadSsh2(): typeof import('ssh2') {

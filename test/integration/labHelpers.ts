@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import { labUnavailableReason, type LabNode } from '../../src/lab/lab.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
-/** The plain bundle, run as `node CLI …` (the launcher's fallback; some suites drive it directly). */
+/** The bundle, run as `node CLI …` (some suites drive it directly). */
 export const CLI = path.join(ROOT, 'dist', 'bin', 'crane-fix.js');
-/** The package's bin as users run it: starts from the start-up snapshot (scripts/bundle.mjs). */
+/** The package's bin as users run it (a two-line Node script that imports the bundle, scripts/bundle.mjs). */
 export const LAUNCHER = path.join(ROOT, 'dist', 'bin', 'crane-fix');
 
 export const skipReason = labUnavailableReason();
@@ -26,7 +26,7 @@ export interface CliResult {
   json?: any;
 }
 
-/** Runs crane-fix through the launcher, as installed (so most suites test the start-up snapshot). */
+/** Runs crane-fix through the package's bin, as installed. */
 export function cli(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(LAUNCHER, args, { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });

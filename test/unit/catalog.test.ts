@@ -50,6 +50,18 @@ describe.each(catalog.map((e) => [e.id, e] as [string, CatalogEntry]))('entry %s
     }
   });
 
+  it('gives every log symptom a reason in both languages', () => {
+    for (const s of e.symptoms) {
+      // At runtime, not only in the type: entries are data and a missing field must fail here.
+      const r = (s as Partial<typeof s>).reason;
+      expect(r, `${s.id}.reason`).toBeDefined();
+      expect(typeof r?.en === 'string' && r.en.trim().length > 10, `${s.id}.reason.en is empty`).toBe(true);
+      expect(typeof r?.zh === 'string' && r.zh.trim().length > 4, `${s.id}.reason.zh is empty`).toBe(true);
+      expect(r!.en, `${s.id}.reason.en must be English`).not.toMatch(CJK);
+      expect(r!.zh, `${s.id}.reason.zh must be Chinese`).toMatch(CJK);
+    }
+  });
+
   it('gives commands in the action, the same ones in both languages', () => {
     const cmds = (s: string) =>
       s

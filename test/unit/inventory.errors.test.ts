@@ -2,7 +2,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadInventory } from '../../src/inventory/index.js';
-import { MAX_INPUT_BYTES } from '../../src/inventory/readInput.js';
+import { MAX_INPUT_BYTES } from '../../src/readInput.js';
 import { expectErrorAt, inputError, tmpFile, tmpTree } from './inventory.helpers.js';
 
 /** Loads `content` as an inventory named `name` and expects an error at line:col. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fnmatchRegExp, pythonRegExp } from '../../src/inventory/fnmatch.js';
 import { expandHostPattern, parseAddress } from '../../src/inventory/hostPattern.js';
-import { pyFloatRepr, pyLiteralEval } from '../../src/inventory/pyLiteral.js';
+import { pyLiteralEval } from '../../src/inventory/pyLiteral.js';
+import { pyFloatRepr } from '../../src/inventory/pyValues.js';
 import { ShlexError, shlexSplit } from '../../src/inventory/shlex.js';
 
 // Every expectation here was produced by CPython 3.11 / ansible-core 2.14 on the same input.

@@ -183,7 +183,7 @@ describe('file-level problems name the file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'crane-load-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   it('missing, directory, binary, too large, not UTF-8, empty', () => {
-    const bad = (p: string, msg: RegExp) => {
+    const bad = (p: string, msg: RegExp, at: { line?: number; col?: number } = {}) => {
       let e: unknown;
       try {
         loadPlaybook(p);
@@ -191,16 +191,16 @@ describe('file-level problems name the file', () => {
         e = x;
       }
       expect(e).toBeInstanceOf(InputError);
-      expect((e as InputError).where).toEqual({ file: p });
+      expect((e as InputError).where).toEqual({ file: p, ...at });
       expect((e as InputError).message).toMatch(msg);
     };
     bad(join(dir, 'nope.yml'), /nope\.yml: playbook not found/);
     mkdirSync(join(dir, 'd.yml'));
     bad(join(dir, 'd.yml'), /is a directory/);
     writeFileSync(join(dir, 'bin.yml'), Buffer.from([0x2d, 0x20, 0x00, 0x01]));
-    bad(join(dir, 'bin.yml'), /binary/);
+    bad(join(dir, 'bin.yml'), /binary/, { line: 1, col: 3 }); // the NUL byte's place
     writeFileSync(join(dir, 'latin1.yml'), Buffer.from([0x2d, 0x20, 0xe9, 0x0a]));
-    bad(join(dir, 'latin1.yml'), /not valid UTF-8/);
+    bad(join(dir, 'latin1.yml'), /not valid UTF-8/, { line: 1, col: 3 });
     writeFileSync(join(dir, 'huge.yml'), Buffer.alloc(10 * 1024 * 1024 + 1, 0x20));
     bad(join(dir, 'huge.yml'), /too large/);
     writeFileSync(join(dir, 'empty.yml'), '# nothing\n');

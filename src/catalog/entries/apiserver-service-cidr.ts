@@ -83,6 +83,7 @@ export const entry: CatalogEntry = {
       example:
         'The Service "kube-dns" is invalid: spec.clusterIP: Invalid value: "10.9.0.10": provided IP is not in the valid range. The range of valid IPs is 10.96.0.0/12',
       source: 'kube-apiserver Service validation (kubectl apply)',
+      reason: { en: 'The apiserver refused a Service whose clusterIP is outside its --service-cluster-ip-range.', zh: 'apiserver 拒绝了 clusterIP 不在 --service-cluster-ip-range 范围内的 Service。' },
     },
     {
       id: 'service-ip-not-in-range-any',

@@ -31,12 +31,14 @@ export const entry: CatalogEntry = {
       example:
         'I0722 20:27:25.279953       1 log.go:172] http: TLS handshake error from 10.200.1.127:47606: read tcp 10.200.1.127:5443->10.200.1.127:47606: read: connection reset by peer',
       source: 'notes',
+      reason: { en: 'A client (kubelet or a load-balancer health check) dropped the connection before TLS finished; harmless.', zh: '客户端（kubelet 或负载均衡健康检查）在 TLS 握手完成前断开了连接；无害。' },
     },
     {
       id: 'apiserver-tls-eof',
       pattern: /http: TLS handshake error from \S+: EOF\s*$/,
       example: 'I0722 20:27:43.031841       1 log.go:172] http: TLS handshake error from 10.200.1.127:47718: EOF',
       source: 'kube-apiserver (TCP health checks)',
+      reason: { en: 'A TCP health check opened the HTTPS port and closed it without TLS; harmless.', zh: 'TCP 健康检查只建立连接、未进行 TLS 握手就关闭；无害。' },
     },
   ],
   reversible: true,

@@ -66,6 +66,7 @@ export const entry: CatalogEntry = {
       example:
         'fatal: [192.168.6.96]: FAILED! => {"changed": true, "cmd": "ctr -n k8s.io i import /tmp/crane/kubernetes.tar.gz", "delta": "0:00:00.018852", "end": "2020-12-22 15:54:19.290911", "msg": "non-zero return code", "rc": 127, "start": "2020-12-22 15:54:19.272059", "stderr": "/bin/sh: ctr: command not found", "stderr_lines": ["/bin/sh: ctr: command not found"], "stdout": "", "stdout_lines": []}',
       source: 'notes',
+      reason: { en: 'The shell that ran the command (non-login, e.g. Ansible\'s) does not have the binary on its PATH.', zh: '执行命令的 shell（非登录 shell，如 Ansible 使用的）的 PATH 中没有该二进制。' },
     },
     {
       id: 'ctl-exec-not-in-path',

@@ -40,6 +40,7 @@ export const entry: CatalogEntry = {
       pattern: /docker-import-\d+\/blobs\/json: no such file or directory/,
       example: 'open /data/docker/tmp/docker-import-011951360/blobs/json: no such file or directory',
       source: 'notes',
+      reason: { en: 'docker load looked for a docker save manifest in an OCI-layout archive (ctr image export).', zh: 'docker load 在 OCI 格式的压缩包（ctr image export 导出）中寻找 docker save 格式的文件。' },
     },
     {
       id: 'docker-load-not-a-save-archive',

@@ -87,6 +87,7 @@ export const entry: CatalogEntry = {
       example:
         "Dec 21 13:01:03 BJ-M8-HADOOP-105-145 kubelet[353352]: F1221 13:01:03.777407  353352 kubelet.go:1383] Failed to start ContainerManager failed to build map of initial containers from runtime: no PodsandBox found with Id 'a69881c50fe65f411010f10309ed653784650f48c1e4586814932b4acf7437e1'",
       source: 'notes',
+      reason: { en: 'kubelet cannot find a container\'s pod sandbox in docker; seen with the devicemapper storage driver.', zh: 'kubelet 在 docker 中找不到容器对应的 Pod sandbox；见于 devicemapper 存储驱动。' },
     },
   ],
   detector: makeDetector({

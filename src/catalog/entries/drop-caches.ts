@@ -58,6 +58,7 @@ export const entry: CatalogEntry = {
       example:
         '/usr/local/bin/docker: Error response from daemon: OCI runtime create failed: container_linux.go:348: starting container process caused "process_linux.go:301: running exec setns process for init caused \\"exit status 40\\"": unknown.',
       source: 'notes',
+      reason: { en: 'runc\'s init failed joining the namespaces (exit status 40): no memory for it while the page cache holds much.', zh: 'runc 的 init 进程加入命名空间失败（exit status 40）：页缓存占用大量内存，新进程分配不到内存。' },
     },
     {
       id: 'memory-fragmented',

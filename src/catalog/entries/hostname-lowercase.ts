@@ -52,6 +52,7 @@ export const entry: CatalogEntry = {
       example:
         'E1221 13:01:03.731043  353352 kubelet_node_status.go:92] Unable to register node "BJ-M8-HADOOP-105-145" with API server: Node "BJ-M8-HADOOP-105-145" is invalid: metadata.name: Invalid value: "BJ-M8-HADOOP-105-145": a DNS-1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character (e.g. \'example.com\', regex used for validation is \'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\')',
       source: 'kubelet / apiserver name validation',
+      reason: { en: 'The node name (the hostname) has capitals, which a Kubernetes object name may not have.', zh: '节点名（主机名）包含大写字母，而 Kubernetes 对象名不允许大写。' },
     },
     {
       id: 'node-identity-case-mismatch',
@@ -59,6 +60,7 @@ export const entry: CatalogEntry = {
       example:
         'E1221 13:01:04.105330  353352 kubelet_node_status.go:92] Unable to register node "bj-m8-hadoop-105-145" with API server: nodes "bj-m8-hadoop-105-145" is forbidden: node "BJ-M8-HADOOP-105-145" is not allowed to modify node "bj-m8-hadoop-105-145"',
       source: 'kube-apiserver NodeRestriction admission',
+      reason: { en: 'The kubelet\'s credentials name the node with capitals, the Node object is lowercase, so NodeRestriction refuses.', zh: 'kubelet 凭据中的节点名含大写字母，而 Node 对象名为小写，NodeRestriction 拒绝了请求。' },
     },
     {
       id: 'node-user-uppercase',

@@ -42,6 +42,7 @@ export const entry: CatalogEntry = {
       pattern: /IPVS: \w+: (?:TCP|UDP|SCTP) \S+? ?- no destination available/,
       example: 'IPVS: rr: TCP 10.200.1.206:44693 - no destination available',
       source: 'notes',
+      reason: { en: 'The NodePort\'s IPVS service has no ready backend on this node (the ingressgateway Pods).', zh: '该 NodePort 的 IPVS 服务在本节点上没有就绪的后端（ingressgateway Pod）。' },
     },
   ],
   reversible: true,

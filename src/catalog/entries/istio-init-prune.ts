@@ -65,6 +65,7 @@ export const entry: CatalogEntry = {
       pattern: /^\s*iptables-restore: line \d+ failed\s*$/,
       example: 'iptables-restore: line 2 failed',
       source: 'notes (istio-init, Istio 1.7.1)',
+      reason: { en: 'istio-init could not load its iptables rules, as when it runs again over its own chains.', zh: 'istio-init 无法写入 iptables 规则，常见于它在自己已建的规则链上再次运行。' },
     },
     {
       id: 'istio-iptables-runorfail',
@@ -72,6 +73,7 @@ export const entry: CatalogEntry = {
       example:
         'istio.io/istio/tools/istio-iptables/pkg/dependencies.(*RealDependencies).RunOrFail(0x51d3150, 0x2ec4603, 0x10, 0xc00071c1e0, 0x2, 0x2)',
       source: 'notes (istio-init panic stack)',
+      reason: { en: 'istio-init panicked on a failed iptables command.', zh: 'istio-init 因 iptables 命令失败而 panic。' },
     },
     {
       id: 'istio-init-chain-exists',

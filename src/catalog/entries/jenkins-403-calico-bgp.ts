@@ -39,6 +39,7 @@ export const entry: CatalogEntry = {
       example:
         '2020-07-24 02:37:20.320+0000 [id=11]\tWARNING\thudson.security.csrf.CrumbFilter#doFilter: No valid crumb was included in request for /job/demo/build by admin. Returning 403.',
       source: 'Jenkins CrumbFilter log',
+      reason: { en: 'Jenkins rejected the request\'s CSRF crumb; with Calico IPIP the client address it sees can change.', zh: 'Jenkins 拒绝了请求中的 CSRF crumb；Calico IPIP 模式下它看到的客户端地址可能变化。' },
     },
     {
       id: 'jenkins-invalid-crumb',
@@ -46,6 +47,7 @@ export const entry: CatalogEntry = {
       example:
         '2021-03-01 11:13:10.571+0000 [id=11]    WARNING hudson.security.csrf.CrumbFilter#doFilter: Found invalid crumb 5d3b4f3e0c8a1b2c. If you are calling this URL with a script, please use the API Token instead. More information: https://jenkins.io/redirect/crumb-cannot-be-used-for-script',
       source: 'Jenkins CrumbFilter log',
+      reason: { en: 'Jenkins got a crumb that does not match the client, as when the source address changed between requests.', zh: 'Jenkins 收到的 crumb 与客户端不匹配，如来源地址在请求之间发生了变化。' },
     },
   ],
   reversible: true,

@@ -74,6 +74,7 @@ export const entry: CatalogEntry = {
       example:
         'Dec 24 10:30:08 BJ-M8-HADOOP-105-144 kubelet[350845]: W1224 10:30:08.150199  350845 qos_container_manager_linux.go:138] [ContainerManager] Failed to reserve QoS requests: failed to set supported cgroup subsystems for cgroup [kubepods burstable]: failed to find subsystem mount for required subsystem: pids',
       source: 'notes',
+      reason: { en: 'The kernel has no pids cgroup, which kubelet needs; old kernels such as 3.10.0-327 lack it.', zh: '内核没有 kubelet 需要的 pids cgroup；3.10.0-327 等旧内核不提供。' },
     },
     {
       id: 'runc-child-pid-eof',
@@ -81,6 +82,7 @@ export const entry: CatalogEntry = {
       example:
         'OCI runtime create failed: container_linux.go:349: starting container process caused "process_linux.go:319: getting the final child\'s pid from pipe caused \\"EOF\\"": unknown',
       source: 'notes (moby/moby#40835)',
+      reason: { en: 'runc could not start the container\'s init (docker 19.03 on an old 3.10 kernel).', zh: 'runc 无法启动容器的 init 进程（旧 3.10 内核上的 docker 19.03）。' },
     },
     {
       id: 'runc-child-pid-eof-new',
@@ -96,6 +98,7 @@ export const entry: CatalogEntry = {
       example:
         'Linux ip-10-200-1-206.ap-southeast-1.compute.internal 3.10.0-1127.el7.x86_64 #1 SMP Tue Mar 31 23:36:51 UTC 2020 x86_64 x86_64 x86_64 GNU/Linux',
       source: 'notes (uname -a)',
+      reason: { en: 'uname shows a kernel older than 4.14.', zh: 'uname 显示内核版本低于 4.14。' },
     },
     {
       id: 'dmesg-old-kernel',
@@ -103,6 +106,7 @@ export const entry: CatalogEntry = {
       example:
         '[    0.000000] Linux version 3.10.0-327.el7.x86_64 (builder@kbuilder.dev.centos.org) (gcc version 4.8.3 20140911 (Red Hat 4.8.3-9) (GCC) ) #1 SMP Thu Nov 19 22:10:57 UTC 2015',
       source: 'kernel boot log (dmesg)',
+      reason: { en: 'The boot log shows a kernel older than 4.14.', zh: '启动日志显示内核版本低于 4.14。' },
     },
   ],
   detector: makeDetector({

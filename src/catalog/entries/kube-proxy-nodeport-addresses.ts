@@ -95,6 +95,7 @@ export const entry: CatalogEntry = {
       example:
         'E1224 10:30:08.150179       1 proxier.go:1056] Failed to get node ip address matching nodeport cidr: no addresses found for cidrs [10.100.21.0/24]',
       source: 'kube-proxy (pkg/proxy/ipvs/proxier.go)',
+      reason: { en: 'No address of this node lies in kube-proxy\'s --nodeport-addresses CIDRs.', zh: '本节点没有任何地址落在 kube-proxy 的 --nodeport-addresses 网段内。' },
     },
   ],
   detector: makeDetector({

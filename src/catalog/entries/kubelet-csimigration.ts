@@ -97,12 +97,14 @@ export const entry: CatalogEntry = {
       example:
         'KubeletNotReady              Failed to initialize CSINodeInfo: error updating CSINode annotation: timed out waiting for the condition; caused by: the server could not find the requested resource',
       source: 'kubernetes/kubernetes#86094',
+      reason: { en: 'kubelet (1.17+, CSIMigration on) cannot update its CSINode; a 1.16 control plane does not serve it.', zh: 'kubelet（1.17+，CSIMigration 开启）无法更新 CSINode；1.16 的控制面不支持。' },
     },
     {
       id: 'csinode-init-fatal',
       pattern: /Failed to initialize CSINode(?:Info)? after retrying/,
       example: 'F1209 16:53:47.296081    2264 csi_plugin.go:281] Failed to initialize CSINodeInfo after retrying',
       source: 'kubelet (pkg/volume/csi/csi_plugin.go)',
+      reason: { en: 'kubelet gave up initialising its CSINode (same cause: CSIMigration against an older control plane).', zh: 'kubelet 初始化 CSINode 重试后放弃（原因同上：CSIMigration 对应旧版控制面）。' },
     },
   ],
   detector: makeDetector({

@@ -43,6 +43,7 @@ export const entry: CatalogEntry = {
       pattern: /plugin\/forward: no nameservers found/,
       example: 'plugin/forward: no nameservers found',
       source: 'notes',
+      reason: { en: 'CoreDNS forwards to the node\'s /etc/resolv.conf and found no nameserver line in it.', zh: 'CoreDNS 转发到节点的 /etc/resolv.conf，但其中没有 nameserver 行。' },
     },
   ],
   detector: makeDetector({ helpers: ['file'], script: resolvScript, judge }),

@@ -77,6 +77,7 @@ export const entry: CatalogEntry = {
       example:
         'Dec 24 11:13:31 BJ-M8-HADOOP-105-144 kubelet[3680]: E1224 11:13:31.677889    3680 dns.go:135] Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: 10.100.20.105 10.100.105.11 10.100.21.240',
       source: 'notes',
+      reason: { en: 'The node\'s resolv.conf has more than 3 nameservers; kubelet dropped the rest for Pods.', zh: '节点的 resolv.conf 中 nameserver 超过 3 个，kubelet 为 Pod 丢弃了多余的。' },
     },
   ],
   detector: makeDetector({ helpers: ['file'], script: resolvScript, judge }),

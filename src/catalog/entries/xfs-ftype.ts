@@ -100,6 +100,7 @@ export const entry: CatalogEntry = {
       example:
         'WARN[0001] overlay: the backing xfs filesystem is formatted without d_type support, which leads to incorrect behavior. Reformat the filesystem with ftype=1 to enable d_type support. Running without d_type support will no longer be supported in Docker 17.12.',
       source: 'moby/moby#29873 (dockerd)',
+      reason: { en: 'dockerd\'s overlay storage sits on an XFS formatted with ftype=0 (no d_type).', zh: 'dockerd 的 overlay 存储所在的 XFS 使用 ftype=0 格式化（不支持 d_type）。' },
     },
     {
       id: 'docker-xfs-no-dtype-any',
@@ -115,12 +116,14 @@ export const entry: CatalogEntry = {
       example:
         'Apr 3 15:31:11 Docker dockerd: time="2018-04-03T15:31:11+08:00" level=warning msg="failed to load plugin io.containerd.snapshotter.v1.overlayfs" error="/var/lib/docker/containerd/daemon/io.containerd.snapshotter.v1.overlayfs does not support d_type. If the backing filesystem is xfs, please reformat with ftype=1 to enable d_type support" module=containerd',
       source: 'containerd overlayfs snapshotter (dockerd syslog)',
+      reason: { en: 'containerd\'s overlayfs snapshotter sits on a filesystem without d_type (XFS ftype=0).', zh: 'containerd 的 overlayfs snapshotter 所在文件系统不支持 d_type（XFS ftype=0）。' },
     },
     {
       id: 'kernel-overlay-dtype',
       pattern: /overlayfs: upper fs needs to support d_type/,
       example: '[21859.703520] overlayfs: upper fs needs to support d_type.',
       source: 'kernel (dmesg), rkt/rkt#3040',
+      reason: { en: 'The kernel refuses overlayfs on an upper filesystem without d_type (XFS ftype=0).', zh: '内核拒绝在不支持 d_type 的上层文件系统（XFS ftype=0）上挂载 overlayfs。' },
     },
   ],
   detector: makeDetector({

@@ -1,30 +1,40 @@
 /**
- * Reads an input file (inventory, vars file, `-e @file`) defensively: every way it can be
- * unusable becomes an InputError naming the file, before any parser sees it. The size cap
- * is checked on the open descriptor so a huge file is never read into memory.
+ * Reads an input file (inventory, vars file, `-e @file`, playbook, schedule) defensively: every
+ * way it can be unusable becomes an InputError naming the file, before any parser sees it. The
+ * size cap is checked on the open descriptor so a huge file is never read into memory. One
+ * reader for every input file, so they all refuse the same things the same way.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { InputError } from '../errors.js';
+import { InputError } from './errors.js';
 
 export const MAX_INPUT_BYTES = 10 * 1024 * 1024;
 
-export function readInputBytes(file: string): Buffer {
+export interface ReadInputOptions {
+  /** What the file is, for the error ("playbook" → "playbook not found"); default "file". */
+  what?: string;
+  maxBytes?: number;
+}
+
+export function readInputBytes(file: string, o: ReadInputOptions = {}): Buffer {
+  const what = o.what ?? 'file';
+  const max = o.maxBytes ?? MAX_INPUT_BYTES;
   let fd: number;
   try {
     // O_NONBLOCK: a FIFO given by mistake must not hang us before fstat can reject it.
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
-    throw new InputError(`cannot read file: ${describeFsError(e)}`, { file }, { cause: e });
+    if (o.what && (e as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError(`${what} not found`, { file }, { cause: e });
+    throw new InputError(`cannot read ${what}: ${describeFsError(e)}`, { file }, { cause: e });
   }
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new InputError('is a directory, expected a file', { file });
     if (!st.isFile()) throw new InputError('is not a regular file', { file });
-    if (st.size > MAX_INPUT_BYTES) {
-      throw new InputError(`file is too large (${st.size} bytes, limit ${MAX_INPUT_BYTES})`, { file });
+    if (st.size > max) {
+      throw new InputError(`${what} is too large (${st.size} bytes, limit ${max})`, { file });
     }
     // Read up to one byte past the cap: the file may have grown since fstat.
-    const buf = Buffer.alloc(Math.min(st.size, MAX_INPUT_BYTES) + 1);
+    const buf = Buffer.alloc(Math.min(st.size, max) + 1);
     let len = 0;
     for (;;) {
       const n = readSync(fd, buf, len, buf.length - len, null);
@@ -32,7 +42,7 @@ export function readInputBytes(file: string): Buffer {
       len += n;
       if (len === buf.length) break;
     }
-    if (len > MAX_INPUT_BYTES) throw new InputError(`file is too large (limit ${MAX_INPUT_BYTES} bytes)`, { file });
+    if (len > max) throw new InputError(`${what} is too large (limit ${max} bytes)`, { file });
     const data = buf.subarray(0, len);
     const nul = data.indexOf(0);
     if (nul >= 0) {
@@ -41,7 +51,7 @@ export function readInputBytes(file: string): Buffer {
     return data;
   } catch (e) {
     if (e instanceof InputError) throw e;
-    throw new InputError(`cannot read file: ${describeFsError(e)}`, { file }, { cause: e });
+    throw new InputError(`cannot read ${what}: ${describeFsError(e)}`, { file }, { cause: e });
   } finally {
     closeSync(fd);
   }
@@ -56,8 +66,8 @@ export function decodeUtf8(file: string, data: Buffer): string {
   }
 }
 
-export function readInputText(file: string): string {
-  return decodeUtf8(file, readInputBytes(file));
+export function readInputText(file: string, o: ReadInputOptions = {}): string {
+  return decodeUtf8(file, readInputBytes(file, o));
 }
 
 /** Line/column (1-based, column counted in characters) of a byte offset. */
