@@ -18,7 +18,7 @@ import type { ConnectionSpec } from '../inventory/types.js';
 import { ExitError, EXIT } from '../errors.js';
 
 export interface BecomeShell {
-  /** The remote command (an exec request): `sh -s`, or sudo starting it. */
+  /** The remote command (an exec request): `sh` (posh refuses `-s`; POSIX sh with no operand reads stdin), or sudo starting it. */
   command: string;
   /** Sent on stdin before the first script: the password and a marker line, or nothing. */
   stdinPrefix: string;
@@ -42,12 +42,12 @@ export function shellFor(spec: ConnectionSpec, password?: string): BecomeShell {
   // `read`: no process ever has the password in its argv.
   if (password !== undefined && password !== '') {
     if (/[\r\n]/.test(password)) throw new ExitError(EXIT.INPUT, 'the become password cannot hold a line break (sudo -S reads one line)');
-    const inner = `IFS= read -r l; if [ "$l" != ${SUDO_MARK} ]; then IFS= read -r l; [ "$l" = ${SUDO_MARK} ] || exit 97; fi; exec sh -s`;
+    const inner = `IFS= read -r l; if [ "$l" != ${SUDO_MARK} ]; then IFS= read -r l; [ "$l" = ${SUDO_MARK} ] || exit 97; fi; exec sh`;
     return { command: `sudo -H -S -p '' -u ${user} sh -c '${inner}'`, stdinPrefix: `${password}\n${SUDO_MARK}\n` };
   }
   // No password: -n makes sudo fail at once ("a password is required") instead of waiting
   // for one that never comes.
-  return { command: `sudo -H -n -u ${user} sh -s`, stdinPrefix: '' };
+  return { command: `sudo -H -n -u ${user} sh`, stdinPrefix: '' };
 }
 
 /** How to give crane-fix the become password (the same three ways for every command). */

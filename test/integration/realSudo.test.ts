@@ -83,7 +83,7 @@ describe.skipIf(skipReason)('real sudo on lab nodes', () => {
     expect(rb.code, rb.stderr).toBe(0);
     expect(await stat(n(0))).toBe(before);
     // It really was sudo (its own log names the shell it started as root).
-    expect((await nodeExec(n(0), 'cat /var/log/crane-lab/sudo.log')).stdout).toMatch(/admin : [\s\S]*USER=root ;\s+COMMAND=\/usr\/bin\/sh\s+-s/);
+    expect((await nodeExec(n(0), 'cat /var/log/crane-lab/sudo.log')).stdout).toMatch(/admin : [\s\S]*USER=root ;\s+COMMAND=\/usr\/bin\/sh\s*$/m);
   }, 120_000);
 
   // become_user kubeops on a host where root runs (the NOPASSWD test above) already made the
@@ -117,7 +117,7 @@ describe.skipIf(skipReason)('real sudo on lab nodes', () => {
     expect(await noteStat()).toBe(before);
     expect((await nodeExec(n(0), 'test -e /var/home/kubeops/new && echo there || echo gone')).stdout.trim()).toBe('gone');
     // It really ran as kubeops through sudo.
-    expect((await nodeExec(n(0), 'cat /var/log/crane-lab/sudo.log')).stdout).toMatch(/USER=kubeops ;\s+COMMAND=\/usr\/bin\/sh\s+-s/);
+    expect((await nodeExec(n(0), 'cat /var/log/crane-lab/sudo.log')).stdout).toMatch(/USER=kubeops ;\s+COMMAND=\/usr\/bin\/sh\s*$/m);
   }, 120_000);
 
   it('become_user on a host whose lock files an older crane-fix made 0644: a clear error, nothing changed', async () => {
