@@ -56,6 +56,10 @@ describe.skipIf(skipReason)('examples/node-maintenance.yaml on a Crane-shaped la
     const ap = await run(['--yes']);
     expect(ap.code, ap.stderr).toBe(0);
     for (const n of state.nodes) {
+      const names = (ap.json.hosts[n.name].tasks as any[]).filter((t) => t.status === 'changed').map((t) => t.name);
+      expect(names, `${n.name}: kubelet files changed and the handler ran`).toEqual(expect.arrayContaining(['kubelet drop-in passes the new --cluster-dns', 'restart kubelet', DROP]));
+    }
+    for (const n of state.nodes) {
       const out = (await nodeExec(n, `cat ${FILES.join(' ')}; cat /proc/sys/vm/drop_caches`)).stdout;
       expect(out, n.name).toContain('10.9.0.10');
       expect(out, n.name).not.toMatch(/\b10\.96\.0\.10\b/);
