@@ -29,7 +29,9 @@ const SUDO_MARK = '@@CF-SUDO';
 const USER = /^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/;
 
 export function shellFor(spec: ConnectionSpec, password?: string): BecomeShell {
-  if (!spec.become || spec.user === spec.becomeUser) return { command: 'sh -s', stdinPrefix: '' };
+  // Plain `sh`: with no operand a POSIX shell reads its script from stdin, as with `-s`, and
+  // posh (Debian's policy shell) rejects `-s` itself ("posh: -s: unknown option").
+  if (!spec.become || spec.user === spec.becomeUser) return { command: 'sh', stdinPrefix: '' };
   if (spec.becomeMethod !== 'sudo') throw new ExitError(EXIT.INPUT, `become method ${spec.becomeMethod} is not supported (sudo only)`);
   if (!USER.test(spec.becomeUser)) throw new ExitError(EXIT.INPUT, `become user ${JSON.stringify(spec.becomeUser)} is not a user name`);
   const user = spec.becomeUser;

@@ -11,6 +11,7 @@ import { KnownHosts, knownHostsFilesFor } from '../transport/knownHosts.js';
 import { SshConnector } from '../transport/ssh.js';
 import { gatherScript, parseGather } from './remoteScript.js';
 import { shellFor } from './becomeShell.js';
+import { explainStartFailure } from './startFailure.js';
 import { EXIT, InputError } from '../errors.js';
 import { shardHosts, shardRecord, type ShardRecord, type ShardSpec } from '../inventory/shard.js';
 
@@ -75,6 +76,9 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
         if (opts.signal?.aborted) throw new Error('stopped (signal)');
         const sh = shellFor(spec, spec.becomePassword ?? opts.becomePassword);
         const r = await conn.run(sh.command, { stdin: sh.stdinPrefix + gatherScript(req), encoding: 'latin1' });
+        // sudo refusing ends the command before the gather ran: the same message as apply's.
+        const why = r.rc !== 0 ? explainStartFailure(r.stderr, spec, Boolean(spec.becomePassword ?? opts.becomePassword)) : undefined;
+        if (why) throw new Error(why);
         const facts = parseGather(req, r.stdout);
         for (const e of entries) {
           const out = facts.commands.get(e.id)!;

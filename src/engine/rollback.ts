@@ -17,7 +17,8 @@ import type { HostReport } from './hostTypes.js';
 import { restoreHost } from './restoreHost.js';
 import { sessionRunner } from './stepRunner.js';
 import { unifiedDiff } from '../modules/virtualFs.js';
-import { explainBecomeFailure, shellFor } from './becomeShell.js';
+import { shellFor } from './becomeShell.js';
+import { explainNotReady } from './startFailure.js';
 import type { RunReport } from './run.js';
 
 export interface RollbackOptions {
@@ -126,7 +127,7 @@ export async function runRollback(opts: RollbackOptions): Promise<RunReport> {
       } catch (err) {
         rep.status = err instanceof TransportError && err.unreachable ? 'unreachable' : 'failed';
         rep.error = (err as Error).message;
-        if (rep.tasks.length === 0 && /before it was ready/.test(rep.error)) rep.error = explainBecomeFailure(rep.error, spec, Boolean(opts.becomePassword)) ?? rep.error;
+        if (rep.tasks.length === 0) rep.error = explainNotReady(rep.error, spec, Boolean(opts.becomePassword));
       } finally {
         await holder?.end().catch(() => undefined);
         await conn?.close();

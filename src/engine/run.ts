@@ -21,7 +21,8 @@ import { runHostPlay, type HostReport, type HostStatus, type TaskReport } from '
 import { resolveTarget } from './targets.js';
 import { redact, secretValues } from './secrets.js';
 import { formatShard, shardHosts, shardRecord, type ShardRecord, type ShardSpec } from '../inventory/shard.js';
-import { explainBecomeFailure, shellFor } from './becomeShell.js';
+import { shellFor } from './becomeShell.js';
+import { explainNotReady } from './startFailure.js';
 
 export interface ApplyOptions {
   inventory: string;
@@ -371,10 +372,7 @@ export async function runApply(opts: ApplyOptions): Promise<RunReport> {
             }
             // sudo refusing (wrong or missing password, requiretty, no rights) ends the session
             // before the first fact: say which, and that nothing changed.
-            if (rep.status === 'failed' && rep.error && rep.tasks.length === 0 && /before it was ready/.test(rep.error)) {
-              const why = explainBecomeFailure(rep.error, spec, Boolean(spec.becomePassword ?? opts.becomePassword));
-              if (why) rep.error = why;
-            }
+            if (rep.status === 'failed' && rep.error && rep.tasks.length === 0) rep.error = explainNotReady(rep.error, spec, Boolean(spec.becomePassword ?? opts.becomePassword));
             mergeHost(report, h, rep, secrets);
             if (rep.status === 'failed' || rep.status === 'rolled-back' || rep.status === 'unreachable') {
               failedInBatch++;

@@ -103,6 +103,9 @@ export async function clearDisk(node: LabNode): Promise<void> {
 /** Make `systemctl start/restart <unit>` fail on the node (a broken kubelet). */
 export async function failUnitStart(node: LabNode, unit: string, fail = true, when?: { pattern: string; file: string }): Promise<void> {
   const f = `/var/lib/crane-lab/fail-start/${unit.includes('.') ? unit : unit + '.service'}`;
+  // The stand-in reads "PATTERN FILE" with `read -r pat file`: a blank in the pattern would
+  // silently move into the file name, and the unit would never fail.
+  if (when && /\s/.test(when.pattern)) throw new Error(`lab: failUnitStart pattern must have no blanks: ${JSON.stringify(when.pattern)}`);
   const content = when ? `${when.pattern} ${when.file}\n` : '';
   await nodeExec(node, fail ? `mkdir -p /var/lib/crane-lab/fail-start && cat > '${f}'` : `rm -f '${f}'`, content);
 }

@@ -132,6 +132,7 @@ hostname ${q(node.hostname)}
 mount -t tmpfs -o size=${RW_SIZE},mode=0755 crane-lab-rw ${q(rw)}
 for d in ${OVERLAY_DIRS.join(' ')}; do mkdir -p ${q(rw)}/$d-up ${q(rw)}/$d-wk; cp -a ${q(seed)}/$d/. ${q(rw)}/$d-up/; done
 mkdir -p ${q(rw)}/var-up/lib/docker ${q(rw)}/var-up/log/crane-lab ${q(rw)}/var-up/lib/crane-lab/units ${q(rw)}/var-up/lib/crane-lab/fail-start
+: > ${q(rw)}/var-up/lib/crane-lab/units/.daemon-reload
 for u in ${STANDIN_UNITS.join(' ')}; do echo active > ${q(rw)}/var-up/lib/crane-lab/units/$u.active; echo enabled > ${q(rw)}/var-up/lib/crane-lab/units/$u.enabled; done
 for d in ${OVERLAY_DIRS.join(' ')}; do
   [ -d /$d ] || continue

@@ -6,6 +6,14 @@
  * Fault hook: a file /var/lib/crane-lab/fail-start/<unit> makes start/restart of that unit
  * fail (as a kubelet with a broken config would), so verify gates and rollback get exercised.
  * If the file holds "PATTERN FILE", the unit fails only while FILE contains PATTERN.
+ *
+ * It fails the way systemd 252's systemctl does (its messages and exit codes), because crane-fix
+ * and Ansible read both: a unit is known when the stand-in has state for it or a unit file exists;
+ * an unknown one gives "Unit x.service not found." (start/restart/stop: exit 5), "could not be
+ * found" (status: exit 4), LoadState=not-found (show); is-active prints the state (active,
+ * inactive, failed, activating: the state file's word) and exits 0 only for active, else 3;
+ * is-failed exits 1 unless failed. A unit file or drop-in newer than the last daemon-reload
+ * (the stamp units/.daemon-reload, made at boot) gives systemd's "changed on disk" warning.
  */
 export const SYSTEMCTL_STANDIN = `#!/bin/sh
 # crane-fix lab stand-in for systemctl (systemd is not PID 1 in the lab).
@@ -15,30 +23,51 @@ log=/var/log/crane-lab/systemctl.log
 # process, and the benchmark counts what the node does. The log's first field is the pid.
 [ -d "$state" ] || mkdir -p "$state" /var/log/crane-lab
 printf '%s systemctl %s\\n' "$$" "$*" >> "$log"
+props=
 # Accept and drop global flags Ansible and users pass.
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-pager|--no-block|--quiet|-q|--system|--no-ask-password|--plain|--full|-l) shift ;;
-    --property=*|--type=*|--state=*) shift ;;
-    -p|--property|-t|--type) shift 2 ;;
+    # show prints only the asked properties, as systemctl does (props: ",A,B").
+    --property=*) props="$props,\${1#--property=}"; shift ;;
+    -p|--property) props="$props,$2"; shift 2 ;;
+    --type=*|--state=*) shift ;;
+    -t|--type) shift 2 ;;
     *) break ;;
   esac
 done
 cmd="$1"; [ $# -gt 0 ] && shift
 # Drop option-like args after the verb (Ansible passes e.g. 'start -- kubelet', 'show --no-pager').
 # Unit names never start with '-': every such arg is an option we accept and ignore.
-for a in "$@"; do shift; case "$a" in -*) ;; *) set -- "$@" "$a" ;; esac; done
+for a in "$@"; do shift; case "$a" in --property=*) props="$props,\${a#--property=}" ;; -*) ;; *) set -- "$@" "$a" ;; esac; done
 # Sets $n (no command substitution: that would fork).
 unit_name() { case "$1" in *.*) n=$1 ;; *) n=$1.service ;; esac; }
 # Sets $v to the first line of file $1, or to $2 if it does not exist.
 val() { v=$2; [ -f "$1" ] && read -r v < "$1"; :; }
-active() { unit_name "$1"; val "$state/$n.active" inactive; [ "$v" = active ]; }
+# A unit exists for systemd when it has a unit file; the stand-in's own state counts too
+# (its seeded kubelet/docker/containerd have no unit file in the lab).
+known() {
+  [ -e "$state/$n.active" ] || [ -e "$state/$n.enabled" ] || [ -e "/etc/systemd/system/$n" ] ||
+    [ -e "/lib/systemd/system/$n" ] || [ -e "/usr/lib/systemd/system/$n" ]
+}
+# systemd warns (stderr) when a unit file or drop-in changed after the last daemon-reload.
+stale() {
+  r=$state/.daemon-reload; [ -e "$r" ] || return 0
+  for f in /etc/systemd/system/$n /etc/systemd/system/$n.d/*.conf /lib/systemd/system/$n /run/systemd/system/$n.d/*.conf; do
+    if [ -e "$f" ] && [ "$f" -nt "$r" ]; then
+      echo "Warning: The unit file, source configuration file or drop-ins of $n changed on disk. Run 'systemctl daemon-reload' to reload units." >&2
+      return 0
+    fi
+  done
+}
 case "$cmd" in
-  daemon-reload|daemon-reexec) exit 0 ;;
+  daemon-reload|daemon-reexec) : > "$state/.daemon-reload"; exit 0 ;;
   start|restart|reload|try-restart|reload-or-restart)
     rc=0
     for u in "$@"; do
       unit_name "$u"
+      if ! known; then echo "Failed to $cmd $n: Unit $n not found." >&2; rc=5; continue; fi
+      stale
       f=/var/lib/crane-lab/fail-start/$n; [ -e "$f" ] || f=/var/lib/crane-lab/fail-start/$u
       fail=0
       if [ -e "$f" ]; then
@@ -50,31 +79,59 @@ case "$cmd" in
       if [ $fail = 1 ]; then
         echo failed > "$state/$n.active"
         echo "Job for $n failed because the control process exited with error code." >&2
-        rc=1
+        echo "See \\"systemctl status $n\\" and \\"journalctl -xeu $n\\" for details." >&2
+        [ $rc = 0 ] && rc=1
       else
         echo active > "$state/$n.active"
       fi
     done
     exit $rc ;;
-  stop) for u in "$@"; do unit_name "$u"; echo inactive > "$state/$n.active"; done; exit 0 ;;
-  enable) for u in "$@"; do unit_name "$u"; echo enabled > "$state/$n.enabled"; done; exit 0 ;;
-  disable) for u in "$@"; do unit_name "$u"; echo disabled > "$state/$n.enabled"; done; exit 0 ;;
+  stop)
+    rc=0
+    for u in "$@"; do
+      unit_name "$u"
+      if ! known; then echo "Failed to stop $n: Unit $n not loaded." >&2; rc=5; continue; fi
+      echo inactive > "$state/$n.active"
+    done
+    exit $rc ;;
+  enable|disable)
+    rc=0
+    for u in "$@"; do
+      unit_name "$u"
+      if ! known; then echo "Failed to $cmd unit: Unit file $n does not exist." >&2; rc=1; continue; fi
+      echo "$cmd"d > "$state/$n.enabled"
+    done
+    exit $rc ;;
+  # systemd prints "inactive" for a unit it does not know, and exits 3 for every state but active.
   is-active)
-    unit_name "$1"; val "$state/$n.active" inactive; s=$v
-    echo "$s"; [ "$s" = active ] ;;
+    rc=3
+    for u in "$@"; do unit_name "$u"; val "$state/$n.active" inactive; echo "$v"; [ "$v" = active ] && rc=0; done
+    exit $rc ;;
   is-enabled)
-    unit_name "$1"; val "$state/$n.enabled" disabled; s=$v
-    echo "$s"; [ "$s" = enabled ] ;;
+    unit_name "$1"
+    if ! known; then echo "Failed to get unit file state for $n: No such file or directory" >&2; exit 1; fi
+    val "$state/$n.enabled" disabled; echo "$v"; [ "$v" = enabled ] ;;
   is-failed)
-    unit_name "$1"; val "$state/$n.active" inactive; s=$v
-    echo "$s"; [ "$s" = failed ] ;;
+    rc=1
+    for u in "$@"; do unit_name "$u"; val "$state/$n.active" inactive; echo "$v"; [ "$v" = failed ] && rc=0; done
+    exit $rc ;;
   show)
+    # One property line, if asked for (or when no --property was given).
+    p() { case ",$props," in ,,|*",$1,"*) printf '%s=%s\\n' "$1" "$2" ;; esac; }
     unit_name "$1"; val "$state/$n.active" inactive; a=$v; val "$state/$n.enabled" disabled; e=$v
-    sub=dead; [ "$a" = active ] && sub=running
-    printf 'Id=%s\\nNames=%s\\nDescription=%s (crane-fix lab stand-in)\\nLoadState=loaded\\nActiveState=%s\\nSubState=%s\\nUnitFileState=%s\\nFragmentPath=/lib/systemd/system/%s\\n' "$n" "$n" "$n" "$a" "$sub" "$e" "$n"
+    if ! known; then
+      p Id "$n"; p Names "$n"; p LoadState not-found; p ActiveState inactive; p SubState dead; p UnitFileState ''
+      p LoadError "org.freedesktop.systemd1.NoSuchUnit \\"Unit $n not found.\\""
+      exit 0
+    fi
+    case "$a" in active) sub=running ;; activating) sub=start ;; failed) sub=failed ;; *) sub=dead ;; esac
+    p Id "$n"; p Names "$n"; p Description "$n (crane-fix lab stand-in)"; p LoadState loaded; p ActiveState "$a"
+    p SubState "$sub"; p UnitFileState "$e"; p FragmentPath "/lib/systemd/system/$n"
     exit 0 ;;
   status)
-    unit_name "$1"; val "$state/$n.active" inactive; a=$v
+    unit_name "$1"
+    if ! known; then echo "Unit $n could not be found." >&2; exit 4; fi
+    stale; val "$state/$n.active" inactive; a=$v
     echo "* $n - crane-fix lab stand-in"; echo "   Active: $a"; [ "$a" = active ] || exit 3 ;;
   list-unit-files)
     for f in "$state"/*.enabled; do [ -e "$f" ] || continue; b=$(basename "$f" .enabled); echo "$b $(cat "$f")"; done; exit 0 ;;

@@ -20,6 +20,9 @@ const END_WAIT_MS = 10_000;
 /** After a kill: how long `end` waits for the command's exit before giving up on it. */
 const KILL_WAIT_MS = 2_000;
 
+/** In the error of a session whose command ended before the awaited marker (engine/startFailure.ts reads it). */
+export const NOT_READY = 'before it was ready';
+
 export function openSession(name: string, s: StreamLike, stdin: string, defaultTimeoutMs: number, encoding: 'utf8' | 'latin1' = 'utf8'): OpenSession {
   const started = Date.now();
   let stdout = '';
@@ -73,7 +76,7 @@ export function openSession(name: string, s: StreamLike, stdin: string, defaultT
             resolve(stdout);
           } else if (done) {
             cleanup();
-            reject(Object.assign(new TransportError(`command on ${name} ended (rc ${done.rc}) before it was ready${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-2).join(' | ')}` : ''}`, 'channel'), { result: done }));
+            reject(Object.assign(new TransportError(`command on ${name} ended (rc ${done.rc}) ${NOT_READY}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-2).join(' | ')}` : ''}`, 'channel'), { result: done }));
           }
         };
         const timer = setTimeout(() => {

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { labUp, labDown, nodeExec, type LabState, type LabNode } from '../../src/lab/lab.js';
 import { CLI, cli, skipReason } from './labHelpers.js';
 
-const DIR = '/tmp/crane-fix-19-sudo';
+const DIR = '/tmp/crane-fix-19a-sudo';
 const PW = `sudo-${randomBytes(4).toString('hex')}-P@ss`;
 const FILE = '/var/lib/kubelet/config.yaml';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -86,17 +86,53 @@ describe.skipIf(skipReason)('real sudo on lab nodes', () => {
     expect((await nodeExec(n(0), 'cat /var/log/crane-lab/sudo.log')).stdout).toMatch(/admin : [\s\S]*USER=root ;\s+COMMAND=\/usr\/bin\/sh\s+-s/);
   }, 120_000);
 
-  // Known gap (issue 19 report): the host lock is opened with `exec 9>>/run/lock/crane-fix.lock`
-  // (engine/remoteScript.ts, being split by issue 22, not edited here); once root's runs created
-  // it 0644, a non-root become_user cannot open it and the gather fails with "Permission denied".
-  const BECOME_USER_GAP = 'a non-root become_user cannot open root\'s /run/lock/crane-fix.lock (fix belongs in engine/remoteScript.ts: open it read-only, flock works on an O_RDONLY fd)';
-  if (!skipReason) console.warn(`[realSudo] SKIPPED become_user test: ${BECOME_USER_GAP}`);
-  it.skip('become_user other than root: files written as that user', async () => {
+  // become_user kubeops on a host where root runs (the NOPASSWD test above) already made the
+  // host lock: the lock files are shared by every user (engine/script/hostLock.ts), so the
+  // kubeops run can take the same lock, and a file it writes belongs to kubeops.
+  it('become_user other than root: dry-run, apply (file owned by that user), no-op, rollback', async () => {
     const inv = inventory('bu.ini', { ansible_become_user: 'kubeops' });
-    const p = pb('bu.yaml', '- hosts: all\n  tasks:\n    - copy: {dest: /var/home/kubeops/note, content: "hi\\n"}\n');
-    const r = await cli(['apply', '-i', inv, p, '--limit', 'node01', '--journal-dir', journal, '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    expect((await nodeExec(n(0), 'stat -c %U /var/home/kubeops/note')).stdout.trim()).toBe('kubeops');
+    const note = '/var/home/kubeops/note';
+    await nodeExec(n(0), `printf 'old\\n' > ${note} && chown kubeops:kubeops ${note} && chmod 0600 ${note}`);
+    const noteStat = async () => (await nodeExec(n(0), `stat -c '%a %U %G' ${note}; cat ${note}`)).stdout;
+    const before = await noteStat();
+    expect(before).toBe('600 kubeops kubeops\nold\n');
+    // Root runs happened on this node first: the lock files are root's, and writable by all.
+    expect((await nodeExec(n(0), 'stat -c "%a %U" /run/lock/crane-fix.lock /run/lock/crane-fix.owner')).stdout).toBe('666 root\n666 root\n');
+    const p = pb('bu.yaml', `- hosts: all\n  tasks:\n    - lineinfile: {path: ${note}, line: "hi", insertafter: EOF}\n    - copy: {dest: /var/home/kubeops/new, content: "new\\n"}\n`);
+    const args = ['apply', '-i', inv, p, '--limit', 'node01', '--journal-dir', journal, '--json'];
+    const dry = await cli([...args, '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.json.hosts.node01.status).toBe('changed');
+    expect(await noteStat()).toBe(before);
+    const ap = await cli(args);
+    expect(ap.code, ap.stderr).toBe(0);
+    expect(ap.json.hosts.node01.status).toBe('changed');
+    expect(await noteStat()).toBe('600 kubeops kubeops\nold\nhi\n');
+    expect((await nodeExec(n(0), 'stat -c "%U %G" /var/home/kubeops/new')).stdout.trim()).toBe('kubeops kubeops');
+    const again = await cli(args);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json.hosts.node01.status).toBe('ok');
+    const rb = await cli(['rollback', ap.json.runId, '--journal-dir', journal, '--json']);
+    expect(rb.code, rb.stderr).toBe(0);
+    expect(await noteStat()).toBe(before);
+    expect((await nodeExec(n(0), 'test -e /var/home/kubeops/new && echo there || echo gone')).stdout.trim()).toBe('gone');
+    // It really ran as kubeops through sudo.
+    expect((await nodeExec(n(0), 'cat /var/log/crane-lab/sudo.log')).stdout).toMatch(/USER=kubeops ;\s+COMMAND=\/usr\/bin\/sh\s+-s/);
+  }, 120_000);
+
+  it('become_user on a host whose lock files an older crane-fix made 0644: a clear error, nothing changed', async () => {
+    await nodeExec(n(0), 'chmod 0644 /run/lock/crane-fix.lock /run/lock/crane-fix.owner');
+    try {
+      const note = '/var/home/kubeops/note';
+      const before = (await nodeExec(n(0), `sha256sum ${note}`)).stdout;
+      const p = pb('bu2.yaml', `- hosts: all\n  tasks:\n    - lineinfile: {path: ${note}, line: "again", insertafter: EOF}\n`);
+      const r = await cli(['apply', '-i', inventory('bu.ini', { ansible_become_user: 'kubeops' }), p, '--limit', 'node01', '--journal-dir', journal, '--json']);
+      expect(r.code).toBe(2);
+      expect(r.json.hosts.node01.error).toMatch(/host lock files \/run\/lock\/crane-fix.lock .* not writable .*chmod 0666/);
+      expect((await nodeExec(n(0), `sha256sum ${note}`)).stdout).toBe(before);
+    } finally {
+      await nodeExec(n(0), 'chmod 0666 /run/lock/crane-fix.lock /run/lock/crane-fix.owner');
+    }
   }, 60_000);
 
   it('password sudo (env var): works; the password is in no output, journal, ps sample, sshd log or sudo log', async () => {
@@ -163,6 +199,22 @@ describe.skipIf(skipReason)('real sudo on lab nodes', () => {
     expect(r.json.hosts.node03.error).toMatch(/requiretty.*Defaults:admin !requiretty/);
     expect(await stat(n(2))).toBe(before);
   }, 60_000);
+
+  // The same start-failure messages from `check` (engine/startFailure.ts), which reads facts only.
+  it('check: sudo refusals give the same clear errors as apply; NOPASSWD and password sudo check', async () => {
+    const r = await cli(['check', '-i', inventory('password.ini'), '--json'], { env: { CRANE_FIX_BECOME_PASSWORD: PW }, timeoutMs: 60_000 });
+    expect(r.json, r.stderr).toBeTruthy();
+    const h = r.json.hosts;
+    for (const ok of ['node01', 'node02']) {
+      expect(h[ok].reachable, h[ok].error).toBe(true);
+      expect(Object.keys(h[ok].results).length).toBeGreaterThan(0);
+    }
+    expect(h.node03.error).toMatch(/^cannot become root with sudo: sudoers on this host has 'Defaults requiretty'.*Defaults:admin !requiretty.*nothing was changed/);
+    expect(h.node04.error).toMatch(/^cannot become root with sudo: admin has no sudo rights/);
+    const wrong = await cli(['check', '-i', inventory('password.ini'), '--limit', 'node02', '--json'], { env: { CRANE_FIX_BECOME_PASSWORD: 'wrong-one' }, timeoutMs: 60_000 });
+    expect(wrong.json.hosts.node02.error, wrong.stderr).toMatch(/^cannot become root with sudo: sudo rejected the become password for admin .*nothing was changed/);
+    for (const secret of [PW, 'wrong-one']) expect(r.stdout + r.stderr + wrong.stdout + wrong.stderr).not.toContain(secret);
+  }, 90_000);
 
   it('no sudo rights: a clear error before any change', async () => {
     const before = await stat(n(3));

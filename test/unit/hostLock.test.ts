@@ -14,6 +14,7 @@ import { LocalConnector } from '../../src/transport/local.js';
 import { applyScript, collectFactRequests, gatherScript, lockPrologue, newToken, parseGather, HostLockedError, RelockError, type LockSpec } from '../../src/engine/remoteScript.js';
 import { lockOnFirstChange, sessionRunner, type StepRunner } from '../../src/engine/stepRunner.js';
 import { Journal, readRun, snapshotsByHost } from '../../src/journal/journal.js';
+import { explainLockPermission } from '../../src/engine/script/hostLock.js';
 
 const sh = new LocalConnector();
 let dir: string;
@@ -76,12 +77,12 @@ describe('lock scripts (text)', () => {
   it("a dry-run's gather runs flock only inside the branch for a non-empty owner file", () => {
     const s = gatherScript(req(), { when: 'if-held', runId: 'r1', waitS: 30 });
     const branch = s.split('\n').find((l) => l.includes('if [ -s "$L/crane-fix.owner" ]; then CFH=1;'))!;
-    expect(branch).toMatch(/flock -n -s 9 \|\| .*flock -w 30 -s 9/);
+    expect(branch).toMatch(/flock -n -s 9 9>&9 \|\| .*flock -w 30 -s 9 9>&9/);
     expect(withoutFlockProbe(s.replace(branch, ''))).not.toMatch(/flock/);
   });
 
   it('rollback keeps taking the lock in its gather', () => {
-    expect(gatherScript(req(), { when: 'now', exclusive: true, runId: 'r1', waitS: 5 })).toMatch(/^flock -n -x 9 \|\| .*flock -w 5 -x 9/m);
+    expect(gatherScript(req(), { when: 'now', exclusive: true, runId: 'r1', waitS: 5 })).toMatch(/^flock -n -x 9 9>&9 \|\| .*flock -w 5 -x 9 9>&9/m);
     expect(gatherScript(req(), { when: 'now', exclusive: false, runId: 'r1', waitS: 5 })).toMatch(/^flock -n -s 9/m);
   });
 });
@@ -251,5 +252,30 @@ describe.skipIf(process.getuid?.() !== 0)('the lock on a real shell (private /ru
     expect(flockCalls().filter((c) => c === '-n -x 9')).toHaveLength(2); // A's, B's: B did not wait
     expect(fs.readFileSync(target, 'utf8')).toBe('A\n');
     await holder.end();
+  });
+
+  // One lock for root and for a non-root become_user (src/engine/script/hostLock.ts).
+  it('the first gather makes the lock files 0666; a non-root user can then take the lock, and gets the marked refusal on 0644 files', async () => {
+    const mode = (f: string) => (fs.statSync(path.join(lockDir, f)).mode & 0o777).toString(8);
+    const d1 = await gatherSession({ when: 'now', exclusive: true, runId: 'root-run', waitS: 1 });
+    await d1.holder.end();
+    expect([mode('crane-fix.lock'), mode('crane-fix.owner')]).toEqual(['666', '666']);
+    // As nobody (a become_user), in the same kind of node.
+    const asNobody = () => `unshare --mount --propagation private sh -c 'mount --bind ${lockDir} /run/lock && exec setpriv --reuid=65534 --regid=65534 --clear-groups sh -s'`;
+    const token = newToken();
+    const ok = await sh.run(asNobody(), { stdin: gatherScript(req(), { when: 'now', exclusive: true, runId: 'nobody-run', waitS: 1 }, token), encoding: 'latin1', timeoutMs: 20_000 });
+    expect(ok.stdout, ok.stderr).toContain('@@CF lock ok');
+    expect(ok.stdout).toContain(`@@CF end ${token}`);
+    expect(fs.readFileSync(path.join(lockDir, 'crane-fix.lock'), 'utf8')).toMatch(/^nobody-run /);
+    fs.chmodSync(path.join(lockDir, 'crane-fix.lock'), 0o644);
+    fs.chmodSync(path.join(lockDir, 'crane-fix.owner'), 0o644);
+    const refused = await sh.run(asNobody(), { stdin: gatherScript(req(), { when: 'now', exclusive: true, runId: 'nobody-run', waitS: 1 }, newToken()), encoding: 'latin1', timeoutMs: 20_000 });
+    expect(refused.rc).toBe(7);
+    expect(refused.stdout).not.toContain('@@CF lock ok');
+    expect(explainLockPermission(refused.stderr)).toMatch(/^the host lock files \/run\/lock\/crane-fix.lock and \/run\/lock\/crane-fix.owner are not writable .*chmod 0666/);
+    // Root is not refused by 0644 files, and a gather does not change an existing file's mode.
+    const d2 = await gatherSession({ when: 'now', exclusive: true, runId: 'root-run-2', waitS: 1 });
+    await d2.holder.end();
+    expect([mode('crane-fix.lock'), mode('crane-fix.owner')]).toEqual(['644', '644']);
   });
 });

@@ -64,7 +64,10 @@ function statRead(idx: number[], token: string): string[] {
     '  l=-; [ -L "$p" ] && l=$(readlink -- "$p" | base64 -w0)',
     '  echo "@@CF file $i $s|$l"',
     '  case "$s" in "regular file|"*|"regular empty file|"*)',
-    `    if [ "\${s##*|}" -le ${MAX_FACT_FILE_BYTES} ]; then BLOB="$BLOB $i:\${s##*|}"; C="$C \\"\\$P$i\\""; else BIG="$BIG $i"; fi ;;`,
+    // The size is the last |-field. The '|' is quoted: mksh reads a bare | in a ${..##..}
+    // pattern as an alternation (`*|` matches everything), POSIX shells as a literal.
+    '    z=${s##*"|"}',
+    `    if [ "$z" -le ${MAX_FACT_FILE_BYTES} ]; then BLOB="$BLOB $i:$z"; C="$C \\"\\$P$i\\""; else BIG="$BIG $i"; fi ;;`,
     '  esac',
     'done',
     `if [ -n "$C" ]; then echo "@@CF blob ${token}$BLOB"; eval "cat -- $C"; printf '\\n@@CF blobend ${token}\\n'; fi`,

@@ -26,7 +26,8 @@ import { Frames, newToken, shq } from './prelude.js';
  *    file or the lock file changed while the facts were read, an apply may have been changing
  *    them: the gather says `@@CF relock` and crane-fix reads them again under the shared lock.
  *  - 'now': take it in the gather, as every run did before (`crane-fix rollback`).
- * Files in the lock dir, all written only by a lock holder and read with the `read` builtin:
+ * Files in the lock dir (0666, shared by every become user: see `lockScript`), written only by a
+ * lock holder and read with the `read` builtin:
  * crane-fix.owner — the holder's run id (for "locked by run <id>"), emptied on release;
  * crane-fix.lock — the id of the last run that took it exclusively, with a token unique to
  * that taking (never emptied: how a run tells that another one took it since its facts).
@@ -38,6 +39,20 @@ export type LockSpec =
 
 export const waitOf = (waitS: number) => Math.max(0, Math.floor(waitS));
 
+/**
+ * Said on stderr by a gather whose user cannot write the lock files (made 0644 by an older
+ * crane-fix, before they were shared by every become user); `explainLockPermission` reads it.
+ */
+export const LOCK_PERM_MARK = 'crane-fix: host lock not writable in';
+
+/** The clear error for `LOCK_PERM_MARK` in a failed gather's stderr, else undefined. */
+export function explainLockPermission(stderr: string): string | undefined {
+  const m = new RegExp(`${LOCK_PERM_MARK} (\\S+)`).exec(stderr);
+  if (!m) return undefined;
+  const d = m[1];
+  return `the host lock files ${d}/crane-fix.lock and ${d}/crane-fix.owner are not writable by the user this run is (an older crane-fix made them 0644); run once as root: chmod 0666 ${d}/crane-fix.lock ${d}/crane-fix.owner — nothing was changed on this host`;
+}
+
 /** Builtins only: report the owner and give up (exit 6: HostLockedError, nothing changed). */
 const LOCKED = '{ o=; [ -s "$L/crane-fix.owner" ] && read -r o < "$L/crane-fix.owner"; echo "@@CF locked $o"; exit 6; }';
 
@@ -45,7 +60,9 @@ const LOCKED = '{ o=; [ -s "$L/crane-fix.owner" ] && read -r o < "$L/crane-fix.o
 function takeLock(exclusive: boolean, runId: string, waitS: number): string {
   const mode = exclusive ? '-x' : '-s';
   return [
-    `flock -n ${mode} 9 || { CFW=1; flock -w ${waitOf(waitS)} ${mode} 9 || ${LOCKED}; }`,
+    // `9>&9`: mksh closes the fds that `exec` opened for the programs it starts, so flock would
+    // find no fd 9; passing it on explicitly is the same as the default in every other shell.
+    `flock -n ${mode} 9 9>&9 || { CFW=1; flock -w ${waitOf(waitS)} ${mode} 9 9>&9 || ${LOCKED}; }`,
     // Exclusive: who took it exclusively before us (`lockPrologue` compares), then us.
     ...(exclusive ? ['CFT=; [ -s "$L/crane-fix.lock" ] && read -r CFT < "$L/crane-fix.lock"'] : []),
     `printf '%s\\n' ${shq(runId)} > "$L/crane-fix.owner"`,
@@ -60,6 +77,16 @@ export function lockScript(lock: LockSpec): string {
     'L=/run/lock; [ -d "$L" ] || L=/var/lock; [ -d "$L" ] || L=/tmp',
     'CFK=; CFW=; CFG=; CFH=',
     'if command -v flock >/dev/null 2>&1; then',
+    // One lock for every user a run may become (root, or a become_user such as kubeops): a
+    // per-user lock would let a root run and a kubeops run change the same host at once. So
+    // the first run on a host creates the lock and owner files 0666 (umask 000 in a subshell,
+    // so it does not reach the steps' files) and any later run, as any user, can flock and
+    // write them. The cost is that any local user can hold the lock (a run then says "locked
+    // by run ..." and changes nothing) or write a wrong owner name; the sticky lock dir
+    // (/run/lock is 1777) keeps them from replacing the files, e.g. by a symlink.
+    '  [ -e "$L/crane-fix.lock" ] && [ -e "$L/crane-fix.owner" ] || (umask 000; : >> "$L/crane-fix.lock"; : >> "$L/crane-fix.owner") 2>/dev/null',
+    // Files made 0644 by a crane-fix before this one: a non-root become_user cannot write them.
+    `  [ -w "$L/crane-fix.lock" ] && [ -w "$L/crane-fix.owner" ] || { echo "${LOCK_PERM_MARK} $L" >&2; exit 7; }`,
     // Opened here, in the main shell, even when no lock is taken now: a later step locks this
     // same open file, and the main shell then holds the lock until the session ends.
     '  exec 9>>"$L/crane-fix.lock"; CFK=1',
