@@ -60,8 +60,8 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
   for (const h of hosts) {
     void queue.add(async () => {
       const host = inv.hosts.get(h)!;
-      const spec = resolveConnection(host, { sshConfigPath: opts.sshConfig }) as ConnectionSpec;
-      const files = knownHostsFilesFor(opts.knownHosts, host.vars.ansible_ssh_common_args);
+      const spec = resolveConnection(host, { sshConfigPath: opts.sshConfig, extraVars: opts.extraVars }) as ConnectionSpec;
+      const files = knownHostsFilesFor(opts.knownHosts, { ...host.vars, ...opts.extraVars }.ansible_ssh_common_args);
       let kh = khCache.get(files.join('\0'));
       if (!kh) khCache.set(files.join('\0'), (kh = KnownHosts.load(files)));
       const row: CheckReport['hosts'][string] = { reachable: true, results: {} };

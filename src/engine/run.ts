@@ -217,8 +217,9 @@ export function checkApplyInput(opts: ApplyOptions): CheckedInput {
   const specs = new Map<string, ConnectionSpec & { sshArgs?: string }>();
   for (const h of allHosts) {
     const host = inv.hosts.get(h)!;
-    const spec = resolveConnection(host, { sshConfigPath: opts.sshConfig }) as ConnectionSpec & { sshArgs?: string };
-    const args = host.vars.ansible_ssh_common_args ?? host.vars.ansible_ssh_extra_args;
+    const spec = resolveConnection(host, { sshConfigPath: opts.sshConfig, extraVars: opts.extraVars }) as ConnectionSpec & { sshArgs?: string };
+    const hv = { ...host.vars, ...opts.extraVars };
+    const args = hv.ansible_ssh_common_args ?? hv.ansible_ssh_extra_args;
     if (typeof args === 'string') spec.sshArgs = args;
     if (spec.privateKeyPath) {
       if (!fs.existsSync(spec.privateKeyPath)) {

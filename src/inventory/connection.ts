@@ -27,6 +27,8 @@ export interface ResolveOptions {
   sshConfigPath?: string;
   /** Defaults to process.env (HOME, USER and $VARS in key paths). */
   env?: NodeJS.ProcessEnv;
+  /** `-e` vars: as in Ansible, they win over the inventory's connection vars too (`-e ansible_user=…`). */
+  extraVars?: Record<string, unknown>;
 }
 
 const MAX_JUMP_DEPTH = 10;
@@ -35,7 +37,7 @@ export function resolveConnection(host: InventoryHost, opts: ResolveOptions = {}
   const env = opts.env ?? process.env;
   const home = env.HOME || homedir();
   const cfg = loadConfig(opts, home);
-  const v = host.vars;
+  const v = opts.extraVars ? { ...host.vars, ...opts.extraVars } : host.vars;
   const where = host.pos;
   const bad = (varName: string, detail: string): never => {
     throw new InputError(`host '${host.name}': ${varName} ${detail}`, where);

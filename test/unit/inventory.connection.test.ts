@@ -22,6 +22,15 @@ const resolve = (vars: Record<string, unknown>, sshConfig = NO_CONFIG, env: Node
 describe('resolveConnection from the Crane inventory', () => {
   const inv = loadInventory(join(FIXTURES, 'crane/nodes'));
 
+  it('lets -e vars win over the inventory connection vars, as Ansible does (-e ansible_ssh_private_key_file=...)', () => {
+    const h = inv.hosts.get('192.168.6.97')!;
+    const spec = resolveConnection(h, { sshConfigPath: NO_CONFIG, env: ENV, extraVars: { ansible_ssh_private_key_file: '~/keys/lab', ansible_ssh_user: 'admin', ansible_ssh_port: 2222 } });
+    // (Crane's inventory sets ansible_ssh_user/ansible_ssh_port, which win by name over ansible_user/ansible_port at any level.)
+    expect(spec).toMatchObject({ host: '192.168.6.97', user: 'admin', port: 2222, privateKeyPath: '/home/op/keys/lab' });
+    // The inventory itself is not changed by it.
+    expect(resolveConnection(h, { sshConfigPath: NO_CONFIG, env: ENV })).toMatchObject({ user: 'root', port: 22, privateKeyPath: '/root/.ssh/id_rsa' });
+  });
+
   it('resolves a plain Crane host from [all:vars]', () => {
     expect(resolveConnection(inv.hosts.get('192.168.6.97')!, { sshConfigPath: NO_CONFIG, env: ENV })).toEqual({
       name: '192.168.6.97',
