@@ -45,12 +45,12 @@ import {
   writeText,
   type AnsibleEnv,
   type CraneJson,
-  type HostResults,
   type NodeSetup,
   type ParityCase,
   type Slot,
   type Snapshot,
 } from '../parity/harness.js';
+import { assignShards, isolated, type JobRun } from '../parity/shards.js';
 import { skipReason } from './labHelpers.js';
 
 const LAB_DIR = '/tmp/crane-fix-20-upstream';
@@ -65,15 +65,6 @@ type Pass = 'check' | 'apply' | 'again';
 const PASSES: Pass[] = ['check', 'apply', 'again'];
 const LABEL: Record<Pass, string> = { check: '--check --diff vs --dry-run', apply: 'apply', again: 'second apply' };
 
-interface JobRun {
-  ansible: HostResults;
-  crane: HostResults;
-  ansibleCode: number;
-  craneCode: number;
-  stderr: string;
-  error?: Error;
-}
-
 /**
  * Notes only these cases use. `ansibleBackups`: files (relative to the case directory) that
  * get `backup: yes`; Ansible writes `<file>.<pid>.<date>~` beside each, crane-fix writes none
@@ -84,7 +75,6 @@ interface JobRun {
 type UpstreamCase = ParityCase & { notes: ParityCase['notes'] & { ansibleBackups?: string[]; checkDiffs?: boolean } };
 const CASES = loadCases(UPSTREAM) as UpstreamCase[];
 const SHARDS = 2;
-const isolated = (c: ParityCase) => Boolean(c.notes.fails || c.notes.isolate);
 const slotName = (i: number) => `u${String(i + 1).padStart(2, '0')}`;
 
 describe('upstream cases (test/parity/upstream)', () => {
@@ -119,19 +109,7 @@ describe.skipIf(why)('upstream cases: ansible-playbook and crane-fix on twin lab
     slots = Array.from({ length: nSlots }, (_, i) => ({ name: slotName(i), a: lab.nodes[i]!, b: lab.nodes[nSlots + i]! }));
     const keys = { privateKey: lab.privateKey, knownHosts: lab.knownHosts };
 
-    let next = SHARDS;
-    const load = Array.from({ length: SHARDS }, () => 0);
-    for (const c of CASES) {
-      if (isolated(c)) {
-        hostOf.set(c.id, slotName(next++));
-        jobOf.set(c.id, `case-${c.id}`);
-        continue;
-      }
-      const k = load.indexOf(Math.min(...load));
-      load[k]! += c.taskNames.length + c.handlerNames.length;
-      hostOf.set(c.id, slotName(k));
-      jobOf.set(c.id, `cases-${k + 1}`);
-    }
+    assignShards(CASES, SHARDS, slotName, hostOf, jobOf);
     const job = (id: string, list: ParityCase[]) => {
       const groups: [string, string][] = list.flatMap((c) => [...(c.notes.groups ?? []).map((g): [string, string] => [g, hostOf.get(c.id)!]), [c.id, hostOf.get(c.id)!] as [string, string]]);
       const dir = join(tmp, id);

@@ -55,13 +55,13 @@ import {
   writeText,
   type AnsibleEnv,
   type CraneJson,
-  type HostResults,
   type NodeSetup,
   type ParityCase,
   type Slot,
   type Snapshot,
   type TaskResult,
 } from '../parity/harness.js';
+import { assignShards, isolated, type JobRun } from '../parity/shards.js';
 
 const LAB_DIR = '/tmp/crane-fix-test-parity';
 const SUBNET = 8;
@@ -83,16 +83,6 @@ interface Job {
   pbsA: string[];
   pbsB: string[];
   extra: string[];
-}
-
-interface JobRun {
-  ansible: HostResults;
-  crane: HostResults;
-  ansibleCode: number;
-  craneCode: number;
-  stderr: string;
-  /** The job produced no comparable reports (e.g. a tool rejected the playbook). */
-  error?: Error;
 }
 
 interface PassResult {
@@ -144,7 +134,6 @@ describe.skipIf(why)('Ansible parity: ansible-playbook and crane-fix on twin lab
   let slots: Slot[];
   const unmet = new Map<string, string>(); // case id -> why it cannot run here
   const timings: string[] = [];
-  const isolated = (c: ParityCase) => Boolean(c.notes.fails || c.notes.isolate);
 
   // The cases that run through are shared out over SHARDS slots (p01…), one invocation each,
   // run side by side (ansible-playbook is latency-bound: one run uses ~half of 2 cores);
@@ -292,20 +281,7 @@ describe.skipIf(why)('Ansible parity: ansible-playbook and crane-fix on twin lab
 
     beforeAll(async () => {
       cases = ALL_CASES.filter((c) => !unmet.has(c.id));
-      let next = SHARDS;
-      // Shards balanced by task count, cases kept in file order within a shard.
-      const load = Array.from({ length: SHARDS }, () => 0);
-      for (const c of cases) {
-        if (isolated(c)) {
-          hostOf.set(c.id, slotName(next++));
-          jobOf.set(c.id, `case-${c.id}`);
-          continue;
-        }
-        const k = load.indexOf(Math.min(...load));
-        load[k]! += c.taskNames.length + c.handlerNames.length;
-        hostOf.set(c.id, slotName(k));
-        jobOf.set(c.id, `cases-${k + 1}`);
-      }
+      assignShards(cases, SHARDS, slotName, hostOf, jobOf);
       const job = (id: string, list: ParityCase[]): Job => {
         const groups: [string, string][] = list.flatMap((c) => [...(c.notes.groups ?? []).map((g): [string, string] => [g, hostOf.get(c.id)!]), [c.id, hostOf.get(c.id)!] as [string, string]]);
         const dir = join(tmp, id);
