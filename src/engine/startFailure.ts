@@ -1,9 +1,10 @@
 /**
  * Why a host's shell ended before it ran the first script, said once for every command that
  * starts one (apply, rollback, check): sudo refusing to become (wrong or missing password,
- * requiretty, no rights, unknown user) or the user it runs as not being able to write the
- * host lock files. In each case nothing ran on the host, so every message ends with
- * "nothing was changed on this host".
+ * requiretty, no rights, unknown user), the user it runs as not being able to write the
+ * host lock files, or not being able to read a file the play reads (the gather stops there).
+ * In each case nothing ran on the host, so every message ends with "nothing was changed on
+ * this host".
  */
 import type { ConnectionSpec } from '../inventory/types.js';
 import { NOT_READY } from '../transport/openSession.js';
@@ -15,7 +16,16 @@ import { explainLockPermission } from './script/hostLock.js';
  * message that ends with it); undefined when the stderr names no cause we know.
  */
 export function explainStartFailure(stderr: string, spec: Pick<ConnectionSpec, 'become' | 'becomeUser' | 'user'>, passwordGiven: boolean): string | undefined {
-  return explainBecomeFailure(stderr, spec, passwordGiven) ?? explainLockPermission(stderr);
+  return explainBecomeFailure(stderr, spec, passwordGiven) ?? explainLockPermission(stderr) ?? explainUnreadable(stderr, spec);
+}
+
+/** The gather reads every file a task may change; one the run's user cannot read stops it. */
+function explainUnreadable(stderr: string, spec: Pick<ConnectionSpec, 'become' | 'becomeUser' | 'user'>): string | undefined {
+  const m = /cannot open '([^']+)' for reading: Permission denied/.exec(stderr);
+  if (!m) return undefined;
+  const who = spec.become ? spec.becomeUser : spec.user;
+  const fix = spec.become ? `run as a user that can read it (become_user, now ${spec.becomeUser})` : 'let the run become root: ansible_become=true in the inventory, or become: true on the play';
+  return `${m[1]} is not readable by ${who ?? 'the login user'}: ${fix} — nothing was changed on this host`;
 }
 
 /**
