@@ -31,6 +31,12 @@ const REFUSED: Refused[] = [
   { upstream: 'copy: validate', task: 'copy: {dest: /etc/x, content: a, validate: "true %s"}', option: 'validate', says: UNSUPPORTED_PARAM },
   { upstream: 'copy: remote_src', task: 'copy: {dest: /etc/x, src: /etc/y, remote_src: yes}', option: 'remote_src', says: UNSUPPORTED_PARAM },
   { upstream: 'copy: follow', task: 'copy: {dest: /etc/x, content: a, follow: yes}', option: 'follow', says: UNSUPPORTED_PARAM },
+  { upstream: 'copy: local_follow (recursive copies)', task: 'copy: {dest: /etc/x, src: dir, local_follow: no}', option: 'local_follow', says: UNSUPPORTED_PARAM },
+  // Argument errors: Ansible fails the task at run time, crane-fix refuses the playbook.
+  { upstream: 'copy: empty src', task: "copy: {dest: /etc/x, src: ''}", option: 'src', says: /path must not be empty/ },
+  { upstream: 'copy: no dest', task: 'copy: {src: a.txt}', option: 'copy', says: /missing required arguments: dest/ },
+  { upstream: 'copy: neither src nor content', task: 'copy: {dest: /etc/y}', option: 'copy', says: /src \(or content\) is required/ },
+  { upstream: 'copy: src and content', task: 'copy: {src: a.txt, content: t, dest: /etc/x}', option: 'content', says: /src and content are mutually exclusive/ },
   { upstream: 'copy: a directory src', task: 'copy: {dest: /etc/x/, src: dir/}', option: 'src', says: /copying directories is not supported/ },
   { upstream: 'lineinfile/copy: unsafe_writes', task: 'lineinfile: {path: /etc/x, line: a, unsafe_writes: yes}', option: 'unsafe_writes', says: UNSUPPORTED_PARAM },
   { upstream: 'lineinfile: attributes', task: 'lineinfile: {path: /etc/x, line: a, attributes: +i}', option: 'attributes', says: UNSUPPORTED_PARAM },
