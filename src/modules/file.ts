@@ -105,6 +105,10 @@ export const fileModule = defineModule<Args>({
     const st = ctx.file(path);
     const prev = prevState(st);
     const state = a.state ?? (prev !== 'absent' ? prev : 'file');
+    // Ansible (follow=yes) sets these on the link's target, which we have not read.
+    if (a.state === undefined && prev === 'link' && (a.mode !== undefined || a.owner !== undefined || a.group !== undefined)) {
+      return failed(`${path} is a symlink: crane-fix does not set mode/owner/group through a link (Ansible sets them on its target): use the target's path`);
+    }
     switch (state) {
       case 'absent':
         return absent(path, st, prev);
@@ -173,10 +177,12 @@ function ensureLink(a: Args, path: string, st: FileState, prev: PrevState, ctx: 
   let src = a.src;
   if (src === undefined && a.follow && st.exists && prev === 'link') src = st.linkTarget;
   const relpath = prev === 'directory' ? path : dirname(path);
-  if (!a.force && src !== undefined) {
-    const absrc = normPath(pjoin(relpath, src));
+  // A src taken from the link itself is not checked: Ansible takes it only when the link
+  // resolves, so its check always passes (and we never read that target).
+  if (!a.force && a.src !== undefined) {
+    const absrc = normPath(pjoin(relpath, a.src));
     if (!ctx.file(absrc).exists) {
-      return failed(`src file does not exist, use "force=yes" if you really want to create the link: ${pjoin(relpath, src)}`, { path, src });
+      return failed(`src file does not exist, use "force=yes" if you really want to create the link: ${pjoin(relpath, a.src)}`, { path, src });
     }
   }
   if (prev === 'directory') {

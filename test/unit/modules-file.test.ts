@@ -36,6 +36,20 @@ describe('file', () => {
     expect(run(fileModule, { path: '/f', state: 'absent' }, {}).plan).toMatchObject({ status: 'ok', ops: [], result: { changed: false, state: 'absent' } });
   });
 
+  it('a link path without state: unchanged without attributes; mode/owner/group through the link fail clearly (found by parity-upstream up_file_follow)', () => {
+    const link: FileSpec = { type: 'symlink', linkTarget: './target' };
+    // The link's target was never read: planning must not need it (it used to fail with "fact … was not gathered").
+    expect(run(fileModule, { path: '/d/l' }, { '/d/l': link }).plan).toMatchObject({ status: 'ok', ops: [] });
+    expect(run(fileModule, { path: '/d/l', state: 'link' }, { '/d/l': link }).plan).toMatchObject({ status: 'ok', ops: [] });
+    for (const attr of [{ mode: '0644' }, { owner: 'nobody' }, { group: 'nogroup' }, { mode: '0644', follow: false }]) {
+      expect(run(fileModule, { path: '/d/l', ...attr }, { '/d/l': link }).plan).toMatchObject({
+        status: 'failed',
+        ops: [],
+        msg: '/d/l is a symlink: crane-fix does not set mode/owner/group through a link (Ansible sets them on its target): use the target\'s path',
+      });
+    }
+  });
+
   it('state=file never creates; fixes mode/owner of an existing file', () => {
     expect(run(fileModule, { path: '/f', state: 'file' }, {}).plan).toMatchObject({ status: 'failed', msg: 'file (/f) is absent, cannot continue' });
     const { plan } = run(fileModule, { path: '/f', mode: 'u=rw,go=' }, { '/f': 'x' });
