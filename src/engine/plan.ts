@@ -300,7 +300,10 @@ export function planTask(p: PreparedTask, state: PlanState, checkMode: boolean):
     if (names.length) return waitFor(names, err);
     throw err;
   }
-  const checkSkip = checkMode && (p.def.checkMode === undefined ? !p.module.supportsCheck : false);
+  // `check_mode: true` on a task: Ansible runs it in check mode even in a real run — it
+  // reports what it would do and changes nothing. `false`: it runs for real in a dry-run.
+  const taskCheck = p.def.checkMode ?? checkMode;
+  const checkSkip = taskCheck && p.def.checkMode !== false && !p.module.supportsCheck;
   if (checkSkip) {
     const result = { changed: false, skipped: true, msg: 'skipped in check mode' };
     if (p.def.register) state.hostFacts[p.def.register] = { ...predictedResult(), ...result };
@@ -308,7 +311,9 @@ export function planTask(p: PreparedTask, state: PlanState, checkMode: boolean):
   }
   let mp: ReturnType<typeof p.module.plan>;
   try {
-    mp = p.module.plan(args, contextFor(state, checkMode && p.def.checkMode !== false, vars, path.dirname(p.def.pos.file)));
+    mp = p.module.plan(args, contextFor(state, taskCheck, vars, path.dirname(p.def.pos.file)));
+    // Nothing of a check-mode task runs in an apply; its result is the check-mode one, known now.
+    if (taskCheck && !checkMode) mp = { ...mp, ops: [], factUpdates: undefined, runtimeOutcome: false };
   } catch (err) {
     // Args known only now (a set_fact value, a registered result) name files that were not
     // gathered before the run: the engine gathers them and plans the task again.

@@ -11,7 +11,9 @@
  *  - creates/removes are evaluated from facts (a file fact, or a read-only glob test for
  *    patterns) and decide "ok" up front, with Ansible's messages;
  *  - check mode: like Ansible, the command is skipped unless creates/removes is given
- *    (then it "would have run": changed).
+ *    (then it "would have run": changed); a missing chdir fails in both modes, as it does in
+ *    Ansible (it changes directory first);
+ *  - chdir is entered with `cd -P`, as os.chdir does: $PWD is the physical path.
  * The real rc/stdout only exist after apply: `runtimeOutcome` is always true.
  */
 import { z } from 'zod';
@@ -108,6 +110,22 @@ function exists(ctx: PlanContext, p: string, chdir: string | undefined): boolean
   return ctx.file(normPath(full)).exists;
 }
 
+function commandFacts(a: AnyArgs): FactRequest[] {
+  return [...(a.chdir !== undefined ? [{ kind: 'file' as const, path: normPath(a.chdir) }] : []), ...pathFacts(a.creates, a.chdir), ...pathFacts(a.removes, a.chdir)];
+}
+
+/**
+ * Ansible changes into chdir before anything else, so a missing one fails the task in check
+ * mode too. A symlink is left to the shell's `cd` (its target was not read).
+ */
+function chdirProblem(a: AnyArgs, ctx: PlanContext): string | undefined {
+  if (a.chdir === undefined) return undefined;
+  const d = ctx.file(normPath(a.chdir));
+  if (!d.exists) return `Unable to change directory before execution: no such directory: ${a.chdir}`;
+  if (d.type === 'file' || d.type === 'other') return `Unable to change directory before execution: not a directory: ${a.chdir}`;
+  return undefined;
+}
+
 /** What the shell module's shell runs: its command string, read from fd 3 (then closed). */
 export const SHELL_READER = 'eval "$(cat <&3)" 3<&-';
 
@@ -131,6 +149,8 @@ function planCommand(a: AnyArgs, shell: boolean, ctx: PlanContext): ModulePlan {
     cmd = argv;
     commandLine = shellJoin(argv);
   }
+  const noDir = chdirProblem(a, ctx);
+  if (noDir) return failed(noDir);
   const shoulda = ctx.checkMode ? 'Would' : 'Did';
   const base = { cmd, rc: null as number | null, stdout: '', stderr: '', start: null, end: null, delta: null };
   if (a.creates !== undefined && exists(ctx, a.creates, a.chdir)) {
@@ -162,7 +182,7 @@ export const commandModule: ModuleDef<CommandArgs> = defineModule<CommandArgs>({
   supportsCheck: true,
   supportsDiff: false,
   reversible: false,
-  facts: (a) => [...pathFacts(a.creates, a.chdir), ...pathFacts(a.removes, a.chdir)],
+  facts: (a) => commandFacts(a),
   plan: (a, ctx) => planCommand(a, false, ctx),
 });
 
@@ -174,6 +194,6 @@ export const shellModule: ModuleDef<ShellArgs> = defineModule<ShellArgs>({
   supportsCheck: true,
   supportsDiff: false,
   reversible: false,
-  facts: (a) => [...pathFacts(a.creates, a.chdir), ...pathFacts(a.removes, a.chdir)],
+  facts: (a) => commandFacts(a),
   plan: (a, ctx) => planCommand(a, true, ctx),
 });

@@ -272,3 +272,24 @@ describe("runHostPlay: an apply reads a handler's facts only once a task notifie
     expect(statuses(dry)).toEqual([['edit', 'changed'], ['note it', 'failed']]);
   });
 });
+
+describe('check_mode: true on a task in a real run (found by parity-upstream up_cmd_run, up_cmd_creates)', () => {
+  it('is planned and reported as in check mode and changes nothing, as in Ansible; the tasks around it run', async () => {
+    const r = await run(
+      [
+        `- name: plain command\n  command: touch {{ d }}/ran\n  check_mode: yes`,
+        `- name: command with creates\n  command: touch {{ d }}/created\n  args: {creates: "{{ d }}/created"}\n  check_mode: yes\n  register: c`,
+        `- name: copy\n  copy: {content: "x\\n", dest: "{{ d }}/copied"}\n  check_mode: true`,
+        `- name: result\n  copy: {content: "{{ c.changed }}\\n", dest: "{{ d }}/msg"}`,
+      ].join('\n'),
+    );
+    expect(statuses(r)).toEqual([
+      ['plain command', 'skipped'],
+      ['command with creates', 'changed'],
+      ['copy', 'changed'],
+      ['result', 'changed'],
+    ]);
+    expect(['ran', 'created', 'copied'].filter((f) => fs.existsSync(path.join(dir, f)))).toEqual([]);
+    expect(read('msg')).toBe('True\n');
+  });
+});

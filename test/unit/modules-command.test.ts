@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commandModule, globTestCommand, shellModule, SHELL_READER } from '../../src/modules/command.js';
 import { shellQuote } from '../../src/modules/shellQuote.js';
@@ -23,7 +26,7 @@ describe('command', () => {
   });
 
   it('chdir and stdin (with the newline Ansible appends)', () => {
-    const { plan } = run(commandModule, { cmd: 'cat', chdir: '/tmp', stdin: 'data' }, {});
+    const { plan } = run(commandModule, { cmd: 'cat', chdir: '/tmp', stdin: 'data' }, { '/tmp': { type: 'directory' } });
     expect(plan.ops).toEqual([{ op: 'exec', command: 'cat', chdir: '/tmp', stdin: 'data\n' }]);
     expect(run(commandModule, { cmd: 'cat', stdin: 'data', stdin_add_newline: false }, {}).plan.ops[0]).toMatchObject({ stdin: 'data' });
   });
@@ -33,7 +36,29 @@ describe('command', () => {
     expect(created).toMatchObject({ status: 'ok', ops: [], msg: "Did not run command since '/etc/kubernetes/admin.conf' exists", result: { rc: 0, stdout: 'skipped, since /etc/kubernetes/admin.conf exists' } });
     expect(run(commandModule, { cmd: 'x', removes: '/nope' }, {}).plan).toMatchObject({ status: 'ok', msg: "Did not run command since '/nope' does not exist" });
     expect(run(commandModule, { cmd: 'x', creates: '/a' }, {}).plan.status).toBe('changed');
-    expect(run(commandModule, { cmd: 'x', creates: 'rel', chdir: '/srv' }, { '/srv/rel': 'x' }).plan.status).toBe('ok');
+    expect(run(commandModule, { cmd: 'x', creates: 'rel', chdir: '/srv' }, { '/srv': { type: 'directory' }, '/srv/rel': 'x' }).plan.status).toBe('ok');
+  });
+
+  it('a missing chdir fails before anything, in check mode too (Ansible changes directory first; parity-upstream up_cmd_chdir)', () => {
+    for (const checkMode of [false, true]) {
+      expect(run(commandModule, { cmd: 'echo', chdir: '/nope' }, {}, { checkMode }).plan).toMatchObject({ status: 'failed', ops: [], msg: 'Unable to change directory before execution: no such directory: /nope' });
+      expect(run(shellModule, { cmd: 'echo', chdir: '/f', creates: '/x' }, { '/f': 'a file' }, { checkMode }).plan).toMatchObject({ status: 'failed', msg: 'Unable to change directory before execution: not a directory: /f' });
+      // A link is left to the shell's cd (its target was not read).
+      expect(run(commandModule, { cmd: 'echo', chdir: '/l' }, { '/l': { type: 'symlink', linkTarget: '/srv' } }, { checkMode }).plan.status).toBe(checkMode ? 'skipped' : 'changed');
+    }
+  });
+
+  it('chdir through a symlink: $PWD is the physical path, as after os.chdir (parity-upstream up_cmd_run)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'crane-fix-chdir-'));
+    try {
+      mkdirSync(join(root, 'real', 'site'), { recursive: true });
+      symlinkSync(join(root, 'real'), join(root, 'link'));
+      const chdir = join(root, 'link', 'site');
+      const op = run(shellModule, { cmd: 'echo "$PWD"', chdir }, { [chdir]: { type: 'directory' } }).plan.ops[0]!;
+      expect(runExecOp(op)).toMatchObject({ rc: 0, stdout: `${join(root, 'real', 'site')}\n` });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('check mode: skipped unless creates/removes is given (then "would have run")', () => {
@@ -109,7 +134,7 @@ describe('shell', () => {
       { cmd: "echo 'unterminated" },
     ];
     for (const c of cases) {
-      const op = run(shellModule, { cmd: c.cmd, ...(c.chdir ? { chdir: c.chdir } : {}), ...(c.stdin !== undefined ? { stdin: c.stdin, stdin_add_newline: false } : {}) }, {}).plan.ops[0] as Extract<Op, { op: 'exec' }>;
+      const op = run(shellModule, { cmd: c.cmd, ...(c.chdir ? { chdir: c.chdir } : {}), ...(c.stdin !== undefined ? { stdin: c.stdin, stdin_add_newline: false } : {}) }, c.chdir ? { [c.chdir]: { type: 'directory' } } : {}).plan.ops[0] as Extract<Op, { op: 'exec' }>;
       const got = runExecOp(op);
       const want = sh2(c.cmd, { stdin: c.stdin, cwd: c.chdir });
       expect({ rc: got.rc, stdout: got.stdout }, c.cmd).toEqual({ rc: want.rc, stdout: want.stdout });

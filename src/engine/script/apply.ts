@@ -221,10 +221,11 @@ function opScript(s: ScriptOp): string {
         // Builtin printf (no process, nothing in ps) writes the command's stdin and, for the
         // shell module, its command string — which reaches the command on fd 3, never an argv.
         // Only these need a temp dir; a command without stdin reads /dev/null.
+        // `cd -P`: $PWD is the physical path, as after Ansible's os.chdir.
         ...(files ? ['mkT'] : []),
         ...(op.stdin !== undefined ? [`{ printf '%s' ${shq(op.stdin)}; } >"$T/i"`] : []),
         ...(op.script !== undefined ? [`{ printf '%s' ${shq(op.script)}; } >"$T/c"`] : []),
-        captured(`${op.chdir ? `cd ${shq(op.chdir)} || exit 1; ` : ''}${op.command}`, `${op.stdin !== undefined ? '<"$T/i"' : '</dev/null'}${op.script !== undefined ? ' 3<"$T/c"' : ''}`),
+        captured(`${op.chdir ? `cd -P ${shq(op.chdir)} || exit 1; ` : ''}${op.command}`, `${op.stdin !== undefined ? '<"$T/i"' : '</dev/null'}${op.script !== undefined ? ' 3<"$T/c"' : ''}`),
         ...(op.script !== undefined ? ['rm -f "$T/c"'] : []),
         `printf '@@CF op %s exec %s %s\\n%s\\n' ${id} "$rc" "\${#R}" "$R"`,
         s.mayFail ? ':' : `[ $rc -eq 0 ] || exit 5`,
