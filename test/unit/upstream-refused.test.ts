@@ -57,6 +57,9 @@ const REFUSED: Refused[] = [
   { upstream: 'command: creates: yes (a relative path without chdir)', task: "command: {cmd: 'true', creates: yes}", option: 'creates', says: /creates must be an absolute path \(or give chdir\)/ },
   { upstream: 'template (the whole module)', task: 'template: {src: a.j2, dest: /etc/x}', option: 'template', says: /is not supported by crane-fix: write the file with copy/ },
   { upstream: 'hostname: use', task: 'hostname: {name: n1, use: systemd}', option: 'use', says: UNSUPPORTED_PARAM },
+  { upstream: 'systemd: runtime (test_enable_runtime.yml; not in ansible-core 2.14)', task: 'systemd: {name: kubelet, enabled: yes, runtime: yes}', option: 'runtime', says: UNSUPPORTED_PARAM },
+  { upstream: 'systemd: a glob in name (test_glob_pattern.yml; Ansible: a failed task)', task: "systemd: {state: started, name: 'kube*'}", option: 'name', says: /does not currently support using glob patterns, found '\*' in service name: kube\*/ },
+  { upstream: 'systemd: environment SYSTEMD_OFFLINE (the task keyword)', task: 'environment: {SYSTEMD_OFFLINE: 1}\n      systemd: {name: kubelet, state: started}', option: 'environment', says: /task keyword 'environment' is not supported by crane-fix/ },
   { upstream: 'service: use: sysvinit', task: 'service: {name: kubelet, state: started, use: sysvinit}', option: 'use', says: /must be one of: auto, systemd, got: sysvinit/ },
 ];
 
