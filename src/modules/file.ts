@@ -2,8 +2,9 @@
  * ansible.builtin.file — port of ansible/modules/file.py (ansible-core 2.14) for
  * state=file|directory|absent|touch|link. Not supported (load-time errors): state=hard,
  * recurse=true, access_time/modification_time, mode/owner/group together with state=link,
- * and following a symlink for state=file/directory (Ansible edits the link's target; we
- * only know the link itself).
+ * and following a symlink for state=file/directory, or for mode/owner/group on a link path
+ * without a state (Ansible edits the link's target; we only know the link itself): plan-time
+ * failures that name the link.
  */
 import { z } from 'zod';
 import {
