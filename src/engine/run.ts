@@ -122,7 +122,7 @@ export interface CheckedInput {
   hosts: string[];
   /** With --shard: the shard and the whole selection it was cut from. */
   shard?: ShardRecord;
-  specs: Map<string, ConnectionSpec & { sshArgs?: string }>;
+  specs: Map<string, ConnectionSpec>;
 }
 
 /**
@@ -214,13 +214,10 @@ export function checkApplyInput(opts: ApplyOptions): CheckedInput {
     prepared.push({ play, playbook: pb, hosts, perHost, irreversible: [...irreversible], destructive: [...destructive] });
   }
   const allHosts = [...new Set(prepared.flatMap((p) => p.hosts))];
-  const specs = new Map<string, ConnectionSpec & { sshArgs?: string }>();
+  const specs = new Map<string, ConnectionSpec>();
   for (const h of allHosts) {
     const host = inv.hosts.get(h)!;
-    const spec = resolveConnection(host, { sshConfigPath: opts.sshConfig, extraVars: opts.extraVars }) as ConnectionSpec & { sshArgs?: string };
-    const hv = { ...host.vars, ...opts.extraVars };
-    const args = hv.ansible_ssh_common_args ?? hv.ansible_ssh_extra_args;
-    if (typeof args === 'string') spec.sshArgs = args;
+    const spec = resolveConnection(host, { sshConfigPath: opts.sshConfig, extraVars: opts.extraVars });
     if (spec.privateKeyPath) {
       if (!fs.existsSync(spec.privateKeyPath)) {
         throw new InputError(`ansible_ssh_private_key_file ${spec.privateKeyPath} (host ${h}) does not exist`, host.pos);
@@ -442,7 +439,7 @@ function createJournal(root: string, meta: Parameters<typeof Journal.create>[1])
   }
 }
 
-function stripSecret(s: ConnectionSpec & { sshArgs?: string }): Omit<ConnectionSpec, 'becomePassword'> {
+function stripSecret(s: ConnectionSpec): Omit<ConnectionSpec, 'becomePassword'> {
   const { becomePassword: _pw, ...rest } = s;
   void _pw;
   if (rest.proxyJump) rest.proxyJump = stripSecret(rest.proxyJump) as ConnectionSpec;
