@@ -39,6 +39,7 @@ const PLAYBOOK = `- hosts: resolv
   gather_facts: false
   tasks:
     - {replace: {path: ${KUBELET_DROPIN}, regexp: '10\\.96\\.0\\.10', replace: '10.9.0.10'}}
+    - {file: {path: ${KUBELET_DROPIN}, state: file, mode: '0644'}}
     - {copy: {dest: ${COPY_FOLLOW}, content: "followed: yes\\n", follow: true}}
     - {copy: {dest: ${COPY_NOFOLLOW}, content: "followed: no\\n"}}
 `;
@@ -143,7 +144,8 @@ describe.skipIf(skipReason)('symlinked resolv.conf and kubelet drop-in (issue 19
     expect(s1).toContain(`${RESOLV} symbolic link 777 root:root\n-> ${RESOLVED_UPLINK}\n${RESOLVED_UPLINK} regular file 640 root:daemon\n`);
     expect(s2).toContain(`${RESOLV} symbolic link 777 root:root\n-> ../run/systemd/resolve/stub-resolv.conf\n${RESOLVED_STUB} regular file 640 root:daemon\n`);
     for (const s of [s1, s2]) expect(s).not.toMatch(/1 0 \. 1 0 0 \. 2 1 \. 2 4 1/);
-    expect(s3).toContain(`${KUBELET_DROPIN} symbolic link 777 root:root\n-> ${KUBELET_DROPIN_REPO}\n${KUBELET_DROPIN_REPO} regular file 640 root:daemon\n`);
+    // file state=file (follow=yes, the default) changed the target's mode, not the link's.
+    expect(s3).toContain(`${KUBELET_DROPIN} symbolic link 777 root:root\n-> ${KUBELET_DROPIN_REPO}\n${KUBELET_DROPIN_REPO} regular file 644 root:daemon\n`);
     // copy follow=yes wrote the target (mode kept), follow=no replaced the link with a 0644 file.
     expect(s3).toContain(`${COPY_FOLLOW} symbolic link 777 root:root\n-> ../../opt/config-repo/copy/follow\n${COPY_REPO}/follow regular file 600 root:root\n   f   o   l   l   o   w   e   d   :       y   e   s  \\n\n`);
     expect(s3).toContain(`${COPY_NOFOLLOW} regular file 644 root:root\n   f   o   l   l   o   w   e   d   :       n   o  \\n\n${COPY_REPO}/nofollow regular file 600 root:root\n   f   o   l   l   o   w   e   d   :       ?  \\n\n`);
