@@ -161,6 +161,38 @@ describe.skipIf(skipReason)('symlinked resolv.conf and kubelet drop-in (issue 19
     expect(await all(), 'rollback: links with the same text, targets with their bytes, mode and owner').toEqual(before);
   }, 300_000);
 
+  it('dangling links: lineinfile create=yes creates the target, copy (even follow=yes) replaces the link, as ansible-playbook; rollback puts the links back', async () => {
+    const n3 = nodes()[2]!;
+    const pbD = path.join(work, 'dangling.yaml');
+    fs.writeFileSync(pbD, `- hosts: dropin
+  gather_facts: false
+  tasks:
+    - {lineinfile: {path: /etc/kubernetes/dangling-li, line: 'a=1', create: true}}
+    - {copy: {dest: /etc/kubernetes/dangling-cp, content: "b=2\\n", follow: true}}
+`);
+    const setup = 'rm -rf /opt/dangling /etc/kubernetes/dangling-*; mkdir -p /opt/dangling /etc/kubernetes && ln -s /opt/dangling/li /etc/kubernetes/dangling-li && ln -s ../../opt/dangling/cp /etc/kubernetes/dangling-cp';
+    const look = async () => (await nodeExec(n3, "for p in /etc/kubernetes/dangling-li /etc/kubernetes/dangling-cp /opt/dangling/li /opt/dangling/cp; do stat -c '%n %F %a %U:%G' $p 2>&1; [ -L $p ] && readlink $p; [ -f $p ] && [ ! -L $p ] && od -An -c $p; done")).stdout;
+    let ansible: string | undefined;
+    if (hasAnsible) {
+      await nodeExec(n3, setup);
+      const a = spawnSync('ansible-playbook', ['-i', inv, pbD], { encoding: 'utf8', timeout: 120_000 });
+      expect(a.status, a.stdout + a.stderr).toBe(0);
+      ansible = await look();
+    }
+    await nodeExec(n3, setup);
+    const before = await look();
+    const r = await cli(['apply', '-i', inv, pbD, '--yes', '--json', '--journal-dir', journal]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const after = await look();
+    expect(after).toContain('/etc/kubernetes/dangling-li symbolic link 777 root:root\n/opt/dangling/li\n');
+    expect(after).toContain('/opt/dangling/li regular file 644 root:root\n   a   =   1  \\n\n');
+    expect(after).toContain('/etc/kubernetes/dangling-cp regular file 644 root:root\n   b   =   2  \\n\n');
+    if (ansible) expect(after).toBe(ansible);
+    const rb = await cli(['rollback', r.json.runId, '--journal-dir', journal, '--json']);
+    expect(rb.code, rb.stdout + rb.stderr).toBe(0);
+    expect(await look(), 'rollback: the links are back, the created target is gone').toBe(before);
+  }, 240_000);
+
   it('a dangling link: replace fails with Ansible\'s message and changes nothing', async () => {
     const n1 = nodes()[0]!;
     await nodeExec(n1, `rm -f ${RESOLVED_UPLINK}`);
