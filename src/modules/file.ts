@@ -241,7 +241,8 @@ function touch(a: Args, path: string, st: FileState, prev: PrevState, ctx: PlanC
   if (prev === 'link' && a.follow) {
     const f = followed(ctx, path, st);
     if ('status' in f) return f;
-    if (f.prev === 'absent') return failed(`file (${f.path}) is absent, cannot continue`, { path: f.path });
+    // Ansible's os.utime on the missing target (recorded on a lab node, docs/nodes.md).
+    if (f.prev === 'absent') return failed(`Error while updating modification or access time: [Errno 2] No such file or directory: b'${f.path}'`, { path: f.path });
     target = f;
   }
   // Ansible always updates atime/mtime to now: touch is always "changed".

@@ -44,3 +44,17 @@ export function followLink(ctx: PlanContext, path: string): Followed | { error: 
   const real = st.realPath;
   return { path: real, state: ctx.file(real), via: path, warnings: real.startsWith(RESOLVED_DIR) ? [resolvedWarning(path, real)] : [] };
 }
+
+/**
+ * mode/owner/group with a symlinked path (lineinfile, replace, yaml_edit): Ansible (no
+ * `follow` for these) compares them with the link itself — lstat says 0777 — so it reports a
+ * change on every run, chmods the target and puts its old mode back, and lchowns the link,
+ * never the target. Nothing sensible to copy: refused, with what to write instead.
+ */
+export function attrsThroughLink(dest: string, f: Followed, a: { mode?: unknown; owner?: unknown; group?: unknown }): string | undefined {
+  if (!f.via || (a.mode === undefined && a.owner === undefined && a.group === undefined)) return undefined;
+  return (
+    `${dest} is a symlink to ${f.path}: mode/owner/group on a symlinked path are refused (Ansible applies them to the link, ` +
+    `reports a change on every run and leaves ${f.path} alone); give the target's path, or set them with file: path=${dest} (follow=yes)`
+  );
+}

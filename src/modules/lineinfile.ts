@@ -27,7 +27,7 @@ import {
 import { compilePyRegex, expandReplacement, parsePyReplacement, PyRegexError, pySearch, type PyRegex } from './pyregex.js';
 import type { FactRequest, FileDiff, ModulePlan, Op, PlanContext } from './types.js';
 import { normPath } from './virtualFs.js';
-import { followLink, type Followed } from './followLink.js';
+import { attrsThroughLink, followLink, type Followed } from './followLink.js';
 
 const args = options(
   {
@@ -105,6 +105,8 @@ export const lineinfileModule = defineModule<Args>({
     // A symlinked path: Ansible reads the target and writes os.path.realpath(dest) (followLink.ts).
     const f = followLink(ctx, normPath(a.path));
     if ('error' in f) return failed(f.error);
+    const refused = attrsThroughLink(a.path, f, a);
+    if (refused) return failed(refused);
     try {
       const p = a.state === 'present' ? present(a, ctx, f) : absent(a, ctx, f);
       return p.status === 'changed' && f.warnings.length ? { ...p, warnings: f.warnings } : p;

@@ -8,7 +8,7 @@ import { ATTR_MSG, aBool, aPath, aStr, defineModule, failed, fileAttrShape, issu
 import { compilePyRegex, PyRegexError, pySearch, pySubn } from './pyregex.js';
 import type { FileDiff, ModulePlan, Op } from './types.js';
 import { normPath } from './virtualFs.js';
-import { followLink } from './followLink.js';
+import { attrsThroughLink, followLink } from './followLink.js';
 
 const args = options(
   {
@@ -53,6 +53,8 @@ export const replaceModule = defineModule<Args>({
     // A symlinked path: Ansible reads the target and writes os.path.realpath(path) (followLink.ts).
     const f = followLink(ctx, normPath(a.path));
     if ('error' in f) return failed(f.error);
+    const refused = attrsThroughLink(a.path, f, a);
+    if (refused) return failed(refused);
     const path = f.path;
     const { state, error } = readText(ctx, path);
     if (state.exists && state.type === 'directory') return failed(`Path ${a.path} is a directory !`, { rc: 256 });

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { aBool, aChoice, aPath, aStr, defineModule, failed, fileAttrShape, issue, options, ownershipOp, planAttrs, readText } from './common.js';
 import type { FileDiff, ModulePlan, Op } from './types.js';
 import { normPath } from './virtualFs.js';
-import { followLink } from './followLink.js';
+import { attrsThroughLink, followLink } from './followLink.js';
 
 const args = options(
   {
@@ -207,6 +207,8 @@ export const yamlEditModule = defineModule<Args>({
     // A symlinked path is followed as lineinfile/replace do in Ansible (followLink.ts).
     const f = followLink(ctx, normPath(a.path));
     if ('error' in f) return failed(f.error);
+    const refused = attrsThroughLink(a.path, f, a);
+    if (refused) return failed(refused);
     const path = f.path;
     const { state, error } = readText(ctx, path);
     if (state.exists && state.type === 'directory') return failed(`Path ${a.path} is a directory !`);

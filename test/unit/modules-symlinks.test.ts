@@ -9,6 +9,7 @@ import { lineinfileModule } from '../../src/modules/lineinfile.js';
 import { replaceModule } from '../../src/modules/replace.js';
 import { yamlEditModule } from '../../src/modules/yamlEdit.js';
 import { copyModule } from '../../src/modules/copy.js';
+import { fileModule } from '../../src/modules/file.js';
 import { unifiedDiff } from '../../src/modules/virtualFs.js';
 import { snapshotBeforeTouch } from '../../src/engine/snapshots.js';
 import type { FileState, ModuleDef, PlanContext } from '../../src/modules/types.js';
@@ -80,6 +81,30 @@ describe('lineinfile / replace / yaml_edit follow a symlinked path like Ansible'
     snapshotBeforeTouch(p.ops[0]!, snaps, files, 'h');
     expect(snaps.get(STUB)).toMatchObject({ existed: true, type: 'file', mode: 0o640, gid: 1, contentB64: Buffer.from(resolv).toString('base64') });
     expect(snaps.get('/etc/resolv.conf')).toMatchObject({ existed: true, type: 'symlink', linkTarget: '../run/systemd/resolve/stub-resolv.conf' });
+  });
+});
+
+describe('attributes through a link', () => {
+  it('lineinfile/replace/yaml_edit refuse mode/owner/group on a symlinked path (Ansible applies them to the link)', () => {
+    for (const [mod, args] of [
+      [lineinfileModule, { path: '/etc/resolv.conf', line: 'x', mode: '0600' }],
+      [replaceModule, { path: '/etc/resolv.conf', regexp: 'a', replace: 'b', owner: 'root' }],
+      [yamlEditModule, { path: '/etc/resolv.conf', key: 'a', value: 1, group: 'root' }],
+    ] as const) {
+      expect(plan(mod, args, node())).toMatchObject({ status: 'failed', msg: expect.stringContaining(`/etc/resolv.conf is a symlink to ${STUB}: mode/owner/group on a symlinked path are refused`) });
+    }
+  });
+
+  it('file follow=yes: state=file/touch set the target\'s mode; a dangling link fails as in Ansible', () => {
+    const f = plan(fileModule, { path: '/etc/resolv.conf', state: 'file', mode: '0644' }, node());
+    expect(f.ops).toEqual([{ op: 'attrs', path: STUB, mode: 0o644 }]);
+    const t = plan(fileModule, { path: '/etc/resolv.conf', state: 'touch', mode: '0600' }, node());
+    expect(t.ops).toEqual([{ op: 'exec', command: `touch -c -- ${STUB}` }, { op: 'attrs', path: STUB, mode: 0o600 }]);
+    const dangling = { '/etc/x': link('/opt/none', '/opt/none') };
+    expect(plan(fileModule, { path: '/etc/x', state: 'file' }, dangling)).toMatchObject({ status: 'failed', msg: 'file (/opt/none) is absent, cannot continue' });
+    expect(plan(fileModule, { path: '/etc/x', state: 'touch' }, dangling)).toMatchObject({ status: 'failed', msg: "Error while updating modification or access time: [Errno 2] No such file or directory: b'/opt/none'" });
+    expect(plan(fileModule, { path: '/etc/x', state: 'directory', mode: '0700' }, dangling).ops).toEqual([{ op: 'mkdir', path: '/opt/none', mode: 0o700 }]);
+    expect(plan(fileModule, { path: '/etc/x', state: 'file', follow: false }, dangling)).toMatchObject({ status: 'failed', msg: 'file (/etc/x) is link, cannot continue' });
   });
 });
 
