@@ -140,7 +140,7 @@ function attrsResult(path: string, st: FileState, a: Args, extraBefore: Record<s
 
 /** follow=yes on a link: Ansible goes on with os.path.realpath(path) and its state. */
 function followed(ctx: PlanContext, path: string, st: FileState): { path: string; st: FileState; prev: PrevState } | ModulePlan {
-  if (st.realPath === undefined) return failed(`${path} is a symlink this run has not read through (made by an earlier task?): crane-fix follows links it resolved on the host only`);
+  if (st.realPath === undefined) return failed(`${path} is a symlink crane-fix did not resolve on the host (a link loop, or one made by an earlier task of this run): give the target's path`);
   const real = ctx.file(st.realPath);
   return { path: st.realPath, st: real, prev: prevState(real) };
 }

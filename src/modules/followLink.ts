@@ -35,12 +35,13 @@ export function resolvedWarning(path: string, real: string): string {
 
 /**
  * The state to plan against for `path`: its own when it is no symlink, else its target's.
- * A link made earlier in this run (file state=link) was never resolved on the node: refused.
+ * A link the node could not resolve (a loop) or one made earlier in this run (file state=link,
+ * applied to the virtual files only) has no realPath: refused.
  */
 export function followLink(ctx: PlanContext, path: string): Followed | { error: string } {
   const st = ctx.file(path);
   if (!st.exists || st.type !== 'symlink') return { path, state: st, warnings: path.startsWith(RESOLVED_DIR) ? [resolvedWarning(path, path)] : [] };
-  if (st.realPath === undefined) return { error: `${path} is a symlink this run has not read through (made by an earlier task?): crane-fix follows links it resolved on the host only` };
+  if (st.realPath === undefined) return { error: `${path} is a symlink crane-fix did not resolve on the host (a link loop, or one made by an earlier task of this run): give the target's path` };
   const real = st.realPath;
   return { path: real, state: ctx.file(real), via: path, warnings: real.startsWith(RESOLVED_DIR) ? [resolvedWarning(path, real)] : [] };
 }

@@ -71,7 +71,7 @@ describe('lineinfile / replace / yaml_edit follow a symlinked path like Ansible'
     });
     expect(y.ops).toEqual([{ op: 'write', path: '/opt/config-repo/kubelet.yaml', content: 'a: 2\n', expectSha256: fileState('/x', 'a: 1\n').sha256, via: '/var/lib/kubelet/config.yaml' }]);
     expect(y.warnings).toBeUndefined();
-    expect(plan(replaceModule, { path: '/etc/x', regexp: 'a', replace: 'b' }, { '/etc/x': { type: 'symlink', linkTarget: '/t', content: undefined } })).toMatchObject({ status: 'failed', msg: expect.stringContaining('is a symlink this run has not read through') });
+    expect(plan(replaceModule, { path: '/etc/x', regexp: 'a', replace: 'b' }, { '/etc/x': { type: 'symlink', linkTarget: '/t', content: undefined } })).toMatchObject({ status: 'failed', msg: expect.stringContaining('is a symlink crane-fix did not resolve on the host (a link loop, or one made by an earlier task of this run)') });
   });
 
   it('a write through a link journals the link and the target (the rollback restores both)', () => {

@@ -278,7 +278,11 @@ describe('symlinks', () => {
     fs.symlinkSync('../run/resolve/stub.conf', path.join(dir, 'etc/rel'));
     fs.symlinkSync('rel', path.join(dir, 'etc/chain'));
     fs.symlinkSync(path.join(dir, 'nodir/missing'), path.join(dir, 'etc/dangling'));
-    const paths = ['rel', 'chain', 'dangling'].map((n) => path.join(dir, 'etc', n));
+    // /etc/mtab's kind: stat says 0 bytes, a read gives more — must not look like a race.
+    fs.symlinkSync('/proc/self/mounts', path.join(dir, 'etc/mtab'));
+    fs.symlinkSync('loop2', path.join(dir, 'etc/loop1'));
+    fs.symlinkSync('loop1', path.join(dir, 'etc/loop2'));
+    const paths = ['rel', 'chain', 'dangling', 'mtab', 'loop1'].map((n) => path.join(dir, 'etc', n));
     for (const contentOnly of [true, false]) {
       const req = collectFactRequests(paths.map((p) => ({ kind: 'file' as const, path: p, contentOnly })));
       const r = await sh.run('sh -s', { stdin: gatherScript(req), encoding: 'latin1' });
@@ -289,6 +293,9 @@ describe('symlinks', () => {
       expect(f.get(paths[2]!)).toMatchObject({ type: 'symlink', realPath: path.join(dir, 'nodir/missing') });
       expect(f.get(stub)).toMatchObject({ exists: true, type: 'file', mode: 0o640, content: 'nameserver 127.0.0.53\n', sha256: sha('nameserver 127.0.0.53\n') });
       expect(f.get(path.join(dir, 'nodir/missing'))).toEqual({ path: path.join(dir, 'nodir/missing'), exists: false });
+      expect(f.get(paths[3]!)).toMatchObject({ type: 'symlink', realPath: expect.stringMatching(/^\/proc\/\d+\/mounts$/) });
+      // A loop cannot be resolved: no realPath (the planners refuse it, followLink.ts).
+      expect(f.get(paths[4]!)).toEqual({ path: paths[4], exists: true, type: 'symlink', linkTarget: 'loop2', ...(contentOnly ? {} : { mode: 0o777, uid: 0, gid: 0, owner: 'root', group: 'root' }) });
     }
   });
 });
@@ -365,9 +372,9 @@ describe('content-only facts and writes that keep what they never read', () => {
     expect(f.get(p('missing'))).toEqual({ path: p('missing'), exists: false });
     expect(f.get(p('with-attrs'))).toMatchObject({ mode: 0o640, content: 'x' });
     // 7 regular content-only files: two `head`s (5 separator pipes each at most); one `stat`
-    // and one `cat`, for the file whose mode a planner reads — and none without it; one more of
-    // each for the link's target.
-    expect(spy.calls().sort()).toEqual(['cat', 'cat', 'head', 'head', 'stat', 'stat']);
+    // and one `cat`, for the file whose mode a planner reads — and none without it; and a `stat`
+    // and a `head` for the link's target.
+    expect(spy.calls().sort()).toEqual(['cat', 'head', 'head', 'head', 'stat', 'stat']);
     fs.rmSync(path.join(dir, '.calls'));
     await gatherCO([p('plain')], [], spy.prefix);
     expect(spy.calls()).toEqual(['head']);

@@ -80,7 +80,8 @@ function statRead(idx: number[], token: string): string[] {
  * What the requested symlinks resolve to (Ansible's lineinfile/replace/copy follow=yes edit
  * that file, not the link): `readlink -m` (Python's os.path.realpath: every link followed,
  * a missing last part allowed), then one `stat` and the bytes of that file, framed like the
- * blob of `statRead` under index `n + i`. Only `[ -L ]` (a builtin) runs for a path that is
+ * blob of `statRead` under index `n + i` — exactly the size `stat` gave (`head -c`: a link into
+ * /proc, like /etc/mtab, says 0 bytes and would print more). Only `[ -L ]` (a builtin) runs for a path that is
  * no link: a node without links pays nothing.
  */
 function linkRead(count: number, token: string): string[] {
@@ -88,13 +89,14 @@ function linkRead(count: number, token: string): string[] {
   return [
     `for i in ${all}; do eval "p=\\$P$i"; [ -L "$p" ] || continue`,
     '  r=$(readlink -m -- "$p" 2>/dev/null || readlink -f -- "$p") || r=',
-    '  if [ -z "$r" ]; then continue; fi',
+    // A resolved path is no link — except in a loop, where readlink -m gives the path back.
+    '  if [ -z "$r" ] || [ -L "$r" ]; then continue; fi',
     '  rb=$(printf %s "$r" | base64 -w0)',
     '  if [ -e "$r" ]; then s=$(stat -c \'%F|%a|%u|%g|%U|%G|%s\' -- "$r" 2>/dev/null) || s=absent; else s=absent; fi',
     '  echo "@@CF real $i $rb $s"',
     '  case "$s" in "regular file|"*|"regular empty file|"*)',
     '    z=${s##*"|"}; j=$((i + ' + String(count) + '))',
-    `    if [ "$z" -le ${MAX_FACT_FILE_BYTES} ]; then echo "@@CF blob ${token} $j:$z"; cat -- "$r"; printf '\\n@@CF blobend ${token}\\n'; else h=$(sha256sum < "$r") || h=-; echo "@@CF big $j \${h%% *}"; fi ;;`,
+    `    if [ "$z" -le ${MAX_FACT_FILE_BYTES} ]; then echo "@@CF blob ${token} $j:$z"; head -c "$z" -- "$r"; printf '\\n@@CF blobend ${token}\\n'; else h=$(sha256sum < "$r") || h=-; echo "@@CF big $j \${h%% *}"; fi ;;`,
     '  esac',
     'done',
   ];
