@@ -473,6 +473,8 @@ function printHost(log: (l: string) => void, h: string, rep: HostReport, diffs: 
   for (const t of rep.tasks) {
     const tag = t.verify ? 'verify' : t.handler ? 'handler' : t.rollbackHook ? 'rollback-hook' : 'task';
     log(redact(`${t.status.padEnd(7)} ${h} ${tag} [${t.name}]${t.msg && t.status !== 'changed' ? ` — ${t.msg}` : ''}${t.error ? ` — ${t.error}` : ''}`, secrets));
+    // As Ansible prints them: `[WARNING]: …`, every line of the text.
+    for (const w of t.warnings ?? []) for (const l of w.split('\n')) log(redact(`[WARNING]: ${h}: ${l}`, secrets));
     if (diffs && t.diff) log(redact(t.diff.replace(/\n$/, ''), secrets));
   }
   for (const n of rep.notes) log(`note    ${h} ${n}`);
