@@ -54,7 +54,8 @@ export function nodeCgroup(nodeDir: string): string {
  * A kubelet stand-in that reads its configuration as kubelet does at start: the --config file's
  * clusterDNS and the --cluster-dns flag must be IPv4 addresses, else it exits 1 (as a kubelet
  * with a broken config does, which a Restart=always unit then restarts). `--check` only checks
- * (for an ExecStartPre). Otherwise it logs one line and stays up.
+ * (for an ExecStartPre). Otherwise it logs one line (its pid, clusterDNS and argv: the process
+ * itself is then `sleep infinity`) and stays up.
  */
 export const KUBELET_STANDIN = `#!/bin/sh
 # crane-fix lab stand-in for kubelet (under the node's real systemd).
@@ -78,7 +79,7 @@ for ip in $ips; do
   fi
 done
 [ -n "$check" ] && exit 0
-echo "kubelet pid $$ started: clusterDNS$(printf ' %s' $ips)"
+echo "kubelet pid $$ started: clusterDNS$(printf ' %s' $ips); args: $*"
 exec sleep infinity
 `;
 
