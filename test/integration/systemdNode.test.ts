@@ -23,6 +23,8 @@ if (why && !skipReason) console.warn(`[systemdNode] SKIPPED: ${why}`);
 describe.skipIf(why)('a lab node under the real systemd', () => {
   let lab: LabState;
   let node: LabNode;
+  /** A plain node (the systemctl stand-in) in the same lab. */
+  let plain: LabNode;
   let inv: string;
   let journal: string;
   let bootSeconds: number;
@@ -37,20 +39,21 @@ describe.skipIf(why)('a lab node under the real systemd', () => {
     return Object.fromEntries(out.trim().split('\n').map((l) => l.split('=') as [string, string]));
   };
   const files = async () => (await sh(`sha256sum ${KUBELET_DROPIN} ${KUBELET_CONFIG}; stat -c '%n %a %U %G' ${KUBELET_DROPIN} ${KUBELET_CONFIG}`)).stdout;
-  const fix = (ip: string, ...more: string[]) => cli(['apply', '-i', inv, 'clusterip-dns', '-e', `dns_cluster_ip=${ip}`, '--yes', '--journal-dir', journal, '--json', ...more]);
+  const fix = (ip: string, more: string[] = [], limit = node.name) =>
+    cli(['apply', '-i', inv, 'clusterip-dns', '-e', `dns_cluster_ip=${ip}`, '--yes', '--journal-dir', journal, '--json', '--limit', limit, ...more]);
 
   beforeAll(async () => {
     const t0 = Date.now();
-    lab = await labUp({ nodes: 1, dir: DIR, disks: false, subnet: 29, variants: { node01: { systemd: true } } });
+    lab = await labUp({ nodes: 2, dir: DIR, disks: false, subnet: 29, variants: { node01: { systemd: true } } });
     bootSeconds = (Date.now() - t0) / 1000;
-    node = lab.nodes[0]!;
+    [node, plain] = [lab.nodes[0]!, lab.nodes[1]!];
     const work = path.join(DIR, 'work');
     journal = path.join(work, 'journal');
     fs.mkdirSync(journal, { recursive: true });
     inv = path.join(work, 'nodes.ini');
     fs.writeFileSync(
       inv,
-      `[k8s-cluster]\n${node.name} ansible_host=${node.ip} ansible_user=root\n[all:vars]\nansible_ssh_private_key_file=${lab.privateKey}\n` +
+      `[k8s-cluster]\n${node.name} ansible_host=${node.ip} ansible_user=root\n${plain.name} ansible_host=${plain.ip} ansible_user=root\n[all:vars]\nansible_ssh_private_key_file=${lab.privateKey}\n` +
         `ansible_ssh_common_args='-o UserKnownHostsFile=${lab.knownHosts} -o StrictHostKeyChecking=yes'\n`,
     );
   }, 120_000);
@@ -63,7 +66,7 @@ describe.skipIf(why)('a lab node under the real systemd', () => {
   });
 
   it('boots systemd as PID 1; systemctl in an SSH session reaches it over the node\'s own /run/systemd/private', async () => {
-    console.log(`[systemdNode] labUp of 1 systemd node: ${bootSeconds.toFixed(2)} s`);
+    console.log(`[systemdNode] labUp of 1 systemd node + 1 plain node: ${bootSeconds.toFixed(2)} s`);
     const out = await ssh('cat /proc/1/comm; systemctl is-system-running; test -S /run/systemd/private && echo private; systemctl list-units --type=service --all --no-legend --plain | cut -d" " -f1 | sort');
     expect(out).toBe('systemd\nrunning\nprivate\ncrane-lab-sshd.service\nkubelet.service\n');
     // The session is a process of that systemd: it runs in sshd's unit, in the node's cgroup.
@@ -93,16 +96,21 @@ describe.skipIf(why)('a lab node under the real systemd', () => {
   it('clusterip-dns: dry-run, apply (kubelet really restarted on the new files), no-op, rollback', async () => {
     const before = await files();
     const k0 = await kubelet();
+    await nodeExec(plain, ': > /var/log/crane-lab/systemctl.log');
 
-    const dry = await fix('10.9.0.10', '--dry-run');
+    const dry = await fix('10.9.0.10', ['--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.json.hosts[node.name].status).toBe('changed');
     expect(await files(), 'a dry-run changes nothing').toBe(before);
     expect((await kubelet()).MainPID, 'a dry-run restarts nothing').toBe(k0.MainPID);
 
-    const ap = await fix('10.9.0.10');
+    // Both nodes: on the stand-in node the stay-running check finds no Type and does not wait.
+    const ap = await fix('10.9.0.10', [], `${node.name},${plain.name}`);
     expect(ap.code, ap.stderr + ap.stdout).toBe(0);
     expect(ap.json.hosts[node.name].status).toBe('changed');
+    expect(ap.json.hosts[plain.name].status).toBe('changed');
+    const calls = (await nodeExec(plain, 'cut -d" " -f2- /var/log/crane-lab/systemctl.log')).stdout;
+    expect(calls).toMatch(/\nsystemctl daemon-reload\nsystemctl restart -- kubelet\nsystemctl show --property=Type,ActiveState,SubState,NRestarts,MainPID,Result,ExecMainStatus -- kubelet\n/);
     const k1 = await kubelet();
     expect(k1.MainPID, 'kubelet restarted').not.toBe(k0.MainPID);
     expect(k1).toMatchObject({ ActiveState: 'active', SubState: 'running' });
