@@ -189,27 +189,6 @@ function spawnDetached(cmd: string, args: string[], logFile?: string): number {
   return child.pid;
 }
 
-/** The only child of `pid` (unshare --fork's), the one that becomes PID 1 of the node. */
-function childPid(pid: number): number {
-  const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-  if (!/^\d+$/.test(kids)) throw new Error(`lab: expected one child of unshare ${pid}, found ${JSON.stringify(kids)}`);
-  return Number(kids);
-}
-
-/** A systemd node's sshd is its unit crane-lab-sshd.service: wait for it, return its pid here. */
-async function sshdUnitPid(node: LabNode): Promise<number> {
-  await waitFor(`sshd of ${node.name} on ${node.ip}:22 (crane-lab-sshd.service)`, 15_000, () => tcpOpen(node.ip, 22));
-  const config = path.join(node.dir, 'sshd_config');
-  for (const pid of (await processesByMntNs()).get(node.mntNs) ?? []) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(config) && readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(node.anchorPid)) return pid;
-    } catch {
-      // exited meanwhile
-    }
-  }
-  throw new Error(`lab: ${node.name}: sshd listens but no sshd child of systemd ${node.anchorPid} was found`);
-}
-
 export async function startSshd(node: LabNode): Promise<number> {
   const pid = spawnDetached('nsenter', [
     '-t',
@@ -367,7 +346,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
         });
         // The anchor exec'd `sleep infinity` after `ready`; its namespace is the node's. On a
         // systemd node the anchor is systemd, PID 1 of the namespace (unshare's child).
-        if (systemd) node.anchorPid = childPid(node.anchorPid);
+        if (systemd) node.anchorPid = sd.childPid(node.anchorPid);
         await waitFor(`${node.name} anchor`, 5_000, async () => {
           try {
             return (await fs.readlink(`/proc/${node.anchorPid}/exe`)).endsWith(systemd ? '/systemd' : '/sleep');
@@ -376,12 +355,14 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
           }
         });
         node.mntNs = await fs.readlink(`/proc/${node.anchorPid}/ns/mnt`);
-        node.sshdPid = systemd ? await sshdUnitPid(node) : await startSshd(node);
         if (systemd) {
-          // Up means booted: crane-lab.target reached (kubelet started), as a node after boot.
+          // sshd listening: systemd (which opened its bus before starting units) is up. Then up
+          // means booted: crane-lab.target reached, kubelet started too.
+          await waitFor(`sshd of ${node.name} on ${node.ip}:22 (crane-lab-sshd.service)`, 15_000, () => tcpOpen(node.ip, 22));
           const r = await nodeExec(node, 'timeout 20 systemctl is-system-running --wait');
           if (r.stdout.trim() !== 'running') throw new Error(`lab: ${node.name}: systemd says ${JSON.stringify(r.stdout.trim())} ${r.stderr}`);
-        }
+          node.sshdPid = sd.unitMainPid(node.dir, 'crane-lab-sshd.service');
+        } else node.sshdPid = await startSshd(node);
         node.hostKeyPub = (await fs.readFile(path.join(node.dir, 'ssh_host_ed25519_key.pub'), 'utf8')).trim();
       })),
   );

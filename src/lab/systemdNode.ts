@@ -147,6 +147,28 @@ export function systemdSpawn(nodeDir: string, bootScript: string): [string, stri
   return ['/bin/sh', ['-c', `echo $$ > ${q(path.join(cg, 'cgroup.procs'))} && ${unshare}`]];
 }
 
+/** The only child of `pid` (unshare --fork's): PID 1 of the node, as this machine sees it. */
+export function childPid(pid: number): number {
+  const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  if (!/^\d+$/.test(kids)) throw new Error(`lab: expected one child of unshare ${pid}, found ${JSON.stringify(kids)}`);
+  return Number(kids);
+}
+
+/** A unit's main process on a systemd node (this machine's pid): the one whose parent is not in the unit. */
+export function unitMainPid(nodeDir: string, unit: string): number {
+  const pids = cgroupPids(path.join(nodeCgroup(nodeDir), 'system.slice', unit));
+  const ppid = (p: number) => {
+    try {
+      return Number(readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+    } catch {
+      return 0;
+    }
+  };
+  const main = pids.filter((p) => !pids.includes(ppid(p)));
+  if (main.length !== 1) throw new Error(`lab: ${unit} of ${nodeDir} has ${main.length} main processes (${pids.join(' ')})`);
+  return main[0]!;
+}
+
 /** Every pid in a cgroup tree (this machine's view). */
 export function cgroupPids(cg: string): number[] {
   const out: number[] = [];
