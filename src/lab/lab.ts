@@ -11,7 +11,8 @@
  *    full-disk fault is just filling that tmpfs;
  *  - /run is a private tmpfs (sshd privsep dir, per-node lock files);
  *  - stand-ins (systemctl) are overlaid on /usr/local/bin and bind-mounted over
- *    /usr/bin/systemctl inside the namespace only;
+ *    /usr/bin/systemctl inside the namespace only — except on a `systemd` node, which boots
+ *    the real systemd as PID 1 of its own PID namespace (src/lab/systemdNode.ts);
  *  - an XFS disk on a loop device: ftype=1 disks are mounted at /var/lib/docker. ftype=0
  *    (no d_type) disks need XFS V4, which this kernel cannot mount, so they stay attached
  *    and unmounted, named by the `xfs_device` host var — a fresh data disk waiting to be
