@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { labUp, labDown, nodeExec, type LabState, type LabNode } from '../../src/lab/lab.js';
+import { labDown, nodeExec, readLabState, type LabState, type LabNode } from '../../src/lab/lab.js';
 import { nodeCgroup, systemdUnavailableReason } from '../../src/lab/systemdNode.js';
 import { KUBELET_CONFIG, KUBELET_DROPIN } from '../../src/catalog/entries/clusterip-dns.js';
 import { cli, skipReason } from './labHelpers.js';
@@ -44,8 +44,11 @@ describe.skipIf(why)('a lab node under the real systemd', () => {
 
   beforeAll(async () => {
     const t0 = Date.now();
-    lab = await labUp({ nodes: 2, dir: DIR, disks: false, subnet: 29, variants: { node01: { systemd: true } } });
+    // Through the CLI, as a user would (labUp({ variants: { node01: { systemd: true } } }) underneath).
+    const up = await cli(['lab', 'up', '--nodes', '2', '--dir', DIR, '--no-disks', '--subnet', '29', '--systemd', 'node01']);
     bootSeconds = (Date.now() - t0) / 1000;
+    expect(up.code, up.stderr).toBe(0);
+    lab = (await readLabState(DIR))!;
     [node, plain] = [lab.nodes[0]!, lab.nodes[1]!];
     const work = path.join(DIR, 'work');
     journal = path.join(work, 'journal');
@@ -66,7 +69,7 @@ describe.skipIf(why)('a lab node under the real systemd', () => {
   });
 
   it('boots systemd as PID 1; systemctl in an SSH session reaches it over the node\'s own /run/systemd/private', async () => {
-    console.log(`[systemdNode] labUp of 1 systemd node + 1 plain node: ${bootSeconds.toFixed(2)} s`);
+    console.log(`[systemdNode] crane-fix lab up, 1 systemd node + 1 plain node: ${bootSeconds.toFixed(2)} s`);
     const out = await ssh('cat /proc/1/comm; systemctl is-system-running; test -S /run/systemd/private && echo private; systemctl list-units --type=service --all --no-legend --plain | cut -d" " -f1 | sort');
     expect(out).toBe('systemd\nrunning\nprivate\ncrane-lab-sshd.service\nkubelet.service\n');
     // The session is a process of that systemd: it runs in sshd's unit, in the node's cgroup.
