@@ -24,8 +24,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { DOCKER_STANDIN } from './standins.js';
 
-/** cgroup2 is mounted here on this machine (a hybrid layout); see docs/nodes.md. */
-export const CGROUP2_MOUNT = '/sys/fs/cgroup/unified';
+/** Where this machine has cgroup2: /sys/fs/cgroup/unified in a hybrid layout (this one), else /sys/fs/cgroup itself. */
+export const CGROUP2_MOUNT = existsSync('/sys/fs/cgroup/cgroup.procs') ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified';
 /** Every systemd node's cgroup is a child of this one (removed again when empty). */
 export const CGROUP_ROOT = path.join(CGROUP2_MOUNT, 'crane-lab');
 export const SYSTEMD_BIN = '/lib/systemd/systemd';
