@@ -8,6 +8,7 @@
 # host service is started; `container=` makes systemd behave as in a container. systemd runs in
 # its own cgroup (and cgroup namespace, with cgroup2 mounted on its /sys/fs/cgroup), removed at
 # the end: without that it made init.scope and system.slice/* at this machine's cgroup root.
+# Its log goes nowhere: /dev/console is /dev/null inside (systemd.log holds only boot.sh errors).
 # Needs root. Usage: scripts/systemd-probe.sh [workdir]
 set -eu
 D=${1:-/tmp/crane-fix-19b-sdprobe}
@@ -25,6 +26,10 @@ set -e
 mount --make-rprivate /
 mount -t tmpfs tmpfs /run
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
+# Kernel-wide settings, the console and the VTs are this machine's (src/lab/systemdNode.ts):
+# systemd would raise fs.file-max, write to /dev/console and KDSIGACCEPT on /dev/tty0.
+mount --rbind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys
+mount --bind /dev/null /dev/console && mount --bind /dev/null /dev/tty0
 mount --bind $D/units /usr/lib/systemd/system
 mount --bind $D/etc /etc/systemd/system
 mount --bind $D/etc /usr/lib/systemd/system-generators

@@ -132,6 +132,14 @@ mount --bind ${q(path.join(nodeDir, 'generators'))} /usr/lib/systemd/system-gene
 for f in /etc/systemd/system/* /etc/systemd/system/.[!.]*; do
   case "$f" in */kubelet.service.d|*'*') ;; *) rm -rf "$f" ;; esac
 done
+# Kernel-wide settings are this machine's: systemd raises fs.file-max at boot (as on any host;
+# it did so here once, docs/nodes.md). Read-only /proc/sys makes that fail, as in a container;
+# the drop_caches recorder mounted under it stays writable.
+mount --rbind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys
+# So are the console and the VTs: systemd writes its messages to /dev/console and asks /dev/tty0
+# for keyboard requests (KDSIGACCEPT). Both are /dev/null in the node (a regular file as the
+# console would stay empty: systemd cannot make it its terminal and falls back to /dev/null).
+mount --bind /dev/null /dev/console && mount --bind /dev/null /dev/tty0
 mkdir -p /var/log/crane-lab
 echo ready > ${q(readyFile)}
 export container=crane-lab
