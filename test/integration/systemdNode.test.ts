@@ -157,9 +157,9 @@ describe.skipIf(why)('a lab node under the real systemd', () => {
 
   it('kubeadm\'s Type=simple Restart=always kubelet that dies at once: restart exits 0, crane-fix still fails and rolls back', async () => {
     // The gap, with systemd alone: restart exits 0 and the unit then loops.
-    await sh(`cp ${KUBELET_CONFIG} /tmp/kc && sed -i 's/^- 10.96.0.10/- 10.9.0.300/' ${KUBELET_CONFIG}`);
+    await sh(`cp ${KUBELET_CONFIG} /var/lib/crane-lab/kubelet-config.saved && sed -i 's/^- 10.96.0.10/- 10.9.0.300/' ${KUBELET_CONFIG}`);
     const raw = await sh('systemctl restart kubelet; echo "rc=$?"; sleep 1.5; for i in 1 2 3 4 5; do systemctl is-active kubelet; sleep 0.1; done | sort -u | paste -sd,; systemctl show -p NRestarts --value kubelet');
-    await sh(`cat /tmp/kc > ${KUBELET_CONFIG} && systemctl restart kubelet`);
+    await sh(`cat /var/lib/crane-lab/kubelet-config.saved > ${KUBELET_CONFIG} && systemctl restart kubelet`);
     const [rc, states, restarts] = raw.stdout.trim().split('\n');
     expect(rc).toBe('rc=0');
     // Mostly "activating" (auto-restart); "active" only for the moment each try lives.
