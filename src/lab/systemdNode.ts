@@ -90,7 +90,14 @@ export function systemdUnits(node: { dir: string }): Record<string, string> {
   for (const t of ['sysinit', 'basic', 'shutdown', 'sockets', 'timers', 'paths', 'slices', 'network-online']) {
     units[`${t}.target`] = `[Unit]\nDescription=${t} (crane-fix lab)\n`;
   }
-  units['crane-lab.target'] = '[Unit]\nDescription=crane-fix lab node\nWants=crane-lab-sshd.service kubelet.service\n';
+  units['crane-lab.target'] = '[Unit]\nDescription=crane-fix lab node\nWants=crane-lab-sshd.service kubelet.service dbus.socket\n';
+  // Debian's D-Bus system bus, started on the first connection: root's systemctl uses
+  // /run/systemd/private, every other user's goes through the bus ("Failed to connect to bus"
+  // without it).
+  units['dbus.socket'] = '[Unit]\nDescription=D-Bus System Message Bus Socket\n[Socket]\nListenStream=/run/dbus/system_bus_socket\n';
+  units['dbus.service'] =
+    '[Unit]\nDescription=D-Bus System Message Bus\nRequires=dbus.socket\n[Service]\nType=notify\nNotifyAccess=main\n' +
+    'ExecStart=/usr/bin/dbus-daemon --system --address=systemd: --nofork --nopidfile --systemd-activation --syslog-only\n';
   // KillMode=process: restarting sshd must not end the sessions (as Debian's ssh.service).
   units['crane-lab-sshd.service'] =
     '[Unit]\nDescription=OpenSSH server of the crane-fix lab node\n[Service]\n' +

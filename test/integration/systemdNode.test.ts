@@ -75,7 +75,11 @@ describe.skipIf(why)('a lab node under the real systemd', () => {
   it('boots systemd as PID 1; systemctl in an SSH session reaches it over the node\'s own /run/systemd/private', async () => {
     console.log(`[systemdNode] crane-fix lab up, 1 systemd node + 1 plain node: ${bootSeconds.toFixed(2)} s`);
     const out = await ssh('cat /proc/1/comm; systemctl is-system-running; test -S /run/systemd/private && echo private; systemctl list-units --type=service --all --no-legend --plain | cut -d" " -f1 | sort');
-    expect(out).toBe('systemd\nrunning\nprivate\ncrane-lab-sshd.service\nkubelet.service\n');
+    expect(out).toBe('systemd\nrunning\nprivate\ncrane-lab-sshd.service\ndbus.service\nkubelet.service\n');
+    // Any other user's systemctl goes through the D-Bus system bus (dbus.socket): reads work,
+    // changes are refused (no polkit).
+    const nobody = await ssh("su -s /bin/sh nobody -c 'systemctl is-active kubelet; systemctl restart kubelet' 2>&1 || true");
+    expect(nobody).toMatch(/^active\nFailed to restart kubelet\.service: Access denied\n/);
     // The session is a process of that systemd: it runs in sshd's unit, in the node's cgroup.
     expect(await ssh('cat /proc/self/cgroup')).toMatch(/^0::\/system\.slice\/crane-lab-sshd\.service$/m);
     const k = await kubelet();
