@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { SETTLE_SECONDS, settleCommand } from '../../src/modules/unitSettle.js';
 
 /** Runs the check with `systemctl` answering `shows[i]` to its i-th call (the last one after that). */
-function settle(shows: string[], unit = 'kubelet') {
+function settle(shows: string[], unit = 'kubelet', shell = ['/bin/sh']) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-settle-'));
   try {
     shows.forEach((s, i) => fs.writeFileSync(path.join(dir, `show.${i}`), s));
@@ -22,7 +22,7 @@ function settle(shows: string[], unit = 'kubelet') {
       { mode: 0o755 },
     );
     const t0 = Date.now();
-    const r = spawnSync('/bin/sh', ['-c', settleCommand(`${dir}/systemctl`, unit)], { encoding: 'utf8' });
+    const r = spawnSync(shell[0]!, [...shell.slice(1), '-c', settleCommand(`${dir}/systemctl`, unit)], { encoding: 'utf8' });
     return { rc: r.status, stderr: r.stderr, seconds: (Date.now() - t0) / 1000, argv: fs.readFileSync(path.join(dir, 'argv'), 'utf8') };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -56,6 +56,17 @@ describe('stay-running check after a start/restart', () => {
     expect(restarted.stderr).toContain('ActiveState=active SubState=running NRestarts=1 MainPID=52');
     expect(restarted.stderr).toContain('(right after the start: NRestarts=0 MainPID=40)');
   }, 10_000);
+
+  // The /bin/sh variants a node can have (src/lab/users.ts): the check runs in the node's shell.
+  const shells: [string, string[]][] = [['dash', ['/usr/bin/dash']], ['bash', ['/usr/bin/bash']], ['busybox', ['/usr/bin/busybox', 'sh']], ['mksh', ['/usr/bin/mksh']], ['posh', ['/usr/bin/posh']]];
+  for (const [name, argv] of shells) {
+    it.skipIf(!fs.existsSync(argv[0]!))(`works in ${name}: skips a notify unit, fails one that restarts after 0.5 s`, () => {
+      expect(settle(['Type=notify\n'], 'kubelet', argv).rc).toBe(0);
+      const bad = settle([up, up.replace('SubState=running', 'SubState=auto-restart').replace('ActiveState=active', 'ActiveState=activating')], 'kubelet', argv);
+      expect(bad.rc, bad.stderr).toBe(1);
+      expect(bad.stderr).toContain('ActiveState=activating SubState=auto-restart NRestarts=0 MainPID=40 Result=success ExecMainStatus=0 after 1 x 0.5s');
+    }, 10_000);
+  }
 
   it('passes the unit name as one quoted word; show output cannot run code', () => {
     const r = settle([`Type=simple\nActiveState=$(touch /tmp/cf-settle-pwned)\n`], "we'ird$x");
