@@ -42,7 +42,8 @@ export const entry: CatalogEntry = {
   symptoms: [
     {
       id: 'coredns-no-nameservers',
-      pattern: /plugin\/forward: no nameservers found/,
+      // node-local-dns users quote it as "plugins/forward" (kubeasz#1010); the message is the same.
+      pattern: /plugins?\/forward: no nameservers found/,
       example: 'plugin/forward: no nameservers found',
       source: 'notes',
       reason: { en: 'CoreDNS forwards to the node\'s /etc/resolv.conf and found no nameserver line in it.', zh: 'CoreDNS 转发到节点的 /etc/resolv.conf，但其中没有 nameserver 行。' },
