@@ -32,7 +32,7 @@ describe('diagnose on the real-log corpus (test/fixtures/diagnose-corpus)', () =
   // (docs/diagnose.md lists the misses). New real held-out lines can lower the ratio: the floor is
   // then lowered to the new measurement with the data, never met by a signature written after
   // reading a held-out miss. Raising it must come from new development lines.
-  it('finds the right entry first for at least 29 of 34 held-out lines (85 %; target 90 %, not met)', () => {
-    expect(r.heldout[0] / r.heldout[1]).toBeGreaterThanOrEqual(29 / 34);
+  it('finds the right entry first for at least 32 of 38 held-out lines (84 %; target 90 %, not met)', () => {
+    expect(r.heldout[0] / r.heldout[1]).toBeGreaterThanOrEqual(32 / 38);
   });
 });
