@@ -4,7 +4,8 @@
  * BOM (node03). A user wants the same edit on each and the file's own form kept — no LF lines
  * among CRLF ones, no lost BOM — so node02 must end with node01's bytes in CRLF and node03 with
  * node01's bytes behind a BOM. Then: a second apply changes nothing and rollback restores the
- * exact bytes; the human dry-run marks the CRs and the BOM.
+ * exact bytes; the human dry-run marks the CRs; the detector says affected before and clean after
+ * on all three.
  * Subnet 24, lab dir /tmp/crane-fix-19-oddcat.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
@@ -50,6 +51,12 @@ describe.skipIf(skipReason)('catalogue fixes on CRLF and BOM versions of their t
     return Object.fromEntries(files.map((p, i) => [p, Buffer.from(out[i]!, 'base64').toString('utf8')]));
   };
 
+  const statuses = async (c: Case) => {
+    const r = await cli(['check', '-i', inv, c.id, ...c.vars, '--json']);
+    expect([0, 3], r.stdout + r.stderr).toContain(r.code);
+    return Object.fromEntries(Object.entries<any>(r.json.hosts).map(([h, row]) => [h, row.results[c.id].status as string]));
+  };
+
   beforeAll(async () => {
     lab = await labUp({ nodes: 3, dir: DIR, disks: false, subnet: 24 });
     fs.mkdirSync(path.join(DIR, 'work'), { recursive: true });
@@ -73,6 +80,7 @@ describe.skipIf(skipReason)('catalogue fixes on CRLF and BOM versions of their t
       await Promise.all(lab.nodes.map((n, i) => write(n, seeded[i]!)));
       const yes = c.yes ? ['--yes'] : [];
 
+      expect(await statuses(c)).toEqual(Object.fromEntries(lab.nodes.map((n) => [n.name, 'affected'])));
       const dry = await cli(['apply', '-i', inv, c.id, ...c.vars, '--dry-run', '--journal-dir', journal]);
       expect(dry.code, dry.stdout + dry.stderr).toBe(0);
       expect(dry.stdout).toContain('^M\n');
@@ -90,8 +98,8 @@ describe.skipIf(skipReason)('catalogue fixes on CRLF and BOM versions of their t
         expect(bom![p], `${p} on the BOM node`).toBe('\ufeff' + lf![p]);
       }
 
-      const checked = await cli(['check', '-i', inv, c.id, ...c.vars, '--json']);
-      console.log(`[oddFilesCatalog] ${c.id} check after the fix: ${JSON.stringify(Object.fromEntries(Object.entries<any>(checked.json?.hosts ?? {}).map(([h, r]) => [h, r.results[c.id]?.status])))}`);
+      // The detector reads the CRLF and BOM files as the programs that use them do.
+      expect(await statuses(c)).toEqual(Object.fromEntries(lab.nodes.map((n) => [n.name, 'clean'])));
 
       const again = await cli(['apply', '-i', inv, c.id, ...c.vars, ...yes, '--journal-dir', journal, '--json']);
       expect(again.code, again.stdout + again.stderr).toBe(0);
