@@ -1,11 +1,12 @@
 /**
  * Issue 19 part 4: every catalogue fix that edits a file, applied to its real target file (the
- * lab's seeded content) in three forms at once: LF (node01), CRLF (node02) and with a UTF-8
- * BOM (node03). A user wants the same edit on each and the file's own form kept — no LF lines
- * among CRLF ones, no lost BOM — so node02 must end with node01's bytes in CRLF and node03 with
- * node01's bytes behind a BOM. Then: a second apply changes nothing and rollback restores the
+ * lab's seeded content) in four forms at once: LF (node01), CRLF (node02), with a UTF-8
+ * BOM (node03) and without the final newline (node04). A user wants the same edit on each and
+ * the file's own form kept — no LF lines among CRLF ones, no lost BOM — so node02 must end with
+ * node01's bytes in CRLF, node03 with node01's bytes behind a BOM, node04 with node01's bytes
+ * without the final newline (or with it, where the fix added the last line). Then: a second apply changes nothing and rollback restores the
  * exact bytes; the human dry-run marks the CRs; the detector says affected before and clean after
- * on all three.
+ * on all four.
  * Subnet 24, lab dir /tmp/crane-fix-19-oddcat.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
@@ -22,6 +23,8 @@ const CRON = '# nightly docker clean-up\n30 3 * * * root docker system prune -af
 
 interface Case {
   id: string;
+  /** When one fix has two cases. */
+  label?: string;
   vars: string[];
   files: Record<string, string>;
   yes?: boolean;
@@ -33,11 +36,12 @@ const CASES: Case[] = [
   { id: 'docker-storage-driver', vars: [], files: { '/etc/docker/daemon.json': dockerDaemonJson(spec({ storageDriver: 'devicemapper' })) } },
   { id: 'apiserver-service-cidr', vars: ['-e', 'service_cluster_ip_range=10.9.0.0/16'], files: { '/etc/kubernetes/manifests/kube-apiserver.yaml': apiserverManifest() } },
   { id: 'resolv-conf-trim', vars: [], files: { '/etc/resolv.conf': resolvConf(spec({ resolv: 'five' })) } },
+  { id: 'resolv-conf-trim', label: 'nameservers last', vars: [], files: { '/etc/resolv.conf': '# nameservers only\n' + [1, 2, 3, 4, 5].map((i) => `nameserver 10.0.0.${i}\n`).join('') } },
   { id: 'resolv-conf-nameserver', vars: ['-e', 'resolv_nameserver=10.100.20.105'], files: { '/etc/resolv.conf': resolvConf(spec({ resolv: 'none' })) } },
   { id: 'istio-init-prune', vars: [], files: { '/etc/cron.d/docker-prune': CRON }, yes: true },
 ];
 
-const FORMS = [(t: string) => t, (t: string) => t.replace(/\n/g, '\r\n'), (t: string) => '\ufeff' + t];
+const FORMS = [(t: string) => t, (t: string) => t.replace(/\n/g, '\r\n'), (t: string) => '\ufeff' + t, (t: string) => t.replace(/\n$/, '')];
 
 describe.skipIf(skipReason)('catalogue fixes on CRLF and BOM versions of their target files', () => {
   let lab: LabState;
@@ -58,7 +62,7 @@ describe.skipIf(skipReason)('catalogue fixes on CRLF and BOM versions of their t
   };
 
   beforeAll(async () => {
-    lab = await labUp({ nodes: 3, dir: DIR, disks: false, subnet: 24 });
+    lab = await labUp({ nodes: 4, dir: DIR, disks: false, subnet: 24 });
     fs.mkdirSync(path.join(DIR, 'work'), { recursive: true });
     inv = path.join(DIR, 'work', 'inv.ini');
     // Every node in every group the fixes' plays name (the lab makes node01 the only master).
@@ -74,7 +78,7 @@ describe.skipIf(skipReason)('catalogue fixes on CRLF and BOM versions of their t
   });
 
   for (const c of CASES) {
-    it(`${c.id}: the CRLF and the BOM file get the LF file's edit in their own form; idempotent; rollback restores the bytes`, async () => {
+    it(`${c.id}${c.label ? ` (${c.label})` : ''}: the CRLF, BOM and no-final-newline files get the LF file's edit in their own form; idempotent; rollback restores the bytes`, async () => {
       const paths = Object.keys(c.files);
       const seeded = FORMS.map((f) => Object.fromEntries(Object.entries(c.files).map(([p, t]) => [p, f(t)])));
       await Promise.all(lab.nodes.map((n, i) => write(n, seeded[i]!)));
@@ -90,12 +94,14 @@ describe.skipIf(skipReason)('catalogue fixes on CRLF and BOM versions of their t
       const ap = await cli(['apply', '-i', inv, c.id, ...c.vars, ...yes, '--journal-dir', journal, '--json']);
       expect(ap.code, ap.stdout + ap.stderr).toBe(0);
       for (const n of lab.nodes) expect(ap.json.hosts[n.name].status, n.name).toBe('changed');
-      const [lf, crlf, bom] = await Promise.all(lab.nodes.map((n) => read(n, paths)));
+      const [lf, crlf, bom, nonl] = await Promise.all(lab.nodes.map((n) => read(n, paths)));
       for (const p of paths) {
         expect(lf![p], `${p} was edited`).not.toBe(c.files[p]);
         expect(lf![p]!.endsWith('\n'), `${p} still ends in a newline`).toBe(true);
         expect(crlf![p], `${p} on the CRLF node`).toBe(lf![p]!.replace(/\n/g, '\r\n'));
         expect(bom![p], `${p} on the BOM node`).toBe('\ufeff' + lf![p]);
+        // Still without it, unless the fix added a line at the end (then that line has one).
+        expect([lf![p]!.replace(/\n$/, ''), lf![p]], `${p} on the no-final-newline node`).toContain(nonl![p]);
       }
 
       // The detector reads the CRLF and BOM files as the programs that use them do.
