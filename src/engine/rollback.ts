@@ -77,7 +77,7 @@ export async function runRollback(opts: RollbackOptions): Promise<RunReport> {
   const queue = new PQueue({ concurrency: opts.forks ?? 50 });
   for (const h of hosts) {
     void queue.add(async () => {
-      const spec = run.meta.hosts[h] as ConnectionSpec & { sshArgs?: string };
+      const spec = run.meta.hosts[h] as ConnectionSpec;
       const files = knownHostsFilesFor(opts.knownHosts, spec.sshArgs);
       const rep: HostReport = { status: 'ok', tasks: [], sessions: 0, notes: [] };
       let conn: SshConnector | undefined;

@@ -108,6 +108,8 @@ export function renderPreview(t: T, report: RunReport, s: Style = plainStyle): P
       if (task.irreversible && !p.irreversible.includes(task.name)) p.irreversible.push(task.name);
       const kind = task.handler ? t('kindHandler') : t('kindTask');
       lines.push(`  ${t('previewTask', { status: s.yellow(t('willChange')), kind, task: task.name, mark: task.irreversible ? ` ${s.red(t('markIrreversible'))}` : '' })}`);
+      // e.g. systemd-resolved will overwrite the file (the text carries English and Chinese).
+      for (const w of task.warnings ?? []) for (const l of w.split('\n')) lines.push(`    ${s.yellow(`${t('markWarning')} ${l}`)}`);
       if (task.diff) for (const l of colorDiff(task.diff, s)) lines.push(`    ${l}`);
     }
     const key = lines.join('\n');

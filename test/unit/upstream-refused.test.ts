@@ -30,7 +30,6 @@ const REFUSED: Refused[] = [
   { upstream: 'replace: validate', task: 'replace: {path: /etc/x, regexp: a, replace: b, validate: "true %s"}', option: 'validate', says: UNSUPPORTED_PARAM },
   { upstream: 'copy: validate', task: 'copy: {dest: /etc/x, content: a, validate: "true %s"}', option: 'validate', says: UNSUPPORTED_PARAM },
   { upstream: 'copy: remote_src', task: 'copy: {dest: /etc/x, src: /etc/y, remote_src: yes}', option: 'remote_src', says: UNSUPPORTED_PARAM },
-  { upstream: 'copy: follow', task: 'copy: {dest: /etc/x, content: a, follow: yes}', option: 'follow', says: UNSUPPORTED_PARAM },
   { upstream: 'copy: a directory src', task: 'copy: {dest: /etc/x/, src: dir/}', option: 'src', says: /copying directories is not supported/ },
   { upstream: 'lineinfile/copy: unsafe_writes', task: 'lineinfile: {path: /etc/x, line: a, unsafe_writes: yes}', option: 'unsafe_writes', says: UNSUPPORTED_PARAM },
   { upstream: 'lineinfile: attributes', task: 'lineinfile: {path: /etc/x, line: a, attributes: +i}', option: 'attributes', says: UNSUPPORTED_PARAM },
