@@ -23,6 +23,7 @@ import { redact, secretValues } from './secrets.js';
 import { formatShard, shardHosts, shardRecord, type ShardRecord, type ShardSpec } from '../inventory/shard.js';
 import { shellFor } from './becomeShell.js';
 import { explainNotReady } from './startFailure.js';
+import { visibleDiff } from '../modules/visibleDiff.js';
 
 export interface ApplyOptions {
   inventory: string;
@@ -475,7 +476,7 @@ function printHost(log: (l: string) => void, h: string, rep: HostReport, diffs: 
     log(redact(`${t.status.padEnd(7)} ${h} ${tag} [${t.name}]${t.msg && t.status !== 'changed' ? ` — ${t.msg}` : ''}${t.error ? ` — ${t.error}` : ''}`, secrets));
     // As Ansible prints them: `[WARNING]: …`, every line of the text.
     for (const w of t.warnings ?? []) for (const l of w.split('\n')) log(redact(`[WARNING]: ${h}: ${l}`, secrets));
-    if (diffs && t.diff) log(redact(t.diff.replace(/\n$/, ''), secrets));
+    if (diffs && t.diff) log(visibleDiff(redact(t.diff.replace(/\n$/, ''), secrets)));
   }
   for (const n of rep.notes) log(`note    ${h} ${n}`);
   if (rep.status === 'unreachable' || (rep.error && !rep.tasks.some((t) => t.error))) log(redact(`${rep.status.toUpperCase()} ${h}: ${rep.error}`, secrets));

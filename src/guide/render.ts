@@ -7,6 +7,7 @@ import type { CatalogEntry, Lang } from '../catalog/types.js';
 import type { DiagnoseResult } from '../catalog/diagnose.js';
 import type { RunReport } from '../engine/run.js';
 import type { MessageKey, T } from './i18n.js';
+import { visibleDiff } from '../modules/visibleDiff.js';
 
 export interface Style {
   bold(s: string): string;
@@ -66,7 +67,7 @@ export function renderMatches(t: T, lang: Lang, result: DiagnoseResult, entries:
 }
 
 export function colorDiff(diff: string, s: Style): string[] {
-  return diff
+  return visibleDiff(diff)
     .replace(/\n+$/, '')
     .split('\n')
     .map((l) => (l.startsWith('+++') || l.startsWith('---') ? s.bold(l) : l.startsWith('+') ? s.green(l) : l.startsWith('-') ? s.red(l) : l.startsWith('@@') ? s.cyan(l) : l));

@@ -111,7 +111,8 @@ function readLocal(src: string, playbookDir: string | undefined): LocalSrc | str
     if (buf.includes(0)) return `src ${p} appears to be binary: only text files are supported`;
     let text: string;
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+      // ignoreBOM keeps a leading BOM in the text (by default TextDecoder drops it): the file is copied byte for byte.
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf);
     } catch {
       return `src ${p} is not valid UTF-8: only text files are supported`;
     }

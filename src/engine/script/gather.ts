@@ -70,7 +70,7 @@ function statRead(idx: number[], token: string): string[] {
     `    if [ "$z" -le ${MAX_FACT_FILE_BYTES} ]; then BLOB="$BLOB $i:$z"; C="$C \\"\\$P$i\\""; else BIG="$BIG $i"; fi ;;`,
     '  esac',
     'done',
-    `if [ -n "$C" ]; then echo "@@CF blob ${token}$BLOB"; eval "cat -- $C"; printf '\\n@@CF blobend ${token}\\n'; fi`,
+    `if [ -n "$C" ]; then echo "@@CF blob ${token}$BLOB"; eval "cat -- $C" || { printf '\\n@@CF race\\n'; exit 7; }; printf '\\n@@CF blobend ${token}\\n'; fi`,
     'for i in $BIG; do eval "p=\\$P$i"; h=$(sha256sum < "$p") || h=-; echo "@@CF big $i ${h%% *}"; done',
   );
   return L;
@@ -140,6 +140,8 @@ function bareRead(idx: number[], token: string): string[] {
  * splits them by the sizes `stat` gave and computes sha256 itself), `sha256sum` only for files
  * too large to send, `readlink` only for symlinks. If a file appears, vanishes or changes size
  * while this runs, the sizes and bytes disagree and the client says so (never a torn fact).
+ * A file `cat` or `head` cannot read (permission) ends the script with rc 7 and the tool's
+ * message on stderr, which startFailure.ts turns into "not readable by <user>: become root".
  * The last line is `@@CF end <token>`: wait for exactly that (a file may hold "@@CF end").
  */
 export function gatherScript(req: GatherRequest, lock?: LockSpec, token: string = newToken()): string {
