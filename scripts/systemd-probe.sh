@@ -5,11 +5,15 @@
 # call's exit code, stdout and stderr, and takes the namespace down. The lab's systemctl
 # stand-in (src/lab/standins.ts) is checked against this output (docs/nodes.md).
 # The host's own unit directories are hidden by bind mounts inside the namespace only, so no
-# host service is started; `container=` makes systemd behave as in a container.
+# host service is started; `container=` makes systemd behave as in a container. systemd runs in
+# its own cgroup (and cgroup namespace, with cgroup2 mounted on its /sys/fs/cgroup), removed at
+# the end: without that it made init.scope and system.slice/* at this machine's cgroup root.
+# Its log goes nowhere: /dev/console is /dev/null inside (systemd.log holds only boot.sh errors).
 # Needs root. Usage: scripts/systemd-probe.sh [workdir]
 set -eu
 D=${1:-/tmp/crane-fix-19b-sdprobe}
-rm -rf "$D"; mkdir -p "$D/units" "$D/etc"
+CG=/sys/fs/cgroup/unified/crane-lab/$(printf %s "$D" | tr -c 'A-Za-z0-9_.-' _)
+rm -rf "$D"; mkdir -p "$D/units" "$D/etc" "$CG"
 for t in sysinit basic shutdown sockets timers paths slices; do printf '[Unit]\nDescription=%s\n' "$t" > "$D/units/$t.target"; done
 printf '[Unit]\nDescription=crane lab\nWants=kubelet.service\n' > "$D/units/crane-lab.target"
 printf '[Service]\nExecStart=/bin/sleep infinity\n' > "$D/units/kubelet.service"
@@ -21,6 +25,11 @@ cat > "$D/boot.sh" <<EOF
 set -e
 mount --make-rprivate /
 mount -t tmpfs tmpfs /run
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+# Kernel-wide settings, the console and the VTs are this machine's (src/lab/systemdNode.ts):
+# systemd would raise fs.file-max, write to /dev/console and KDSIGACCEPT on /dev/tty0.
+mount --rbind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys
+mount --bind /dev/null /dev/console && mount --bind /dev/null /dev/tty0
 mount --bind $D/units /usr/lib/systemd/system
 mount --bind $D/etc /etc/systemd/system
 mount --bind $D/etc /usr/lib/systemd/system-generators
@@ -29,9 +38,10 @@ exec /lib/systemd/systemd --log-target=console --log-level=warning --unit=crane-
 EOF
 chmod +x "$D/boot.sh"
 # --kill-child: killing unshare alone would leave systemd (PID 1 of the namespace) running.
-unshare --pid --mount --fork --mount-proc --kill-child "$D/boot.sh" > "$D/systemd.log" 2>&1 &
+sh -c 'echo $$ > "$1/cgroup.procs" && exec unshare --pid --mount --cgroup --fork --mount-proc --kill-child "$2/boot.sh"' sh "$CG" "$D" > "$D/systemd.log" 2>&1 &
 U=$!
-trap 'rc=$?; set +e; kill "$U" 2>/dev/null; [ -n "${P:-}" ] && kill -9 "$P" 2>/dev/null; wait "$U" 2>/dev/null; rm -rf "$D"; exit $rc' EXIT
+rmcg() { for _ in 1 2 3 4 5 6 7 8 9 10; do find "$CG" -depth -type d -exec rmdir {} + 2>/dev/null; [ -d "$CG" ] || break; sleep 0.2; done; rmdir /sys/fs/cgroup/unified/crane-lab 2>/dev/null; }
+trap 'rc=$?; set +e; kill "$U" 2>/dev/null; [ -n "${P:-}" ] && kill -9 "$P" 2>/dev/null; wait "$U" 2>/dev/null; rmcg; rm -rf "$D"; exit $rc' EXIT
 P=
 for _ in 1 2 3 4 5 6 7 8 9 10; do
   sleep 0.5

@@ -101,8 +101,21 @@ export async function runFloor(ctx: Ctx, sessions = 1, scripts?: { dir: string; 
 // ---------------------------------------------------------------- crane-fix
 
 interface CraneJson {
-  hosts: Record<string, { status: string; sessions?: number; tasks: { name: string; status: string; changed: boolean; diff?: string }[] }>;
+  hosts: Record<string, { status: string; error?: string; sessions?: number; tasks: { name: string; status: string; changed: boolean; diff?: string }[] }>;
   summary: Record<string, number>;
+}
+
+/**
+ * Why the hosts that were off were off, grouped by their error with numbers and addresses
+ * masked (at 500 nodes the first recording said only "unreachable", which cannot be acted on).
+ */
+function whyOff(off: [string, CraneJson['hosts'][string]][]): string {
+  const counts = new Map<string, number>();
+  for (const [, h] of off) {
+    const e = (h.error ?? '(no error text)').replace(/\d+(\.\d+)*/g, 'N').slice(0, 160);
+    counts.set(e, (counts.get(e) ?? 0) + 1);
+  }
+  return '; errors: ' + [...counts].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([e, n]) => `${n}× ${e}`).join(' | ');
 }
 
 /**
@@ -162,7 +175,7 @@ function judgeCrane(ctx: Ctx, mode: Mode, timed: Timed): Outcome {
   if (hosts.length !== ctx.nodes) problems.push(`${hosts.length}/${ctx.nodes} hosts in the report`);
   const want = mode === 'noop' ? 'ok' : 'changed';
   const off = hosts.filter(([, h]) => h.status !== want);
-  if (off.length) problems.push(`${off.length} host(s) not '${want}', e.g. ${off[0]![0]}: ${off[0]![1].status}`);
+  if (off.length) problems.push(`${off.length} host(s) not '${want}', e.g. ${off[0]![0]}: ${off[0]![1].status}${whyOff(off)}`);
   if (mode === 'dry') {
     const noDiff = hosts.filter(([, h]) => !h.tasks.some((t) => t.diff));
     if (noDiff.length) problems.push(`${noDiff.length} host(s) without a diff`);

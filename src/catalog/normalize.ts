@@ -2,7 +2,7 @@
  * What varies between two pastes of the same log line, taken out before signatures are matched:
  * terminal colour, the wrapper a log collector put around the line (docker json-file, journald
  * JSON, logrus key=value quoting), escaping added each time a message is embedded in another
- * (\" \\\" \n), the headers of journald/syslog, klog, dmesg and ISO timestamps, and the
+ * (\" \\\" \n), markdown quoting, the headers of journald/syslog, klog, dmesg and ISO timestamps, and the
  * addresses, hashes and generated pod names that differ on every machine.
  *
  * Signatures are written against the result; the original line is still what diagnose reports.
@@ -30,6 +30,8 @@ const PREFIXES: RegExp[] = [
   /^(?:ERRO|WARN|INFO|DEBU|FATA|PANI|TRAC)\[\d+\]\s*/,
   // kubectl logs --prefix / stern: "[kube-apiserver-nuc02] "
   /^\[[\w.:/-]+\]\s+/,
+  // markdown / e-mail quoting: "> " (a GitHub reply quoting an earlier paste)
+  /^(?:>[ \t]?)+/,
 ];
 
 const REPLACEMENTS: [RegExp, string][] = [

@@ -57,6 +57,7 @@ export function jsonReport(r: RunReport): string {
                 status: t.status,
                 changed: t.changed,
                 ...(t.diff ? { diff: t.diff } : {}),
+                ...(t.warnings?.length ? { warnings: t.warnings } : {}),
                 ...(t.error ? { error: t.error } : {}),
                 ...(t.verify ? { verify: true } : {}),
                 ...(t.handler ? { handler: true } : {}),

@@ -12,11 +12,13 @@ export function registerLab(program: Command): void {
     .option('--dir <dir>', 'lab directory', DEFAULT_LAB_DIR)
     .option('--no-disks', 'skip the XFS loop disks')
     .option('--subnet <b>', 'nodes on 127.0.<b>.11… (run several labs at once)', '0')
+    .option('--systemd <nodes>', 'boot these nodes (e.g. node01,node02) under the real systemd instead of the systemctl stand-in')
     .action(async (o) => {
       const n = Number(o.nodes);
       if (!Number.isInteger(n) || n < 1) throw new InputError('expects a whole number from 1', { flag: '--nodes' });
+      const variants = Object.fromEntries(String(o.systemd ?? '').split(',').filter(Boolean).map((name) => [name.trim(), { systemd: true }]));
       const t0 = Date.now();
-      const st = await labUp({ nodes: n, dir: o.dir, disks: o.disks, subnet: Number(o.subnet) });
+      const st = await labUp({ nodes: n, dir: o.dir, disks: o.disks, subnet: Number(o.subnet), variants });
       console.log(`lab: ${st.nodes.length} nodes up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${st.nodes[0]!.ip} .. ${st.nodes[st.nodes.length - 1]!.ip})`);
       console.log(`  inventory (YAML): ${st.inventoryYaml}`);
       console.log(`  inventory (INI, Crane-shaped): ${st.inventoryIni}`);

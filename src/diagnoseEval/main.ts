@@ -17,6 +17,8 @@ console.log(`negatives wrong: ${r.negativesWrong.length}/${r.negatives}`);
 const uncovered = catalog.filter((e) => e.symptoms.length > 0 && !r.rows.some((x) => x.entry === e.id)).map((e) => e.id);
 if (uncovered.length) console.log(`no real line yet: ${uncovered.join(', ')}`);
 for (const m of r.misses) console.log(`  miss (${m.item.split}) ${m.item.id}: ${m.got ?? 'no match'}`);
+// Negatives are not split: naming the one that fired is what lets an author fix the signature.
+for (const n of r.negativesWrong) console.log(`  wrong negative ${n.id} (${n.source})`);
 const md = [
   '# diagnose on real logs',
   '',

@@ -4,7 +4,6 @@
  */
 import PQueue from 'p-queue';
 import { loadInventory, selectHosts, resolveConnection } from '../inventory/index.js';
-import type { ConnectionSpec } from '../inventory/types.js';
 import { catalog, getEntry } from '../catalog/index.js';
 import type { CatalogEntry, DetectorResult } from '../catalog/types.js';
 import { KnownHosts, knownHostsFilesFor } from '../transport/knownHosts.js';
@@ -60,8 +59,8 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
   for (const h of hosts) {
     void queue.add(async () => {
       const host = inv.hosts.get(h)!;
-      const spec = resolveConnection(host, { sshConfigPath: opts.sshConfig, extraVars: opts.extraVars }) as ConnectionSpec;
-      const files = knownHostsFilesFor(opts.knownHosts, { ...host.vars, ...opts.extraVars }.ansible_ssh_common_args);
+      const spec = resolveConnection(host, { sshConfigPath: opts.sshConfig, extraVars: opts.extraVars });
+      const files = knownHostsFilesFor(opts.knownHosts, spec.sshArgs);
       let kh = khCache.get(files.join('\0'));
       if (!kh) khCache.set(files.join('\0'), (kh = KnownHosts.load(files)));
       const row: CheckReport['hosts'][string] = { reachable: true, results: {} };

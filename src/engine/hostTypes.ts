@@ -15,6 +15,8 @@ export interface TaskReport {
   diff?: string;
   error?: string;
   msg?: string;
+  /** e.g. the file edited belongs to systemd-resolved (ModulePlan.warnings). */
+  warnings?: string[];
   irreversible?: boolean;
   handler?: boolean;
   verify?: boolean;
@@ -85,6 +87,7 @@ export function report(t: TaskPlan, extra: Partial<TaskReport> = {}): TaskReport
     changed: status === 'changed',
     ...(t.diffText ? { diff: t.diffText } : {}),
     ...(t.msg ? { msg: t.msg } : {}),
+    ...(t.warnings?.length ? { warnings: t.warnings } : {}),
     ...(status === 'failed' ? { error: t.msg ?? 'failed' } : {}),
     ...(t.irreversible ? { irreversible: true } : {}),
     ...(t.isHandler ? { handler: true } : {}),

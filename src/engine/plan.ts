@@ -191,6 +191,8 @@ export interface TaskPlan {
   ops: Op[];
   diffs: FileDiff[];
   diffText?: string;
+  /** The module's warnings (ModulePlan.warnings), printed with the task. */
+  warnings?: string[];
   runtimeOutcome: boolean;
   judged: boolean;
   irreversible: boolean;
@@ -352,7 +354,7 @@ export function planTask(p: PreparedTask, state: PlanState, checkMode: boolean):
   // Command facts as they will read after this task (e.g. a unit stopped by an earlier task).
   if (mp.factUpdates) for (const [k, v] of Object.entries(mp.factUpdates)) state.commands.set(k, v);
   const diffText = mp.diffs.length && state.diffs !== false ? mp.diffs.map(unifiedDiff).join('') : undefined;
-  return { ...base, status, msg: mp.msg, ops: mp.ops, diffs: mp.diffs, diffText, runtimeOutcome: Boolean(mp.runtimeOutcome), result, irreversible: base.irreversible && mp.ops.length > 0, destructive: base.destructive && mp.ops.length > 0 };
+  return { ...base, status, msg: mp.msg, ops: mp.ops, diffs: mp.diffs, diffText, ...(mp.warnings?.length ? { warnings: mp.warnings } : {}), runtimeOutcome: Boolean(mp.runtimeOutcome), result, irreversible: base.irreversible && mp.ops.length > 0, destructive: base.destructive && mp.ops.length > 0 };
 }
 
 /** Handlers notified by tasks that (will) change, in handler definition order; `listen` honoured. */

@@ -17,6 +17,7 @@ import type { HostReport } from './hostTypes.js';
 import { restoreHost } from './restoreHost.js';
 import { sessionRunner } from './stepRunner.js';
 import { unifiedDiff } from '../modules/virtualFs.js';
+import { visibleDiff } from '../modules/visibleDiff.js';
 import { shellFor } from './becomeShell.js';
 import { explainNotReady } from './startFailure.js';
 import type { RunReport } from './run.js';
@@ -76,7 +77,7 @@ export async function runRollback(opts: RollbackOptions): Promise<RunReport> {
   const queue = new PQueue({ concurrency: opts.forks ?? 50 });
   for (const h of hosts) {
     void queue.add(async () => {
-      const spec = run.meta.hosts[h] as ConnectionSpec & { sshArgs?: string };
+      const spec = run.meta.hosts[h] as ConnectionSpec;
       const files = knownHostsFilesFor(opts.knownHosts, spec.sshArgs);
       const rep: HostReport = { status: 'ok', tasks: [], sessions: 0, notes: [] };
       let conn: SshConnector | undefined;
@@ -136,7 +137,7 @@ export async function runRollback(opts: RollbackOptions): Promise<RunReport> {
       report.hosts[h] = { status: rep.status, tasks: rep.tasks, ...(rep.error ? { error: rep.error } : {}) };
       for (const t of rep.tasks) {
         log(`${t.status.padEnd(7)} ${h} [${t.name}]${t.error ? ` — ${t.error}` : ''}`);
-        if (opts.dryRun && t.diff) log(t.diff.replace(/\n$/, ''));
+        if (opts.dryRun && t.diff) log(visibleDiff(t.diff.replace(/\n$/, '')));
       }
       if (rep.error) log(`${rep.status.toUpperCase()} ${h}: ${rep.error}`);
     });

@@ -23,6 +23,7 @@ import { redact, secretValues } from './secrets.js';
 import { formatShard, shardHosts, shardRecord, type ShardRecord, type ShardSpec } from '../inventory/shard.js';
 import { shellFor } from './becomeShell.js';
 import { explainNotReady } from './startFailure.js';
+import { visibleDiff } from '../modules/visibleDiff.js';
 
 export interface ApplyOptions {
   inventory: string;
@@ -122,7 +123,7 @@ export interface CheckedInput {
   hosts: string[];
   /** With --shard: the shard and the whole selection it was cut from. */
   shard?: ShardRecord;
-  specs: Map<string, ConnectionSpec & { sshArgs?: string }>;
+  specs: Map<string, ConnectionSpec>;
 }
 
 /**
@@ -214,13 +215,10 @@ export function checkApplyInput(opts: ApplyOptions): CheckedInput {
     prepared.push({ play, playbook: pb, hosts, perHost, irreversible: [...irreversible], destructive: [...destructive] });
   }
   const allHosts = [...new Set(prepared.flatMap((p) => p.hosts))];
-  const specs = new Map<string, ConnectionSpec & { sshArgs?: string }>();
+  const specs = new Map<string, ConnectionSpec>();
   for (const h of allHosts) {
     const host = inv.hosts.get(h)!;
-    const spec = resolveConnection(host, { sshConfigPath: opts.sshConfig, extraVars: opts.extraVars }) as ConnectionSpec & { sshArgs?: string };
-    const hv = { ...host.vars, ...opts.extraVars };
-    const args = hv.ansible_ssh_common_args ?? hv.ansible_ssh_extra_args;
-    if (typeof args === 'string') spec.sshArgs = args;
+    const spec = resolveConnection(host, { sshConfigPath: opts.sshConfig, extraVars: opts.extraVars });
     if (spec.privateKeyPath) {
       if (!fs.existsSync(spec.privateKeyPath)) {
         throw new InputError(`ansible_ssh_private_key_file ${spec.privateKeyPath} (host ${h}) does not exist`, host.pos);
@@ -442,7 +440,7 @@ function createJournal(root: string, meta: Parameters<typeof Journal.create>[1])
   }
 }
 
-function stripSecret(s: ConnectionSpec & { sshArgs?: string }): Omit<ConnectionSpec, 'becomePassword'> {
+function stripSecret(s: ConnectionSpec): Omit<ConnectionSpec, 'becomePassword'> {
   const { becomePassword: _pw, ...rest } = s;
   void _pw;
   if (rest.proxyJump) rest.proxyJump = stripSecret(rest.proxyJump) as ConnectionSpec;
@@ -476,7 +474,9 @@ function printHost(log: (l: string) => void, h: string, rep: HostReport, diffs: 
   for (const t of rep.tasks) {
     const tag = t.verify ? 'verify' : t.handler ? 'handler' : t.rollbackHook ? 'rollback-hook' : 'task';
     log(redact(`${t.status.padEnd(7)} ${h} ${tag} [${t.name}]${t.msg && t.status !== 'changed' ? ` — ${t.msg}` : ''}${t.error ? ` — ${t.error}` : ''}`, secrets));
-    if (diffs && t.diff) log(redact(t.diff.replace(/\n$/, ''), secrets));
+    // As Ansible prints them: `[WARNING]: …`, every line of the text.
+    for (const w of t.warnings ?? []) for (const l of w.split('\n')) log(redact(`[WARNING]: ${h}: ${l}`, secrets));
+    if (diffs && t.diff) log(visibleDiff(redact(t.diff.replace(/\n$/, ''), secrets)));
   }
   for (const n of rep.notes) log(`note    ${h} ${n}`);
   if (rep.status === 'unreachable' || (rep.error && !rep.tasks.some((t) => t.error))) log(redact(`${rep.status.toUpperCase()} ${h}: ${rep.error}`, secrets));

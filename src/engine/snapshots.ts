@@ -30,9 +30,13 @@ export function touchedPath(op: Op): string | undefined {
  * path held when facts were read: that is what a rollback puts back.
  */
 export function snapshotBeforeTouch(op: Op, snapshots: Map<string, Snapshot>, original: Map<string, FileState>, hostName: string, journal?: Journal): void {
-  const path = touchedPath(op);
-  if (!path || snapshots.has(path)) return;
-  const snap = snapshotOf(original.get(path), path);
-  snapshots.set(path, snap);
-  journal?.append({ type: 'snapshot', host: hostName, snap });
+  // A write through a symlink changes the target; the link is journaled as well, so a
+  // rollback checks it is still a link with the same target text (and puts it back if not).
+  const paths = [touchedPath(op), op.op === 'write' ? op.via : undefined];
+  for (const path of paths) {
+    if (!path || snapshots.has(path)) continue;
+    const snap = snapshotOf(original.get(path), path);
+    snapshots.set(path, snap);
+    journal?.append({ type: 'snapshot', host: hostName, snap });
+  }
 }

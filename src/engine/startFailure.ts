@@ -21,7 +21,8 @@ export function explainStartFailure(stderr: string, spec: Pick<ConnectionSpec, '
 
 /** The gather reads every file a task may change; one the run's user cannot read stops it. */
 function explainUnreadable(stderr: string, spec: Pick<ConnectionSpec, 'become' | 'becomeUser' | 'user'>): string | undefined {
-  const m = /cannot open '([^']+)' for reading: Permission denied/.exec(stderr);
+  // head's message (files read without stat) or cat's (files read with their mode and owner: copy, yaml_edit …).
+  const m = /cannot open '([^']+)' for reading: Permission denied/.exec(stderr) ?? /\bcat: (\/.*?): Permission denied/.exec(stderr);
   if (!m) return undefined;
   const who = spec.become ? spec.becomeUser : spec.user;
   const fix = spec.become ? `run as a user that can read it (become_user, now ${spec.becomeUser})` : 'let the run become root: ansible_become=true in the inventory, or become: true on the play';

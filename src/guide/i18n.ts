@@ -92,6 +92,7 @@ export const messages = {
   previewError: { en: 'The preview could not run: {error}', zh: '无法生成预览：{error}' },
   nothingToDo: { en: 'Nothing to change: the selected hosts are already fixed.', zh: '无需修改：选中的主机都已经修复。' },
   markIrreversible: { en: '⚠ cannot be undone', zh: '⚠ 不可回滚' },
+  markWarning: { en: '⚠ warning:', zh: '⚠ 注意：' },
   applyQ: { en: 'Apply this fix to {count} host(s)?', zh: '在这 {count} 台主机上执行修复吗？' },
   irreversibleQ: {
     en: 'Steps marked "cannot be undone" will run on {count} host(s). Continue?',

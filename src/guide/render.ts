@@ -7,6 +7,7 @@ import type { CatalogEntry, Lang } from '../catalog/types.js';
 import type { DiagnoseResult } from '../catalog/diagnose.js';
 import type { RunReport } from '../engine/run.js';
 import type { MessageKey, T } from './i18n.js';
+import { visibleDiff } from '../modules/visibleDiff.js';
 
 export interface Style {
   bold(s: string): string;
@@ -66,7 +67,7 @@ export function renderMatches(t: T, lang: Lang, result: DiagnoseResult, entries:
 }
 
 export function colorDiff(diff: string, s: Style): string[] {
-  return diff
+  return visibleDiff(diff)
     .replace(/\n+$/, '')
     .split('\n')
     .map((l) => (l.startsWith('+++') || l.startsWith('---') ? s.bold(l) : l.startsWith('+') ? s.green(l) : l.startsWith('-') ? s.red(l) : l.startsWith('@@') ? s.cyan(l) : l));
@@ -107,6 +108,8 @@ export function renderPreview(t: T, report: RunReport, s: Style = plainStyle): P
       if (task.irreversible && !p.irreversible.includes(task.name)) p.irreversible.push(task.name);
       const kind = task.handler ? t('kindHandler') : t('kindTask');
       lines.push(`  ${t('previewTask', { status: s.yellow(t('willChange')), kind, task: task.name, mark: task.irreversible ? ` ${s.red(t('markIrreversible'))}` : '' })}`);
+      // e.g. systemd-resolved will overwrite the file (the text carries English and Chinese).
+      for (const w of task.warnings ?? []) for (const l of w.split('\n')) lines.push(`    ${s.yellow(`${t('markWarning')} ${l}`)}`);
       if (task.diff) for (const l of colorDiff(task.diff, s)) lines.push(`    ${l}`);
     }
     const key = lines.join('\n');

@@ -83,6 +83,11 @@ export function resolveConnection(host: InventoryHost, opts: ResolveOptions = {}
     connectTimeoutMs = Math.round(secs! * 1000);
   }
 
+  // Ansible's ssh connection appends both: ssh_common_args (ssh, scp, sftp) and ssh_extra_args
+  // (ssh only). We read them for the known_hosts file they may name (UserKnownHostsFile).
+  const argVars = ['ansible_ssh_common_args', 'ansible_ssh_extra_args'].map((n) => pick(v, [n])).filter((x) => x !== undefined);
+  const sshArgs = argVars.map((x) => asText(x.value) ?? bad(x.name, `must be a string, got ${show(x.value)}`)).filter((a) => a.trim() !== '');
+
   const spec: ConnectionSpec = {
     name: host.name,
     host: hostName,
@@ -95,6 +100,7 @@ export function resolveConnection(host: InventoryHost, opts: ResolveOptions = {}
   if (privateKeyPath !== undefined) spec.privateKeyPath = privateKeyPath;
   if (becomePassword !== undefined) spec.becomePassword = becomePassword;
   if (connectTimeoutMs !== undefined) spec.connectTimeoutMs = connectTimeoutMs;
+  if (sshArgs.length) spec.sshArgs = sshArgs.join(' ');
   const jump = cfg && sc.proxyJump ? jumpChain(cfg, sc.proxyJump, home, env, 0) : undefined;
   if (jump) spec.proxyJump = jump;
   return spec;

@@ -46,4 +46,6 @@ export interface ConnectionSpec {
   becomeUser: string;
   becomePassword?: string;
   connectTimeoutMs?: number;
+  /** ansible_ssh_common_args then ansible_ssh_extra_args, as Ansible appends them to ssh. */
+  sshArgs?: string;
 }

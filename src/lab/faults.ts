@@ -10,8 +10,18 @@ import { nodeExec, nodeProcesses, startSshd, type LabNode, type LabState, saveLa
 
 const run = promisify(execFile);
 
+/**
+ * These faults act on the stand-ins and on a node whose anchor is `sleep`: on a systemd node
+ * (src/lab/systemdNode.ts) they would do nothing (no stand-in reads the fault files) or kill
+ * the whole node (its unshare takes systemd down with it). Break a unit there for real instead.
+ */
+function standinOnly(node: LabNode, what: string): void {
+  if (node.variant?.systemd) throw new Error(`lab: ${what} does not work on ${node.name}, a systemd node (break its unit with a drop-in instead)`);
+}
+
 /** Kill the node's sshd and every session (the node "goes down"); its files survive. */
 export async function stopNode(node: LabNode): Promise<void> {
+  standinOnly(node, 'stopNode');
   // Until none is left: a shell of the node can fork (e.g. its next command) between the
   // listing and the kill, and a survivor would keep running — and holding the host lock.
   for (let pass = 0; pass < 20; pass++) {
@@ -36,6 +46,7 @@ export async function startNode(state: LabState, node: LabNode): Promise<void> {
 
 /** SIGSTOP the node's sshd and sessions: TCP still accepts (kernel backlog) but nothing answers. */
 export async function hangNode(node: LabNode): Promise<void> {
+  standinOnly(node, 'hangNode');
   // Until a listing shows no process not yet stopped (one may fork between listing and kill).
   const stopped = new Set<number>();
   for (let pass = 0; pass < 20; pass++) {
@@ -102,6 +113,7 @@ export async function clearDisk(node: LabNode): Promise<void> {
 
 /** Make `systemctl start/restart <unit>` fail on the node (a broken kubelet). */
 export async function failUnitStart(node: LabNode, unit: string, fail = true, when?: { pattern: string; file: string }): Promise<void> {
+  standinOnly(node, 'failUnitStart');
   const f = `/var/lib/crane-lab/fail-start/${unit.includes('.') ? unit : unit + '.service'}`;
   // The stand-in reads "PATTERN FILE" with `read -r pat file`: a blank in the pattern would
   // silently move into the file name, and the unit would never fail.
@@ -125,6 +137,7 @@ async function recordedCalls(node: LabNode, tool: 'systemctl' | 'flock'): Promis
 
 /** Every systemctl call the node has seen, oldest first (the stand-in's log). */
 export async function systemctlCalls(node: LabNode): Promise<string[]> {
+  standinOnly(node, 'systemctlCalls');
   // `systemctl restart -- kubelet` and `systemctl restart kubelet` are the same call.
   return (await recordedCalls(node, 'systemctl')).map((l) => l.replace(/ -- /g, ' '));
 }

@@ -11,7 +11,8 @@
  *    full-disk fault is just filling that tmpfs;
  *  - /run is a private tmpfs (sshd privsep dir, per-node lock files);
  *  - stand-ins (systemctl) are overlaid on /usr/local/bin and bind-mounted over
- *    /usr/bin/systemctl inside the namespace only;
+ *    /usr/bin/systemctl inside the namespace only — except on a `systemd` node, which boots
+ *    the real systemd as PID 1 of its own PID namespace (src/lab/systemdNode.ts);
  *  - an XFS disk on a loop device: ftype=1 disks are mounted at /var/lib/docker. ftype=0
  *    (no d_type) disks need XFS V4, which this kernel cannot mount, so they stay attached
  *    and unmounted, named by the `xfs_device` host var — a fresh data disk waiting to be
@@ -32,6 +33,7 @@ import { DOCKER_STANDIN, STANDIN_UNITS, SYSTEMCTL_STANDIN } from './standins.js'
 import { labInventoryIni, labInventoryYaml } from './inventoryFiles.js';
 import type { LabNode, LabState } from './types.js';
 import { authorizedKeysFiles, checkVariant, variantScript, type NodeVariant } from './users.js';
+import * as sd from './systemdNode.js';
 import { ExitError, EXIT } from '../errors.js';
 
 const run = promisify(execFile);
@@ -122,7 +124,7 @@ function sshdConfig(node: NodeSpec, dir: string, labDir: string, variant?: NodeV
 function bootScript(node: NodeSpec, dir: string, labDir: string, loop?: string, variant?: NodeVariant, publicKey = ''): string {
   const rw = path.join(dir, 'rw');
   const seed = path.join(dir, 'seed');
-  const standins = path.join(labDir, 'standins');
+  const standins = variant?.systemd ? sd.systemdStandinsDir(labDir) : path.join(labDir, 'standins');
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   return `#!/bin/sh
 # Boot script of lab node ${node.name}; runs inside its own mount+UTS namespace.
@@ -143,7 +145,7 @@ mkdir -p /run/sshd /run/lock /run/systemd/system
 # As on a real node (a tmpfs mounted 1777): a become_user other than root can take the host lock.
 chmod 1777 /run/lock
 mount -t overlay crane-lab-bin -o lowerdir=${q(standins)}:/usr/local/bin /usr/local/bin
-if [ -e /usr/bin/systemctl ]; then mount --bind ${q(standins)}/systemctl /usr/bin/systemctl; fi
+${variant?.systemd ? '# the real systemctl' : `if [ -e /usr/bin/systemctl ]; then mount --bind ${q(standins)}/systemctl /usr/bin/systemctl; fi`}
 ${loop && node.diskFtype === 1 ? `mount -t xfs -o nouuid ${q(loop)} /var/lib/docker` : '# no mountable data disk'}
 ${
   node.resolvBindMounted
@@ -153,9 +155,7 @@ ${
 ${variant ? variantScript(variant, node.hostname, publicKey) : '# no node variant'}
 # drop_caches acts on the whole machine's kernel: inside a node it writes a recorder file.
 : > ${q(rw)}/drop_caches && mount --bind ${q(rw)}/drop_caches /proc/sys/vm/drop_caches
-echo ready > ${q(path.join(dir, 'ready'))}
-exec sleep infinity
-`;
+${variant?.systemd ? sd.systemdBootTail(dir, path.join(dir, 'ready')) : `echo ready > ${q(path.join(dir, 'ready'))}\nexec sleep infinity\n`}`;
 }
 
 async function waitFor(what: string, timeoutMs: number, probe: () => Promise<boolean> | boolean): Promise<void> {
@@ -244,6 +244,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
   for (const [name, v] of Object.entries(opts.variants ?? {})) {
     if (!specs.some((s) => s.name === name)) throw new ExitError(EXIT.INPUT, `lab: a variant names ${name}, which is not one of the lab's nodes`);
     checkVariant(v);
+    const noSystemd = v.systemd ? sd.systemdUnavailableReason() : undefined;
+    if (noSystemd) throw new ExitError(EXIT.INPUT, `lab: ${name} is a systemd node, but ${noSystemd}`);
   }
   if (await readLabState(dir)) {
     throw new ExitError(EXIT.INPUT, `lab: a lab is already up in ${dir}; run 'crane-fix lab down --dir ${dir}' first`);
@@ -326,12 +328,12 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
   const boots = new PQueue({ concurrency: BOOT_CONCURRENCY });
   const booted = await Promise.allSettled(
       partial.map((node) => boots.add(async () => {
-        await fs.writeFile(path.join(node.dir, 'boot.sh'), bootScript(node, node.dir, dir, node.loopDevice, node.variant, node.variant ? readFileSync(publicKey, 'utf8') : ''), { mode: 0o755 });
-        node.anchorPid = spawnDetached(
-          'unshare',
-          ['--mount', '--uts', '--propagation', 'private', '/bin/sh', path.join(node.dir, 'boot.sh')],
-          path.join(node.dir, 'boot.log'),
-        );
+        const boot = path.join(node.dir, 'boot.sh');
+        await fs.writeFile(boot, bootScript(node, node.dir, dir, node.loopDevice, node.variant, node.variant ? readFileSync(publicKey, 'utf8') : ''), { mode: 0o755 });
+        const systemd = node.variant?.systemd === true;
+        if (systemd) await sd.writeSystemdFiles(dir, node.dir);
+        const [cmd, args] = systemd ? sd.systemdSpawn(node.dir, boot) : ['unshare', ['--mount', '--uts', '--propagation', 'private', '/bin/sh', boot]];
+        node.anchorPid = spawnDetached(cmd, args, path.join(node.dir, 'boot.log'));
         await waitFor(`${node.name} to boot`, 15_000, async () => {
           if (existsSync(path.join(node.dir, 'ready'))) return true;
           // The anchor exiting means the boot script failed: say why instead of timing out.
@@ -343,16 +345,25 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
           }
           return false;
         });
-        // The anchor exec'd `sleep infinity` after `ready`; its namespace is the node's.
+        // The anchor exec'd `sleep infinity` after `ready`; its namespace is the node's. On a
+        // systemd node the anchor is systemd, PID 1 of the namespace (unshare's child).
+        if (systemd) node.anchorPid = sd.childPid(node.anchorPid);
         await waitFor(`${node.name} anchor`, 5_000, async () => {
           try {
-            return (await fs.readlink(`/proc/${node.anchorPid}/exe`)).endsWith('/sleep');
+            return (await fs.readlink(`/proc/${node.anchorPid}/exe`)).endsWith(systemd ? '/systemd' : '/sleep');
           } catch {
             return false;
           }
         });
         node.mntNs = await fs.readlink(`/proc/${node.anchorPid}/ns/mnt`);
-        node.sshdPid = await startSshd(node);
+        if (systemd) {
+          // sshd listening: systemd (which opened its bus before starting units) is up. Then up
+          // means booted: crane-lab.target reached, kubelet started too.
+          await waitFor(`sshd of ${node.name} on ${node.ip}:22 (crane-lab-sshd.service)`, 15_000, () => tcpOpen(node.ip, 22));
+          const r = await nodeExec(node, 'timeout 20 systemctl is-system-running --wait');
+          if (r.stdout.trim() !== 'running') throw new Error(`lab: ${node.name}: systemd says ${JSON.stringify(r.stdout.trim())} ${r.stderr}`);
+          node.sshdPid = sd.unitMainPid(node.dir, 'crane-lab-sshd.service');
+        } else node.sshdPid = await startSshd(node);
         node.hostKeyPub = (await fs.readFile(path.join(node.dir, 'ssh_host_ed25519_key.pub'), 'utf8')).trim();
       })),
   );
@@ -425,6 +436,7 @@ export async function labDown(opts: { dir?: string } = {}): Promise<LabDownResul
     if (node.mntNs) for (const p of byNs.get(node.mntNs) ?? []) pids.add(p);
     if (node.anchorPid) pids.add(node.anchorPid);
     if (node.sshdPid) pids.add(node.sshdPid);
+    if (node.variant?.systemd) for (const p of sd.cgroupPids(sd.nodeCgroup(node.dir))) pids.add(p);
   }
   // Ours only: a recorded pid may have been reused by an unrelated process since.
   const mine = [...pids].filter((pid) => {
@@ -457,6 +469,10 @@ export async function labDown(opts: { dir?: string } = {}): Promise<LabDownResul
       }
     }
     if (!ok) result.leftovers.push(`loop device ${node.loopDevice}`);
+  }
+  for (const node of state.nodes) {
+    const left = node.variant?.systemd ? await sd.removeCgroup(sd.nodeCgroup(node.dir)) : undefined;
+    if (left) result.leftovers.push(left);
   }
   await fs.rm(dir, { recursive: true, force: true });
   return result;
@@ -524,7 +540,9 @@ export async function nodeExec(
   input?: string,
 ): Promise<{ rc: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('nsenter', ['-t', String(node.anchorPid), '-m', '-u', '/bin/sh', '-c', command], {
+    // -p on a systemd node: the command runs under its systemd's PID namespace, as an SSH session does.
+    const ns = node.variant?.systemd ? ['-m', '-u', '-p'] : ['-m', '-u'];
+    const child = spawn('nsenter', ['-t', String(node.anchorPid), ...ns, '/bin/sh', '-c', command], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,6 +1,6 @@
 /**
- * Recording stand-ins for what cannot run in the lab: systemd is not PID 1 here, so
- * `systemctl` is a small script that keeps unit state under the node's own /var and logs
+ * Recording stand-ins for what does not run on a plain lab node: systemd is not its PID 1
+ * (only on the `systemd` variant, src/lab/systemdNode.ts), so `systemctl` is a small script that keeps unit state under the node's own /var and logs
  * every call to /var/log/crane-lab/systemctl.log, which tests read to prove what ran.
  *
  * Fault hook: a file /var/lib/crane-lab/fail-start/<unit> makes start/restart of that unit

@@ -54,6 +54,11 @@ export interface NodeVariant {
   binSh?: NodeShell;
   /** sshd's LogLevel (default VERBOSE). DEBUG3 logs every channel request: tests grep it for secrets. */
   sshdLogLevel?: 'VERBOSE' | 'DEBUG3';
+  /**
+   * Boot the real systemd as PID 1 of the node (its own PID + cgroup namespace), with sshd and
+   * a kubelet stand-in as units, instead of the systemctl stand-in (src/lab/systemdNode.ts).
+   */
+  systemd?: boolean;
 }
 
 /** The per-user authorized_keys the nodes' sshd reads, inside the node's own /etc. */

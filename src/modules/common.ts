@@ -20,6 +20,17 @@ export function pyStr(v: unknown): string {
   return pyRepr(v);
 }
 
+/**
+ * Python's str.strip(): its whitespace is JavaScript's \s without U+FEFF (a BOM is not
+ * whitespace to Python, so Ansible keeps it and sees a BOM line as different) plus
+ * U+001C-U+001F and U+0085.
+ */
+const PY_WS = '[\\t\\n\\x0b\\x0c\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+const PY_STRIP = new RegExp(`^${PY_WS}+|${PY_WS}+$`, 'gu');
+export function pyStrip(s: string): string {
+  return s.replace(PY_STRIP, '');
+}
+
 export function pyNumber(n: number): string {
   if (Number.isNaN(n)) return 'nan';
   if (n === Infinity) return 'inf';

@@ -30,6 +30,7 @@ import {
 } from './common.js';
 import type { FactRequest, FileDiff, ModulePlan, Op, PlanContext } from './types.js';
 import { normPath, sha256 } from './virtualFs.js';
+import { followLink } from './followLink.js';
 
 const args = options(
   {
@@ -46,6 +47,8 @@ const args = options(
     src: aPath().optional(),
     dest: aPath(),
     force: aBool().default(true),
+    /** A symlinked dest: write its target (yes) or replace the link with a file (no, Ansible's default). */
+    follow: aBool().default(false),
     /** Accepted for compatibility; crane-fix's journal snapshot replaces Ansible's backup file. */
     backup: aBool().default(false),
     mode: z.union([z.literal('preserve'), aMode()]).optional(),
@@ -108,7 +111,8 @@ function readLocal(src: string, playbookDir: string | undefined): LocalSrc | str
     if (buf.includes(0)) return `src ${p} appears to be binary: only text files are supported`;
     let text: string;
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+      // ignoreBOM keeps a leading BOM in the text (by default TextDecoder drops it): the file is copied byte for byte.
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf);
     } catch {
       return `src ${p} is not valid UTF-8: only text files are supported`;
     }
@@ -164,14 +168,25 @@ function planCopy(a: Args, ctx: PlanContext): ModulePlan {
     if (a.content !== undefined) return failed('can not use content with a dir as dest');
     destFile = inDir!;
   }
-  const st = ctx.file(destFile);
+  let st = ctx.file(destFile);
+  let via: string | undefined;
+  let warnings: string[] = [];
+  if (st.exists && st.type === 'symlink') {
+    // Ansible takes os.path.realpath(dest) only with follow=yes and when the link resolves
+    // (os.path.exists); otherwise the link itself is replaced by a file.
+    const real = st.realPath !== undefined ? ctx.file(st.realPath) : undefined;
+    if (!a.follow || !real?.exists) return replaceLink(a, destFile, text, mode, real, srcPath);
+    const f = followLink(ctx, destFile);
+    if ('error' in f) return failed(f.error);
+    ({ path: destFile, state: st, via, warnings } = f);
+  }
   const checksum = sha1(text);
   const baseResult = { dest: destFile, ...(srcPath ? { src: srcPath } : {}), checksum };
+  const extra = warnings.length ? { warnings } : {};
   if (st.exists && !a.force) {
     return { status: 'ok', msg: `${destFile} exists and force=no`, ops: [], diffs: [], result: { ...baseResult, changed: false } };
   }
   if (st.exists && st.type === 'directory') return failed(`${destFile} is a directory`);
-  if (st.exists && st.type === 'symlink') return failed(`${destFile} is a symlink: crane-fix does not replace symlinks with files (Ansible would)`);
   if (st.exists && st.type === 'other') return failed(`${destFile} is not a regular file`);
   const same = st.exists && (st.sha256 !== undefined ? st.sha256 === sha256(text) : st.content === text);
   const attrArgs = { mode, owner: a.owner, group: a.group };
@@ -179,7 +194,8 @@ function planCopy(a: Args, ctx: PlanContext): ModulePlan {
   if (!same) {
     const ops: Op[] = [];
     const parent = dirname(destFile);
-    const parentState = parent ? ctx.file(normPath(parent)) : undefined;
+    // A followed link's target exists, and so does its directory (which was not gathered).
+    const parentState = parent && !via ? ctx.file(normPath(parent)) : undefined;
     if (parentState && !parentState.exists) {
       if (!a.dest.endsWith('/')) {
         if (!ctx.checkMode) return failed(`Destination directory ${parent} does not exist`);
@@ -193,8 +209,8 @@ function planCopy(a: Args, ctx: PlanContext): ModulePlan {
       path: destFile,
       before: st.exists ? (st.content ?? '') : '',
       after: text,
-      beforeHeader: st.exists ? destFile : null,
-      afterHeader: srcPath ?? destFile,
+      beforeHeader: st.exists ? (via ? `${via} -> ${destFile}` : destFile) : null,
+      afterHeader: srcPath ?? (via ? `${via} -> ${destFile}` : destFile),
     };
     if (!st.exists) {
       const attrs = planAttrs(destFile, undefined, attrArgs);
@@ -203,7 +219,7 @@ function planCopy(a: Args, ctx: PlanContext): ModulePlan {
       if (own) ops.push(own);
     } else {
       const attrs = planAttrs(destFile, st, attrArgs);
-      const write: Extract<Op, { op: 'write' }> = { op: 'write', path: destFile, content: text, expectSha256: st.sha256 ?? null };
+      const write: Extract<Op, { op: 'write' }> = { op: 'write', path: destFile, content: text, expectSha256: st.sha256 ?? null, ...(via ? { via } : {}) };
       if (attrs.op?.mode !== undefined) {
         write.mode = attrs.op.mode;
         delete attrs.op.mode;
@@ -213,7 +229,7 @@ function planCopy(a: Args, ctx: PlanContext): ModulePlan {
       if (attrs.summary.length) diff.attrs = attrs.summary;
     }
     const msg = st.exists ? `${destFile} content differs` : `${destFile} will be created`;
-    return { status: 'changed', msg, ops, diffs: st.exists && st.content === undefined ? [] : [diff], result: { ...baseResult, changed: true } };
+    return { status: 'changed', msg, ops, diffs: st.exists && st.content === undefined ? [] : [diff], result: { ...baseResult, changed: true }, ...extra };
   }
 
   // Same content: Ansible runs the file module (state=file) to fix attributes.
@@ -227,7 +243,29 @@ function planCopy(a: Args, ctx: PlanContext): ModulePlan {
     afterHeader: null,
     attrs: attrs.summary,
   };
-  return { status: 'changed', msg: attrs.summary.join(', '), ops: attrs.op ? [attrs.op] : [], diffs: [diff], result: { ...baseResult, changed: true } };
+  return { status: 'changed', msg: attrs.summary.join(', '), ops: attrs.op ? [attrs.op] : [], diffs: [diff], result: { ...baseResult, changed: true }, ...extra };
+}
+
+/**
+ * `copy` onto a symlink without follow (or a dangling one), as Ansible 2.14 does it: the link
+ * is unlinked and a new regular file takes its place (0644 from the umask unless `mode` says
+ * otherwise; the target is left alone) — changed even when the bytes are the same, and then
+ * without a diff. force=no keeps a link that resolves ("file already exists").
+ */
+function replaceLink(a: Args, dest: string, text: string, mode: number | string | undefined, real: ReturnType<PlanContext['file']> | undefined, srcPath: string | undefined): ModulePlan {
+  const baseResult = { dest, ...(srcPath ? { src: srcPath } : {}), checksum: sha1(text) };
+  if (real?.exists && !a.force) return { status: 'ok', msg: `${dest} exists and force=no`, ops: [], diffs: [], result: { ...baseResult, changed: false } };
+  const attrArgs = { mode, owner: a.owner, group: a.group };
+  const attrs = planAttrs(dest, undefined, attrArgs);
+  const ops: Op[] = [
+    { op: 'remove', path: dest, expectSha256: null },
+    { op: 'write', path: dest, content: text, expectSha256: null, mode: attrs.mode ?? 0o644 },
+  ];
+  const own = ownershipOp(dest, attrArgs);
+  if (own) ops.push(own);
+  const before = real?.exists ? real.content : '';
+  const diffs: FileDiff[] = before === undefined || before === text ? [] : [{ path: dest, before, after: text, beforeHeader: real?.exists ? dest : null, afterHeader: srcPath ?? dest, attrs: ['symlink -> file'] }];
+  return { status: 'changed', msg: `${dest} is a symlink: replaced by a file (follow=no, as Ansible)`, ops, diffs, result: { ...baseResult, changed: true } };
 }
 
 function dirMode(m: number | string): number {

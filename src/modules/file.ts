@@ -1,10 +1,11 @@
 /**
  * ansible.builtin.file — port of ansible/modules/file.py (ansible-core 2.14) for
  * state=file|directory|absent|touch|link. Not supported (load-time errors): state=hard,
- * recurse=true, access_time/modification_time, mode/owner/group together with state=link,
- * and following a symlink for state=file/directory, or for mode/owner/group on a link path
- * without a state (Ansible edits the link's target; we only know the link itself): plan-time
- * failures that name the link.
+ * recurse=true, access_time/modification_time, mode/owner/group together with state=link.
+ * follow=yes (the default) on a symlink for state=file/directory/touch acts on the link's
+ * real target (os.path.realpath), which the gather resolved and read (FileState.realPath).
+ * A link path without a state, given mode/owner/group, is a plan-time failure naming the
+ * link (Ansible, with follow=yes, changes the target; parity-upstream up_file_follow).
  */
 import { z } from 'zod';
 import {
@@ -114,7 +115,7 @@ export const fileModule = defineModule<Args>({
       case 'absent':
         return absent(path, st, prev);
       case 'file':
-        return ensureFile(a, path, st, prev);
+        return ensureFile(a, path, st, prev, ctx);
       case 'directory':
         return ensureDirectory(a, path, st, prev, ctx);
       case 'link':
@@ -143,17 +144,35 @@ function attrsResult(path: string, st: FileState, a: Args, extraBefore: Record<s
   return { status: 'changed', msg: attrs.summary.join(', '), ops: attrs.op ? [attrs.op] : [], diffs: [jsonDiff(path, before, after, attrs.summary)], result };
 }
 
-function ensureFile(a: Args, path: string, st: FileState, prev: PrevState): ModulePlan {
-  if (prev === 'link' && a.follow) return failed(`${path} is a symlink: crane-fix does not follow links for state=file (use the link target's path)`);
+/** follow=yes on a link: Ansible goes on with os.path.realpath(path) and its state. */
+function followed(ctx: PlanContext, path: string, st: FileState): { path: string; st: FileState; prev: PrevState } | ModulePlan {
+  if (st.realPath === undefined) return failed(`${path} is a symlink crane-fix did not resolve on the host (a link loop, or one made by an earlier task of this run): give the target's path`);
+  const real = ctx.file(st.realPath);
+  return { path: st.realPath, st: real, prev: prevState(real) };
+}
+
+function ensureFile(a: Args, path: string, st: FileState, prev: PrevState, ctx: PlanContext): ModulePlan {
+  if (prev === 'link' && a.follow) {
+    const f = followed(ctx, path, st);
+    if ('status' in f) return f;
+    ({ path, st, prev } = f);
+  }
   if (prev !== 'file') return failed(`file (${path}) is ${prev}, cannot continue`, { path, state: prev });
   return attrsResult(path, st, a, {}, {}, 'file');
 }
 
 function ensureDirectory(a: Args, path: string, st: FileState, prev: PrevState, ctx: PlanContext): ModulePlan {
-  if (prev === 'link' && a.follow) return failed(`${path} is a symlink: crane-fix does not follow links for state=directory (use the link target's path)`);
+  let via = false;
+  if (prev === 'link' && a.follow) {
+    const f = followed(ctx, path, st);
+    if ('status' in f) return f;
+    ({ path, st, prev } = f);
+    via = true;
+  }
   if (prev === 'absent') {
     const diff = jsonDiff(path, { path, state: 'absent' }, { path, state: 'directory' }, ['absent -> directory']);
-    const missing = [...ancestors(path).filter((d) => !ctx.file(d).exists).reverse(), path];
+    // A dangling link's target: its parents were not gathered; the mkdir (-p) makes them.
+    const missing = [...(via ? [] : ancestors(path).filter((d) => !ctx.file(d).exists).reverse()), path];
     const ops: Op[] = [];
     let finalMode = 0o755;
     for (const d of missing) {
@@ -224,10 +243,19 @@ function touch(a: Args, path: string, st: FileState, prev: PrevState, ctx: PlanC
     const diffs = ctx.checkMode ? [] : [jsonDiff(path, { path, state: 'absent' }, { path, state: 'touch' }, ['absent -> file'])];
     return { status: 'changed', msg: `create empty file ${path}`, ops, diffs, result: { dest: path, changed: true } };
   }
-  if (prev === 'link' && a.follow) return failed(`${path} is a symlink: crane-fix does not follow links for state=touch`);
+  // follow=yes: the attributes and timestamps of the link's target (load_file_common_arguments
+  // takes os.path.realpath); the diff still names the link, as Ansible's.
+  let target = { path, st };
+  if (prev === 'link' && a.follow) {
+    const f = followed(ctx, path, st);
+    if ('status' in f) return f;
+    // Ansible's os.utime on the missing target (recorded on a lab node, docs/nodes.md).
+    if (f.prev === 'absent') return failed(`Error while updating modification or access time: [Errno 2] No such file or directory: b'${f.path}'`, { path: f.path });
+    target = f;
+  }
   // Ansible always updates atime/mtime to now: touch is always "changed".
-  const attrs = planAttrs(path, st, a);
-  const ops: Op[] = [{ op: 'exec', command: `touch -c -- ${shellQuote(path)}` }];
+  const attrs = planAttrs(target.path, target.st, a);
+  const ops: Op[] = [{ op: 'exec', command: `touch -c -- ${shellQuote(target.path)}` }];
   if (attrs.op) ops.push(attrs.op);
   const diff = jsonDiff(path, { path, state: prev, ...attrs.before }, { path, state: 'touch', ...attrs.after }, ['timestamps -> now', ...attrs.summary]);
   return { status: 'changed', msg: `update timestamps of ${path}`, ops, diffs: [diff], result: { dest: path, changed: true } };

@@ -7,7 +7,7 @@
  * identity (kubelet registers under it).
  */
 import { z } from 'zod';
-import { aStr, defineModule, failed, issue, options } from './common.js';
+import { aStr, defineModule, failed, issue, options, pyStrip } from './common.js';
 import { shellQuote } from './shellQuote.js';
 import type { FileDiff, ModulePlan, Op } from './types.js';
 
@@ -22,7 +22,6 @@ type Args = z.output<typeof args>;
 
 const HOSTNAME_FILE = '/etc/hostname';
 const CURRENT_KEY = 'hostname';
-const PY_STRIP = /^[\s\x1c-\x1f\x85]+|[\s\x1c-\x1f\x85]+$/gu;
 
 export const hostnameModule = defineModule<Args>({
   name: 'hostname',
@@ -41,11 +40,11 @@ export const hostnameModule = defineModule<Args>({
     const name = a.name;
     const cur = ctx.command(CURRENT_KEY);
     if (cur.rc !== 0) return failed(`Command failed rc=${cur.rc}, out=${cur.stdout}, err=${cur.stderr}`);
-    const current = cur.stdout.replace(PY_STRIP, '');
+    const current = pyStrip(cur.stdout);
     const f = ctx.file(HOSTNAME_FILE);
     if (f.exists && f.type !== 'file') return failed(`${HOSTNAME_FILE} is not a regular file`);
     if (f.exists && f.content === undefined) return failed(`${HOSTNAME_FILE} could not be read as text`);
-    const permanent = f.exists ? f.content!.replace(PY_STRIP, '') : '';
+    const permanent = f.exists ? pyStrip(f.content!) : '';
     const ops: Op[] = [];
     if (current !== name) ops.push({ op: 'exec', command: `hostname ${shellQuote(name)}` });
     if (permanent !== name) ops.push({ op: 'write', path: HOSTNAME_FILE, content: `${name}\n`, expectSha256: f.exists ? (f.sha256 ?? null) : null });

@@ -27,6 +27,7 @@ import {
 import { compilePyRegex, expandReplacement, parsePyReplacement, PyRegexError, pySearch, type PyRegex } from './pyregex.js';
 import type { FactRequest, FileDiff, ModulePlan, Op, PlanContext } from './types.js';
 import { normPath } from './virtualFs.js';
+import { attrsThroughLink, followLink, type Followed } from './followLink.js';
 
 const args = options(
   {
@@ -101,8 +102,14 @@ export const lineinfileModule = defineModule<Args>({
     return f;
   },
   plan(a, ctx): ModulePlan {
+    // A symlinked path: Ansible reads the target and writes os.path.realpath(dest) (followLink.ts).
+    const f = followLink(ctx, normPath(a.path));
+    if ('error' in f) return failed(f.error);
+    const refused = attrsThroughLink(a.path, f, a);
+    if (refused) return failed(refused);
     try {
-      return a.state === 'present' ? present(a, ctx) : absent(a, ctx);
+      const p = a.state === 'present' ? present(a, ctx, f) : absent(a, ctx, f);
+      return p.status === 'changed' && f.warnings.length ? { ...p, warnings: f.warnings } : p;
     } catch (e) {
       if (e instanceof PyRegexError) return failed(e.message);
       throw e;
@@ -110,23 +117,27 @@ export const lineinfileModule = defineModule<Args>({
   },
 });
 
+/** The diff's name for the file: the path, or `link -> target` when it went through a link. */
+const label = (dest: string, f: Followed) => (f.via ? `${dest} -> ${f.path}` : dest);
+const viaOf = (f: Followed) => (f.via ? { via: f.via } : {});
+
 function attrDiff(path: string, before: Record<string, unknown>, after: Record<string, unknown>): FileDiff {
   return { path, before: ansibleDiffJson(before), after: ansibleDiffJson(after), beforeHeader: `${path} (file attributes)`, afterHeader: `${path} (file attributes)` };
 }
 
-function present(a: Args, ctx: PlanContext): ModulePlan {
+function present(a: Args, ctx: PlanContext, f: Followed): ModulePlan {
   const dest = a.path;
-  const path = normPath(dest);
+  const path = f.path;
   const { state, error } = readText(ctx, path);
   if (state.exists && state.type === 'directory') return failed(`Path ${dest} is a directory !`, { rc: 256 });
-  if (state.exists && state.type === 'symlink') return failed(`${dest} is a symlink: crane-fix edits the real file only, use the link target's path`);
   if (error) return failed(error);
   const ops: Op[] = [];
   let lines: string[];
   if (!state.exists) {
     if (!a.create) return failed(`Destination ${dest} does not exist !`, { rc: 257 });
-    // os.makedirs(dirname) when missing (not in check mode: ops are not applied then anyway)
-    const missing = ancestors(path).filter((d) => !ctx.file(d).exists).reverse();
+    // os.makedirs(dirname) when missing (not in check mode: ops are not applied then anyway).
+    // Ansible makes the dirs of the path it was given: a dangling link's are there already.
+    const missing = f.via ? [] : ancestors(path).filter((d) => !ctx.file(d).exists).reverse();
     for (const d of missing) ops.push({ op: 'mkdir', path: d });
     lines = [];
   } else {
@@ -226,7 +237,7 @@ function present(a: Args, ctx: PlanContext): ModulePlan {
 
   const after = lines.join('');
   const diffs: FileDiff[] = [];
-  const content: FileDiff = { path, before, after, beforeHeader: `${dest} (content)`, afterHeader: `${dest} (content)` };
+  const content: FileDiff = { path, before, after, beforeHeader: `${label(dest, f)} (content)`, afterHeader: `${label(dest, f)} (content)` };
 
   if (!state.exists) {
     // New file: content + the attributes it is created with.
@@ -239,21 +250,21 @@ function present(a: Args, ctx: PlanContext): ModulePlan {
       return { status: 'ok', msg: 'no line to add (backrefs=true and regexp did not match)', ops: [], diffs: [], result: { changed: false, msg: '', backup: '' } };
     }
     const attrs = planAttrs(path, undefined, a);
-    ops.push({ op: 'write', path, content: after, expectSha256: null, ...(attrs.mode !== undefined ? { mode: attrs.mode } : {}) });
+    ops.push({ op: 'write', path, content: after, expectSha256: null, ...(attrs.mode !== undefined ? { mode: attrs.mode } : {}), ...viaOf(f) });
     const own = ownershipOp(path, a);
     if (own) ops.push(own);
     diffs.push(content);
     if (!ctx.checkMode && attrs.mode !== undefined && attrs.mode !== 0o644) {
       // Ansible writes the file (0644 under umask 022), then fixes the mode and reports it
       msg += ' and ' + ATTR_MSG;
-      diffs.push(attrDiff(dest, { mode: fmtMode(0o644) }, { mode: fmtMode(attrs.mode) }));
+      diffs.push(attrDiff(label(dest, f), { mode: fmtMode(0o644) }, { mode: fmtMode(attrs.mode) }));
       content.attrs = [`mode 0644 -> ${fmtMode(attrs.mode)}`];
     }
     return { status: 'changed', msg, ops, diffs, result: { changed: true, msg, backup: '' } };
   }
 
   if (changed) {
-    ops.push({ op: 'write', path, content: after, expectSha256: state.sha256 ?? null });
+    ops.push({ op: 'write', path, content: after, expectSha256: state.sha256 ?? null, ...viaOf(f) });
     diffs.push(content);
   }
   const attrs = planAttrs(path, state, a);
@@ -264,7 +275,7 @@ function present(a: Args, ctx: PlanContext): ModulePlan {
     if (attrs.op) ops.push(attrs.op);
     if (!diffs.length) diffs.push({ ...content, attrs: attrs.summary });
     else content.attrs = attrs.summary;
-    diffs.push(attrDiff(dest, attrs.before, attrs.after));
+    diffs.push(attrDiff(label(dest, f), attrs.before, attrs.after));
   }
   const result = { changed, msg, backup: '' };
   if (!changed) {
@@ -274,13 +285,12 @@ function present(a: Args, ctx: PlanContext): ModulePlan {
   return { status: 'changed', msg, ops, diffs, result };
 }
 
-function absent(a: Args, ctx: PlanContext): ModulePlan {
+function absent(a: Args, ctx: PlanContext, f: Followed): ModulePlan {
   const dest = a.path;
-  const path = normPath(dest);
+  const path = f.path;
   const { state, error } = readText(ctx, path);
   if (state.exists && state.type === 'directory') return failed(`Path ${dest} is a directory !`, { rc: 256 });
   if (!state.exists) return { status: 'ok', msg: 'file not present', ops: [], diffs: [], result: { changed: false, msg: 'file not present' } };
-  if (state.type === 'symlink') return failed(`${dest} is a symlink: crane-fix edits the real file only, use the link target's path`);
   if (error) return failed(error);
   const lines = readlines(state.content!);
   const before = lines.join('');
@@ -299,9 +309,9 @@ function absent(a: Args, ctx: PlanContext): ModulePlan {
   let msg = changed ? `${found.length} line(s) removed` : '';
   const ops: Op[] = [];
   const diffs: FileDiff[] = [];
-  const content: FileDiff = { path, before, after, beforeHeader: `${dest} (content)`, afterHeader: `${dest} (content)` };
+  const content: FileDiff = { path, before, after, beforeHeader: `${label(dest, f)} (content)`, afterHeader: `${label(dest, f)} (content)` };
   if (changed) {
-    ops.push({ op: 'write', path, content: after, expectSha256: state.sha256 ?? null });
+    ops.push({ op: 'write', path, content: after, expectSha256: state.sha256 ?? null, ...viaOf(f) });
     diffs.push(content);
   }
   const attrs = planAttrs(path, state, a);
@@ -312,7 +322,7 @@ function absent(a: Args, ctx: PlanContext): ModulePlan {
     if (attrs.op) ops.push(attrs.op);
     if (!diffs.length) diffs.push({ ...content, attrs: attrs.summary });
     else content.attrs = attrs.summary;
-    diffs.push(attrDiff(dest, attrs.before, attrs.after));
+    diffs.push(attrDiff(label(dest, f), attrs.before, attrs.after));
   }
   const result = { changed, found: found.length, msg, backup: '' };
   if (!changed) return { status: 'ok', msg: `no matching line in ${dest}`, ops: [], diffs: [], result };

@@ -8,6 +8,7 @@ import { ATTR_MSG, aBool, aPath, aStr, defineModule, failed, fileAttrShape, issu
 import { compilePyRegex, PyRegexError, pySearch, pySubn } from './pyregex.js';
 import type { FileDiff, ModulePlan, Op } from './types.js';
 import { normPath } from './virtualFs.js';
+import { attrsThroughLink, followLink } from './followLink.js';
 
 const args = options(
   {
@@ -49,12 +50,18 @@ export const replaceModule = defineModule<Args>({
   // Mode and owner only matter when the task sets them; otherwise the write keeps them.
   facts: (a) => [{ kind: 'file', path: normPath(a.path), contentOnly: a.mode === undefined && a.owner === undefined && a.group === undefined }],
   plan(a, ctx): ModulePlan {
-    const path = normPath(a.path);
+    // A symlinked path: Ansible reads the target and writes os.path.realpath(path) (followLink.ts).
+    const f = followLink(ctx, normPath(a.path));
+    if ('error' in f) return failed(f.error);
+    const refused = attrsThroughLink(a.path, f, a);
+    if (refused) return failed(refused);
+    const path = f.path;
     const { state, error } = readText(ctx, path);
     if (state.exists && state.type === 'directory') return failed(`Path ${a.path} is a directory !`, { rc: 256 });
     if (!state.exists) return failed(`Path ${a.path} does not exist !`, { rc: 257 });
-    if (state.type === 'symlink') return failed(`${a.path} is a symlink: crane-fix edits the real file only, use the link target's path`);
     if (error) return failed(error);
+    // The diff names the file written: `link -> target` when it went through a link.
+    const header = f.via ? { beforeHeader: `${a.path} -> ${path}`, afterHeader: `${a.path} -> ${path}` } : {};
     const contents = state.content!;
 
     let pattern = '';
@@ -88,8 +95,8 @@ export const replaceModule = defineModule<Args>({
       const ops: Op[] = [];
       const diffs: FileDiff[] = [];
       if (changed) {
-        ops.push({ op: 'write', path, content: after, expectSha256: state.sha256 ?? null });
-        diffs.push({ path, before: contents, after });
+        ops.push({ op: 'write', path, content: after, expectSha256: state.sha256 ?? null, ...(f.via ? { via: f.via } : {}) });
+        diffs.push({ path, before: contents, after, ...header });
       }
       const attrs = planAttrs(path, state, a);
       if (attrs.changed) {
@@ -98,11 +105,11 @@ export const replaceModule = defineModule<Args>({
         changed = true;
         if (attrs.op) ops.push(attrs.op);
         if (diffs[0]) diffs[0].attrs = attrs.summary;
-        else diffs.push({ path, before: contents, after: contents, attrs: attrs.summary });
+        else diffs.push({ path, before: contents, after: contents, attrs: attrs.summary, ...header });
       }
       const result = { changed, msg, rc: 0 };
       if (!changed) return { status: 'ok', msg: count === 0 ? `no match for regexp in ${a.path}` : `${a.path} already up to date`, ops: [], diffs: [], result };
-      return { status: 'changed', msg, ops, diffs, result };
+      return { status: 'changed', msg, ops, diffs, result, ...(f.warnings.length ? { warnings: f.warnings } : {}) };
     } catch (e) {
       if (e instanceof PyRegexError) return failed(e.message);
       throw e;

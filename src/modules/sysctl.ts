@@ -9,7 +9,7 @@
  * Ansible shows no diff for sysctl; crane-fix adds the file diff (display only).
  */
 import { z } from 'zod';
-import { aBool, aChoice, aPath, aStr, defineModule, failed, fileAttrShape, issue, options, planAttrs, readText } from './common.js';
+import { aBool, aChoice, aPath, aStr, defineModule, failed, fileAttrShape, issue, options, planAttrs, pyStrip, readText } from './common.js';
 import { shellJoin } from './shellQuote.js';
 import type { FileDiff, ModulePlan, Op } from './types.js';
 import { normPath } from './virtualFs.js';
@@ -38,8 +38,6 @@ const args = options(
 type Args = z.output<typeof args>;
 
 // Python str.strip() whitespace
-const PY_STRIP = /^[\s\x1c-\x1f\x85]+|[\s\x1c-\x1f\x85]+$/gu;
-const pyStrip = (s: string) => s.replace(PY_STRIP, '');
 
 /** SysctlModule._parse_value */
 export function parseSysctlValue(value: string | undefined): string {

@@ -12,11 +12,14 @@
  *    enabled compares `is-enabled` rc (0 = enabled, except exactly "indirect"/"alias");
  *    daemon_reload alone is NOT a change (Ansible reports ok), but still runs.
  *  - a unit that does not exist yet while daemon_reload=true is planned optimistically
- *    (it may be installed by an earlier task of the same run): outcome decided at apply.
+ *    (it may be installed by an earlier task of the same run): outcome decided at apply;
+ *  - not in Ansible: after a start/restart, a Type=simple unit must stay running for a
+ *    moment (unitSettle.ts), so a crash-looping kubelet fails the task instead of passing.
  */
 import { z } from 'zod';
 import { aBool, aChoice, aStr, defineModule, failed, issue, options } from './common.js';
 import { shellQuote } from './shellQuote.js';
+import { settleCommand } from './unitSettle.js';
 import type { CommandResult, FactRequest, ModuleDef, ModulePlan, Op, PlanContext } from './types.js';
 
 const STATES = ['reloaded', 'restarted', 'started', 'stopped'] as const;
@@ -235,6 +238,9 @@ function planSystemd(a: SystemdArgs, ctx: PlanContext): ModulePlan {
         if (action) {
           changed = true;
           ops.push({ op: 'exec', command: `${sc} ${action} -- ${u}` });
+          // Not in Ansible: a simple unit that dies at once fails the task (unitSettle.ts).
+          // With no_block the job is only queued: nothing to watch yet.
+          if ((action === 'start' || action === 'restart') && !a.no_block) ops.push({ op: 'exec', command: settleCommand(sc, unit) });
           notes.push(action);
           post.ActiveState = action === 'stop' ? 'inactive' : 'active';
         }

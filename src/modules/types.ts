@@ -45,6 +45,13 @@ export interface FileState {
    * target as `readlink` prints it. `file state=link` needs it to be idempotent.
    */
   linkTarget?: string;
+  /**
+   * For type 'symlink': the path the link resolves to, as Python's `os.path.realpath` (and
+   * `readlink -m`) gives it — every link on the way followed, the last part may be missing
+   * (a dangling link). The gather reads that file too and adds it to the facts under this
+   * path: lineinfile, replace, yaml_edit and `copy follow=yes` edit it, as Ansible does.
+   */
+  realPath?: string;
 }
 
 export interface CommandResult {
@@ -87,6 +94,11 @@ export type Op =
       uid?: number;
       gid?: number;
       expectSha256: string | null;
+      /**
+       * The symlink this write goes through (the path the task named; `path` is its target):
+       * the link is journaled too, so a rollback finds it a link with the same target text.
+       */
+      via?: string;
     }
   | { op: 'remove'; path: string; expectSha256: string | null; recursive?: boolean }
   | { op: 'mkdir'; path: string; mode?: number; uid?: number; gid?: number }
@@ -145,6 +157,11 @@ export interface ModulePlan {
    * files), so a later task of the same run (`start docker`) plans against them.
    */
   factUpdates?: Record<string, CommandResult>;
+  /**
+   * Things the operator must know although the task works, printed with the task as Ansible
+   * prints `[WARNING]:` lines (e.g. the file edited belongs to systemd-resolved).
+   */
+  warnings?: string[];
 }
 
 export interface ModuleDef<A = Record<string, unknown>> {

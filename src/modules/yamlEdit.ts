@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { aBool, aChoice, aPath, aStr, defineModule, failed, fileAttrShape, issue, options, ownershipOp, planAttrs, readText } from './common.js';
 import type { FileDiff, ModulePlan, Op } from './types.js';
 import { normPath } from './virtualFs.js';
+import { attrsThroughLink, followLink } from './followLink.js';
 
 const args = options(
   {
@@ -203,14 +204,20 @@ export const yamlEditModule = defineModule<Args>({
   reversible: true,
   facts: (a) => [{ kind: 'file', path: normPath(a.path) }],
   plan(a, ctx): ModulePlan {
-    const path = normPath(a.path);
+    // A symlinked path is followed as lineinfile/replace do in Ansible (followLink.ts).
+    const f = followLink(ctx, normPath(a.path));
+    if ('error' in f) return failed(f.error);
+    const refused = attrsThroughLink(a.path, f, a);
+    if (refused) return failed(refused);
+    const path = f.path;
     const { state, error } = readText(ctx, path);
     if (state.exists && state.type === 'directory') return failed(`Path ${a.path} is a directory !`);
-    if (state.exists && state.type === 'symlink') return failed(`${a.path} is a symlink: crane-fix edits the real file only, use the link target's path`);
     if (error) return failed(error);
     if (!state.exists && a.state === 'absent') return { status: 'ok', msg: 'file not present', ops: [], diffs: [], result: { changed: false, msg: 'file not present' } };
     if (!state.exists && !a.create) return failed(`Path ${a.path} does not exist !`, { rc: 257 });
-    const text = state.exists ? state.content! : '';
+    const original = state.exists ? state.content! : '';
+    const form = textForm(original);
+    const text = form.body;
     const parsed = parse(text);
     if (!parsed.doc) return failed(`${a.path}: ${parsed.error}`);
     const doc = parsed.doc;
@@ -237,23 +244,41 @@ export const yamlEditModule = defineModule<Args>({
       after = d2.toString({ lineWidth: 0 });
       if (!verify(after)) return failed(`${a.path}: could not apply the edit to ${a.key} safely`);
     }
+    after = form.restore(after!);
     const ops: Op[] = [];
-    const diffs: FileDiff[] = [{ path, before: text, after: after!, beforeHeader: state.exists ? path : null }];
+    const named = f.via ? `${f.via} -> ${path}` : path;
+    const diffs: FileDiff[] = [{ path, before: original, after, beforeHeader: state.exists ? named : null, ...(f.via ? { afterHeader: named } : {}) }];
+    const via = f.via ? { via: f.via } : {};
     if (state.exists) {
-      ops.push({ op: 'write', path, content: after!, expectSha256: state.sha256 ?? null });
+      ops.push({ op: 'write', path, content: after, expectSha256: state.sha256 ?? null, ...via });
       const attrs = planAttrs(path, state, a);
       if (attrs.op) ops.push(attrs.op);
       if (attrs.summary.length) diffs[0]!.attrs = attrs.summary;
     } else {
       const attrs = planAttrs(path, undefined, a);
-      ops.push({ op: 'write', path, content: after!, expectSha256: null, mode: attrs.mode ?? 0o644 });
+      ops.push({ op: 'write', path, content: after, expectSha256: null, mode: attrs.mode ?? 0o644, ...via });
       const own = ownershipOp(path, a);
       if (own) ops.push(own);
     }
     const msg = del ? `remove ${a.key}` : `set ${a.key} = ${JSON.stringify(value)}`;
-    return { status: 'changed', msg, ops, diffs, result: { changed: true, msg, path: a.path, key: a.key } };
+    return { status: 'changed', msg, ops, diffs, result: { changed: true, msg, path: a.path, key: a.key }, ...(f.warnings.length ? { warnings: f.warnings } : {}) };
   },
 });
+
+/**
+ * The file's BOM and line endings, taken off before the edit and put back after it: the splice
+ * and the Document API write LF lines and no BOM, so a CRLF kubelet config would get LF lines
+ * among its CRLF ones (or, re-serialized, every line changed) and a BOM file would lose its BOM.
+ * Only a file whose every line ends in CRLF counts as CRLF; one with both keeps them as they are
+ * and the new lines get LF, as Ansible's line modules do.
+ */
+export function textForm(text: string): { body: string; restore: (edited: string) => string } {
+  const bom = text.startsWith('\ufeff') ? '\ufeff' : '';
+  let body = text.slice(bom.length);
+  const crlf = body.includes('\r\n') && !/(^|[^\r])\n/.test(body);
+  if (crlf) body = body.replace(/\r\n/g, '\n');
+  return { body, restore: (edited) => bom + (crlf ? edited.replace(/\n/g, '\r\n') : edited) };
+}
 
 function jsAt(data: unknown, path: Seg[]): unknown {
   let cur = data;

@@ -159,12 +159,12 @@ export function fingerprint(blob: Buffer): string {
 
 /**
  * Which known_hosts files to verify a host against: --known-hosts when given, else the
- * UserKnownHostsFile in the host's ansible_ssh_common_args (Ansible users set it there),
- * else ~/.ssh/known_hosts.
+ * UserKnownHostsFile in the host's ssh args (ansible_ssh_common_args / ansible_ssh_extra_args,
+ * ConnectionSpec.sshArgs: Ansible users set it there), else ~/.ssh/known_hosts.
  */
-export function knownHostsFilesFor(flag: string[] | undefined, sshArgs: unknown): string[] {
+export function knownHostsFilesFor(flag: string[] | undefined, sshArgs: string | undefined): string[] {
   if (flag?.length) return flag;
-  const fromArgs = typeof sshArgs === 'string' ? /UserKnownHostsFile[= ]\s*(\S+)/.exec(sshArgs)?.[1] : undefined;
+  const fromArgs = sshArgs !== undefined ? /UserKnownHostsFile[= ]\s*(\S+)/.exec(sshArgs)?.[1] : undefined;
   if (fromArgs) return [fromArgs.replace(/^['"]|['"]$/g, '')];
   return [path.join(os.homedir(), '.ssh', 'known_hosts')];
 }

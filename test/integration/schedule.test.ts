@@ -153,7 +153,7 @@ describe.skipIf(skipReason)('schedule on real SSH nodes', () => {
       'jobs:\n' + job('lower', '    cron: "0 3 * * *"\n    fixes: [resolv-conf-trim, hostname-lowercase]\n    mode: apply\n'),
     );
     const help = await run(['--help']);
-    if (!/^\s+schedule\b/m.test(help.stdout)) throw new Error(`${CLI_PATH} has no 'schedule' command: register it in src/cli/main.ts (registerSchedule)\n${help.stderr}`);
+    if (!/^\s+schedule\b/m.test(help.stdout)) throw new Error(`${CLI_PATH} has no 'schedule' command: register it in src/cli/commands.ts (registerSchedule)\n${help.stderr}`);
   }, 120_000);
 
   afterAll(async () => {

@@ -1,6 +1,7 @@
 /**
- * Issue 19 part 5: systemd cannot be PID 1 of a lab node here (docs/nodes.md), so the lab's
- * systemctl stand-in must fail the way systemd 252's systemctl does, and crane-fix must report
+ * Issue 19 part 5: most lab nodes run the systemctl stand-in, not systemd (a node can boot
+ * under the real one: systemdNode.test.ts), so the stand-in must fail the way systemd 252's
+ * systemctl does, and crane-fix must report
  * those failures: unknown unit (exit 5 / 4 / LoadState=not-found), a failed start (exit 1,
  * "Job for … failed"), is-active states with systemd's exit codes, the daemon-reload warning.
  * Subnet 25 (helper 19b's 25-29), lab dir /tmp/crane-fix-19b-systemd.

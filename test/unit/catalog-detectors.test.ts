@@ -613,6 +613,9 @@ describe('docker-storage-driver', () => {
   it('is unknown for a broken daemon.json', () => {
     expectResult(d.evaluate(ok(fileOut('daemon', '{"storage-driver": "overlay2",}\n')), {}), 'unknown', /not valid JSON/);
   });
+  it('reads a daemon.json with a UTF-8 BOM or CRLF lines (dockerd >= 23.0 does)', () => {
+    expectResult(d.evaluate(ok(fileOut('daemon', '\ufeff' + daemon('devicemapper').replace(/\n/g, '\r\n'))), {}), 'affected', /devicemapper, want overlay2/);
+  });
   it('honours docker_storage_driver', () => {
     expectResult(d.evaluate(ok(fileOut('daemon', daemon('devicemapper'))), { docker_storage_driver: 'devicemapper' }), 'clean');
   });

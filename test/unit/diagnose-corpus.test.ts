@@ -28,11 +28,11 @@ describe('diagnose on the real-log corpus (test/fixtures/diagnose-corpus)', () =
     expect(r.dev[0]).toBe(r.dev[1]);
   });
 
-  // Issue 18 asks for 90 % on the held-out lines; signatures written from the development
-  // lines reach 22/26 (84.6 %, docs/diagnose.md lists the four misses). This floor keeps what
-  // was reached from slipping; raising it must come from new development lines, never from
-  // signatures written after reading a held-out miss.
-  it('finds the right entry first for at least 22 of 26 held-out lines (84 %; target 90 %, not met)', () => {
-    expect(r.heldout[0] / r.heldout[1]).toBeGreaterThanOrEqual(22 / 26);
+  // Issue 18 asks for 90 % on the held-out lines. This floor is the last measured figure
+  // (docs/diagnose.md lists the misses). New real held-out lines can lower the ratio: the floor is
+  // then lowered to the new measurement with the data, never met by a signature written after
+  // reading a held-out miss. Raising it must come from new development lines.
+  it('finds the right entry first for at least 32 of 38 held-out lines (84 %; target 90 %, not met)', () => {
+    expect(r.heldout[0] / r.heldout[1]).toBeGreaterThanOrEqual(32 / 38);
   });
 });

@@ -126,6 +126,18 @@ describe('diagnose mechanics', () => {
     expect(diagnose([tls, limits].join('\n')).matches.map((m) => m.entryId)).toEqual(['resolv-conf-trim', 'apiserver-tls-noise']);
   });
 
+  it('sees through markdown quoting: every example quoted with "> " or "> > " names the same entry', () => {
+    for (const e of catalog) {
+      for (const sym of e.symptoms) {
+        const plain = diagnose(sym.example).matches[0]?.entryId;
+        for (const q of ['> ', '> > ', '>']) {
+          const quoted = sym.example.split('\n').map((l) => q + l).join('\n');
+          expect(diagnose(quoted).matches[0]?.entryId, `${e.id}/${sym.id} quoted ${JSON.stringify(q)}`).toBe(plain);
+        }
+      }
+    }
+  });
+
   it('handles CRLF, blank lines, empty input and very long lines', () => {
     expect(diagnose('')).toEqual({ matches: [], unexplained: [] });
     const r = diagnose(`\r\n${pids}\r\n\r\n`);

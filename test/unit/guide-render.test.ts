@@ -25,6 +25,12 @@ describe('guide: preview', () => {
     e: { status: 'unreachable', tasks: [], error: 'connect timed out' },
   });
 
+  it('shows a task\'s warnings (systemd-resolved) above its diff, in the operator\'s marker', () => {
+    const warned = rep({ a: { status: 'changed', tasks: [{ name: 'trim', status: 'changed', changed: true, diff: DIFF, warnings: ['resolved will overwrite it\n会覆盖'] }] } });
+    expect(renderPreview(en, warned).lines.slice(2, 5)).toEqual(['  will change step [trim]', '    ⚠ warning: resolved will overwrite it', '    ⚠ warning: 会覆盖']);
+    expect(renderPreview(zh, warned).lines[3]).toBe('    ⚠ 注意： resolved will overwrite it');
+  });
+
   it('groups hosts with identical changes, lists the unchanged and the failed', () => {
     const p = renderPreview(en, report);
     expect(p.changed).toEqual(['a', 'b', 'c']);

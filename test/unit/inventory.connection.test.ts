@@ -8,6 +8,7 @@ import {
   resolveConnection,
   type InventoryHost,
 } from '../../src/inventory/index.js';
+import { knownHostsFilesFor } from '../../src/transport/knownHosts.js';
 import { expectErrorAt, FIXTURES, inputError, tmpFile, tmpTree } from './inventory.helpers.js';
 
 const ENV = { HOME: '/home/op', USER: 'op' };
@@ -29,6 +30,18 @@ describe('resolveConnection from the Crane inventory', () => {
     expect(spec).toMatchObject({ host: '192.168.6.97', user: 'admin', port: 2222, privateKeyPath: '/home/op/keys/lab' });
     // The inventory itself is not changed by it.
     expect(resolveConnection(h, { sshConfigPath: NO_CONFIG, env: ENV })).toMatchObject({ user: 'root', port: 22, privateKeyPath: '/root/.ssh/id_rsa' });
+  });
+
+  it('ssh args: ansible_ssh_common_args then ansible_ssh_extra_args, -e winning; the known_hosts file they name is used by apply, check and rollback alike', () => {
+    const common = '-o UserKnownHostsFile=/etc/fleet/known_hosts -o StrictHostKeyChecking=yes';
+    expect(resolve({ ansible_ssh_common_args: common, ansible_ssh_extra_args: '-o ServerAliveInterval=5' }).sshArgs).toBe(`${common} -o ServerAliveInterval=5`);
+    // Only the extra args set (check used to read ansible_ssh_common_args alone and missed it).
+    const extraOnly = resolve({ ansible_ssh_extra_args: '-o UserKnownHostsFile=/k' });
+    expect(knownHostsFilesFor(undefined, extraOnly.sshArgs)).toEqual(['/k']);
+    const h = host({ ansible_ssh_common_args: common });
+    expect(resolveConnection(h, { sshConfigPath: NO_CONFIG, env: ENV, extraVars: { ansible_ssh_common_args: '-o UserKnownHostsFile=/tmp/lab_known' } }).sshArgs).toBe('-o UserKnownHostsFile=/tmp/lab_known');
+    expect(resolve({}).sshArgs).toBeUndefined();
+    expect(() => resolve({ ansible_ssh_common_args: ['-o', 'X=1'] })).toThrow(/ansible_ssh_common_args must be a string/);
   });
 
   it('resolves a plain Crane host from [all:vars]', () => {

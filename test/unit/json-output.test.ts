@@ -1,7 +1,7 @@
 /**
  * Every --json that needs no SSH host prints one JSON document on stdout, whichever level the
  * option is written at (commander gives `fixes show x --json` to the parent when both define it).
- * apply, rollback, check and schedule once need lab nodes: not here.
+ * The commands that contact hosts: test/integration/jsonOutput.test.ts.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';

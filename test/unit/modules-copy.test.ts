@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { copyModule, copySrcCandidates } from '../../src/modules/copy.js';
@@ -45,6 +48,18 @@ describe('copy', () => {
       { op: 'write', path: '/etc/sysctl.d/new/99-k8s.conf', content: 'net.ipv4.ip_forward = 1\n', expectSha256: null, mode: 0o644 },
     ]);
     expect(plan.diffs[0]!.afterHeader).toBe(`${PB_DIR}/files/99-k8s.conf`);
+  });
+
+  it('a src with a BOM is copied with its BOM (TextDecoder would drop it); the same file is ok, a dest without it changes', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'crane-fix-copy-bom-'));
+    try {
+      writeFileSync(join(tmp, 'bom.txt'), '\ufeffa=1\r\n');
+      const lf = run(copyModule, { src: 'bom.txt', dest: '/etc/x' }, { '/etc': dir, '/etc/x': 'a=1\r\n' }, { playbookDir: tmp }).plan;
+      expect(lf).toMatchObject({ status: 'changed', ops: [{ op: 'write', content: '\ufeffa=1\r\n' }] });
+      expect(run(copyModule, { src: 'bom.txt', dest: '/etc/x' }, { '/etc': dir, '/etc/x': '\ufeffa=1\r\n' }, { playbookDir: tmp }).plan.status).toBe('ok');
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('an existing directory dest receives src inside it', () => {

@@ -123,14 +123,15 @@ describe('file', () => {
     const cases = fc
       .sample(fc.tuple(init, args, fc.boolean()), { numRuns: 700, seed: 5 })
       .filter(([, a]) => fileModule.args.safeParse({ path: '/x', ...a }).success)
-      .filter(([[i]]) => !(i && typeof i === 'object' && 'link' in i)); // we refuse to follow links
+;
     const ans = oracle(
       cases.map(([[i, mode], a, check]) => ({ kind: 'module', module: 'file', args: { path: '@@/p', ...a }, files: { p: i, t: 'target' }, modes: mode !== undefined ? { p: mode } : {}, check })),
     );
     let compared = 0;
     cases.forEach(([[i, mode], a, check], n) => {
       const want = ans[n];
-      const spec: FileSpec = i === null ? null : typeof i === 'string' ? { content: i, mode } : { type: 'directory', mode };
+      // A link as the gather reports it: its text and where it resolves (the target is read too).
+      const spec: FileSpec = i === null ? null : typeof i === 'string' ? { content: i, mode } : 'link' in i ? { type: 'symlink', linkTarget: i.link, realPath: '@@/t', mode: 0o777, content: undefined } : { type: 'directory', mode };
       const { plan, files } = run(fileModule, { path: '@@/p', ...a }, { '@@/p': spec, '@@/t': 'target', '@@': { type: 'directory' } }, { checkMode: check });
       const label = JSON.stringify({ i, mode, a, check, want, plan });
       if (want.result.failed) {
@@ -146,6 +147,9 @@ describe('file', () => {
         expect(type, label).toBe(want.files['p#type']);
         if (type === 'file' || type === 'dir') expect('0o' + after.mode!.toString(8), label).toBe(want.files['p#mode']);
         if (type === 'link') expect(after.linkTarget, label).toBe(want.files['p#target']);
+        // A followed link: the target got the attributes.
+        const t = applyOps(files, plan.ops).get('@@/t') as FileState;
+        if (i && typeof i === 'object' && 'link' in i && t.exists && t.type === 'file') expect('0o' + t.mode!.toString(8), label).toBe(want.files['t#mode']);
       }
       const d = want.result.diff;
       if (d && (d.before || d.after) && plan.status === 'changed' && a.state !== 'absent') {

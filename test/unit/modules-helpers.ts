@@ -35,6 +35,11 @@ export interface CtxOptions {
  */
 export function makeCtx(declared: FactRequest[], files: ReadonlyMap<string, FileState>, opts: CtxOptions = {}): PlanContext {
   const filePaths = new Set(declared.filter((f) => f.kind === 'file').map((f) => (f as { path: string }).path));
+  // As the gather does: a declared symlink's resolved target is read with it.
+  for (const p of [...filePaths]) {
+    const real = files.get(p)?.realPath;
+    if (real !== undefined) filePaths.add(real);
+  }
   const cmdKeys = new Set(declared.filter((f) => f.kind === 'command').map((f) => (f as { key: string }).key));
   return {
     checkMode: !!opts.checkMode,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { dropCachesModule } from '../../src/modules/dropCaches.js';
 import { filesystemModule, guardedDeviceCommand } from '../../src/modules/filesystem.js';
 import { hostnameModule } from '../../src/modules/hostname.js';
+import { pyStrip } from '../../src/modules/common.js';
 import { sha256, unifiedDiff } from '../../src/modules/virtualFs.js';
 import { run, runTwice } from './modules-helpers.js';
 
@@ -100,9 +101,26 @@ describe('hostname', () => {
     expect(second.plan.ops).toEqual([]);
   });
 
+  it("a BOM in /etc/hostname is not whitespace (as in Python's strip): the file is rewritten, as Ansible does", () => {
+    // systemd would not read "\ufeffn" as a valid hostname either; CR and spaces are stripped.
+    expect(run(hostnameModule, { name: 'n' }, { '/etc/hostname': '\ufeffn\n' }, cur('n')).plan.ops).toEqual([{ op: 'write', path: '/etc/hostname', content: 'n\n', expectSha256: sha256('\ufeffn\n') }]);
+    expect(run(hostnameModule, { name: 'n' }, { '/etc/hostname': 'n\r\n' }, cur('n')).plan.status).toBe('ok');
+  });
+
   it('rejects names a shell or kubelet would choke on', () => {
     for (const bad of ['', 'a b', '-x', 'a;reboot', 'x'.repeat(65), 'a\nb', '$(id)']) expect(hostnameModule.args.safeParse({ name: bad }).success, bad).toBe(false);
     // the accepted alphabet needs no quoting
     expect(execFileSync('/bin/sh', ['-c', 'echo node-1.example.com'], { encoding: 'utf8' })).toBe('node-1.example.com\n');
+  });
+});
+
+describe('pyStrip', () => {
+  it("strips exactly Python's str.isspace() characters (list recorded from python3)", () => {
+    const py = [0x9, 0xa, 0xb, 0xc, 0xd, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0, 0x1680, ...Array.from({ length: 11 }, (_, i) => 0x2000 + i), 0x2028, 0x2029, 0x202f, 0x205f, 0x3000];
+    for (let c = 0; c <= 0xffff; c++) {
+      if (c >= 0xd800 && c <= 0xdfff) continue;
+      const ch = String.fromCharCode(c);
+      expect(pyStrip(`${ch}x${ch}`) === 'x', c.toString(16)).toBe(py.includes(c));
+    }
   });
 });

@@ -11,7 +11,9 @@ function facts(unit: string, active: string, enabled: string, enabledRc: number,
   };
 }
 
-const cmds = (plan: { ops: unknown[] }) => plan.ops.map((o) => (o as { command: string }).command);
+/** The ops' commands; the stay-running check after a start/restart (unitSettle.ts) reads `settle <unit>`. */
+const cmds = (plan: { ops: unknown[] }) =>
+  plan.ops.map((o) => (o as { command: string }).command).map((c) => (c.startsWith('u=') ? `settle ${/^u=(\S+);/.exec(c)![1]}` : c));
 
 describe('systemd', () => {
   it('declares read-only facts with the unit name quoted', () => {
@@ -40,7 +42,7 @@ describe('systemd', () => {
 
   it('started / stopped are changes only when needed', () => {
     expect(run(systemdModule, { name: 'kubelet', state: 'started' }, {}, facts('kubelet', 'active', 'enabled', 0)).plan).toMatchObject({ status: 'ok', ops: [] });
-    expect(cmds(run(systemdModule, { name: 'kubelet', state: 'started' }, {}, facts('kubelet', 'failed', 'enabled', 0)).plan)).toEqual(['systemctl start -- kubelet']);
+    expect(cmds(run(systemdModule, { name: 'kubelet', state: 'started' }, {}, facts('kubelet', 'failed', 'enabled', 0)).plan)).toEqual(['systemctl start -- kubelet', 'settle kubelet']);
     expect(cmds(run(systemdModule, { name: 'kubelet', state: 'stopped' }, {}, facts('kubelet', 'deactivating', 'enabled', 0)).plan)).toEqual(['systemctl stop -- kubelet']);
     expect(run(systemdModule, { name: 'kubelet', state: 'stopped' }, {}, facts('kubelet', 'inactive', 'enabled', 0)).plan.status).toBe('ok');
   });
@@ -48,8 +50,8 @@ describe('systemd', () => {
   it('restarted/reloaded always change; a stopped unit is started instead', () => {
     const r = run(systemdModule, { name: 'kubelet', state: 'restarted' }, {}, facts('kubelet', 'active', 'enabled', 0)).plan;
     expect(r).toMatchObject({ status: 'changed', runtimeOutcome: true, result: { state: 'started', changed: true } });
-    expect(cmds(r)).toEqual(['systemctl restart -- kubelet']);
-    expect(cmds(run(systemdModule, { name: 'kubelet', state: 'reloaded' }, {}, facts('kubelet', 'inactive', 'enabled', 0)).plan)).toEqual(['systemctl start -- kubelet']);
+    expect(cmds(r)).toEqual(['systemctl restart -- kubelet', 'settle kubelet']);
+    expect(cmds(run(systemdModule, { name: 'kubelet', state: 'reloaded' }, {}, facts('kubelet', 'inactive', 'enabled', 0)).plan)).toEqual(['systemctl start -- kubelet', 'settle kubelet']);
   });
 
   it('enabled follows is-enabled rc, treating a lone "indirect"/"alias" as disabled', () => {
@@ -77,7 +79,7 @@ describe('systemd', () => {
     expect(p).toMatchObject({ status: 'ok', result: { changed: false } });
     expect(cmds(p)).toEqual(['systemctl daemon-reload']);
     const q = run(systemdModule, { name: 'k', state: 'started', enabled: true, masked: false, daemon_reload: true }, {}, facts('k', 'inactive', 'masked', 1, 'masked')).plan;
-    expect(cmds(q)).toEqual(['systemctl daemon-reload', 'systemctl unmask -- k', 'systemctl enable -- k', 'systemctl start -- k']);
+    expect(cmds(q)).toEqual(['systemctl daemon-reload', 'systemctl unmask -- k', 'systemctl enable -- k', 'systemctl start -- k', 'settle k']);
   });
 
   it('a unit that does not exist fails like Ansible, unless daemon_reload may make it appear', () => {
@@ -85,7 +87,7 @@ describe('systemd', () => {
     expect(run(systemdModule, { name: 'ghost', state: 'started' }, {}, missing).plan).toMatchObject({ status: 'failed', msg: 'Could not find the requested service ghost: host' });
     const p = run(systemdModule, { name: 'ghost', state: 'started', enabled: true, daemon_reload: true }, {}, missing).plan;
     expect(p.status).toBe('changed');
-    expect(cmds(p)).toEqual(['systemctl daemon-reload', 'systemctl enable -- ghost', 'systemctl start -- ghost']);
+    expect(cmds(p)).toEqual(['systemctl daemon-reload', 'systemctl enable -- ghost', 'systemctl start -- ghost', 'settle ghost']);
     expect(run(systemdModule, { name: 'old', state: 'started' }, { '/etc/init.d/old': '#!/bin/sh' }, facts('old', 'inactive', '', 1, 'not-found')).plan.status).toBe('changed');
   });
 
@@ -115,7 +117,7 @@ describe('factUpdates: later tasks of the same run see the unit as the earlier o
     expect(cmds(stop)).toEqual(['systemctl stop -- docker']);
     expect(stop.factUpdates!['systemd.show:system:docker']!.stdout).toBe('LoadState=loaded\nActiveState=inactive\n');
     const after = { commands: { ...f.commands, ...stop.factUpdates } };
-    expect(cmds(run(systemdModule, { name: 'docker', state: 'started' }, {}, after).plan)).toEqual(['systemctl start -- docker']);
+    expect(cmds(run(systemdModule, { name: 'docker', state: 'started' }, {}, after).plan)).toEqual(['systemctl start -- docker', 'settle docker']);
     // without the updates the second task would wrongly be a no-op
     expect(run(systemdModule, { name: 'docker', state: 'started' }, {}, f).plan.ops).toEqual([]);
   });
@@ -131,7 +133,7 @@ describe('factUpdates: later tasks of the same run see the unit as the earlier o
 describe('service (systemd host)', () => {
   it('maps to systemd semantics and ignores sysv-only options', () => {
     const p = run(serviceModule, { name: 'containerd', state: 'restarted', pattern: 'x', sleep: 3 }, {}, facts('containerd', 'active', 'enabled', 0)).plan;
-    expect(cmds(p)).toEqual(['systemctl restart -- containerd']);
+    expect(cmds(p)).toEqual(['systemctl restart -- containerd', 'settle containerd']);
     expect(serviceModule.args.safeParse({ name: 'x', daemon_reload: true, state: 'started' }).success).toBe(false);
     expect(serviceModule.args.safeParse({ name: 'x' }).success).toBe(false);
   });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { splitKey, yamlEditModule } from '../../src/modules/yamlEdit.js';
+import { splitKey, textForm, yamlEditModule } from '../../src/modules/yamlEdit.js';
 import { sha256, unifiedDiff } from '../../src/modules/virtualFs.js';
 import { run, runTwice } from './modules-helpers.js';
 
@@ -130,4 +130,27 @@ describe('yaml_edit', () => {
       { numRuns: 200 },
     );
   }, 60_000);
+
+  describe('CRLF and BOM files keep their form (issue 19 part 4)', () => {
+    const crlf = (t: string) => t.replace(/\n/g, '\r\n');
+    const KP = 'kind: KubeProxyConfiguration\nmode: ipvs\nnodePortAddresses: null\n';
+    it('an inserted key gets CRLF lines in a CRLF file, and the second run is ok', () => {
+      const { first, second, after } = runTwice(yamlEditModule, { path: P, key: 'featureGates.CSIMigration', value: false }, { [P]: crlf('a: 1\nb: 2\n') });
+      expect(first.plan.status).toBe('changed');
+      expect(after.get(P)!.content).toBe(crlf('a: 1\nb: 2\nfeatureGates:\n  CSIMigration: false\n'));
+      expect(second.plan).toMatchObject({ status: 'ok', ops: [] });
+    });
+    it('a replaced scalar keeps its CR; a re-serialized document keeps CRLF and its BOM (only the edited lines change)', () => {
+      expect(newText(run(yamlEditModule, { path: P, key: 'b', value: 3 }, { [P]: crlf('a: 1\nb: 2\n') }).plan)).toBe(crlf('a: 1\nb: 3\n'));
+      const r = run(yamlEditModule, { path: P, key: 'nodePortAddresses', value: ['10.200.0.0/16'] }, { [P]: '\ufeff' + crlf(KP) }).plan;
+      expect(newText(r)).toBe('\ufeff' + crlf('kind: KubeProxyConfiguration\nmode: ipvs\nnodePortAddresses:\n  - 10.200.0.0/16\n'));
+      expect(unifiedDiff(r.diffs[0]!)).toContain('@@ -1,3 +1,4 @@\n \ufeffkind: KubeProxyConfiguration\r\n mode: ipvs\r\n-nodePortAddresses: null\r\n+nodePortAddresses:\r\n+  - 10.200.0.0/16\r\n');
+    });
+    it('a BOM stays in front; a file with both endings keeps them and new lines get LF', () => {
+      expect(newText(run(yamlEditModule, { path: P, key: 'c', value: 1 }, { [P]: '\ufeffa: 1\n' }).plan)).toBe('\ufeffa: 1\nc: 1\n');
+      expect(newText(run(yamlEditModule, { path: P, key: 'c', value: 1 }, { [P]: 'a: 1\r\nb: 2\n' }).plan)).toBe('a: 1\r\nb: 2\nc: 1\n');
+      expect(textForm('a\r\nb').restore('a\nb\nc\n')).toBe('a\r\nb\r\nc\r\n');
+      expect(textForm('').body).toBe('');
+    });
+  });
 });

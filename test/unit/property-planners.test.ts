@@ -22,6 +22,7 @@ import { filesystemModule, guardedDeviceCommand } from '../../src/modules/filesy
 import { hostnameModule } from '../../src/modules/hostname.js';
 import { shlexSplit } from '../../src/modules/shellQuote.js';
 import { serviceModule, systemdModule } from '../../src/modules/systemd.js';
+import { settleCommand } from '../../src/modules/unitSettle.js';
 import type { CommandResult, FileState, ModuleDef } from '../../src/modules/types.js';
 import { applyOps, sha256 } from '../../src/modules/virtualFs.js';
 import { prepareTask, planTask, type PlanState } from '../../src/engine/plan.js';
@@ -84,10 +85,16 @@ describe('property: systemd and service planners (issue 8)', () => {
           if (first.status === 'failed') return;
           expect(second.ops, `second plan of ${JSON.stringify(raw)} from ${JSON.stringify(facts)}: ${second.msg}`).toEqual([]);
           expect(second.status).toBe('ok');
-          // Every op is one systemctl call with the unit as a single quoted word after `--`.
-          for (const op of first.ops) {
+          // Every op is one systemctl call with the unit as a single quoted word after `--`, or
+          // the stay-running check right after a start/restart (unitSettle.ts).
+          for (const [i, op] of first.ops.entries()) {
             expect(op.op).toBe('exec');
-            const argv = shlexSplit((op as { command: string }).command);
+            const command = (op as { command: string }).command;
+            if (command === settleCommand('systemctl', unit)) {
+              expect((first.ops[i - 1] as { command: string }).command).toMatch(/^systemctl (re)?start -- /);
+              continue;
+            }
+            const argv = shlexSplit(command);
             expect(argv[0]).toBe('systemctl');
             expect([unit, unit.replace(/\.service$/, '')]).toContain(argv.at(-1));
             expect(argv.at(-2)).toBe('--');

@@ -270,6 +270,34 @@ describe('symlinks', () => {
     expect(parseApply(r.stdout).complete).toBe(true);
     expect(fs.readlinkSync(l)).toBe('/etc/original target');
   });
+
+  it('gather resolves relative, chained and dangling links (realPath, as os.path.realpath) and reads their targets', async () => {
+    fs.mkdirSync(path.join(dir, 'run/resolve'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'etc'));
+    fs.writeFileSync(path.join(dir, 'run/resolve/stub.conf'), 'nameserver 127.0.0.53\n', { mode: 0o640 });
+    fs.symlinkSync('../run/resolve/stub.conf', path.join(dir, 'etc/rel'));
+    fs.symlinkSync('rel', path.join(dir, 'etc/chain'));
+    fs.symlinkSync(path.join(dir, 'nodir/missing'), path.join(dir, 'etc/dangling'));
+    // /etc/mtab's kind: stat says 0 bytes, a read gives more — must not look like a race.
+    fs.symlinkSync('/proc/self/mounts', path.join(dir, 'etc/mtab'));
+    fs.symlinkSync('loop2', path.join(dir, 'etc/loop1'));
+    fs.symlinkSync('loop1', path.join(dir, 'etc/loop2'));
+    const paths = ['rel', 'chain', 'dangling', 'mtab', 'loop1'].map((n) => path.join(dir, 'etc', n));
+    for (const contentOnly of [true, false]) {
+      const req = collectFactRequests(paths.map((p) => ({ kind: 'file' as const, path: p, contentOnly })));
+      const r = await sh.run('sh -s', { stdin: gatherScript(req), encoding: 'latin1' });
+      const f = parseGather(req, r.stdout).files;
+      const stub = path.join(dir, 'run/resolve/stub.conf');
+      expect(f.get(paths[0]!)).toMatchObject({ type: 'symlink', linkTarget: '../run/resolve/stub.conf', realPath: stub });
+      expect(f.get(paths[1]!)).toMatchObject({ type: 'symlink', linkTarget: 'rel', realPath: stub });
+      expect(f.get(paths[2]!)).toMatchObject({ type: 'symlink', realPath: path.join(dir, 'nodir/missing') });
+      expect(f.get(stub)).toMatchObject({ exists: true, type: 'file', mode: 0o640, content: 'nameserver 127.0.0.53\n', sha256: sha('nameserver 127.0.0.53\n') });
+      expect(f.get(path.join(dir, 'nodir/missing'))).toEqual({ path: path.join(dir, 'nodir/missing'), exists: false });
+      expect(f.get(paths[3]!)).toMatchObject({ type: 'symlink', realPath: expect.stringMatching(/^\/proc\/\d+\/mounts$/) });
+      // A loop cannot be resolved: no realPath (the planners refuse it, followLink.ts).
+      expect(f.get(paths[4]!)).toEqual({ path: paths[4], exists: true, type: 'symlink', linkTarget: 'loop2', ...(contentOnly ? {} : { mode: 0o777, uid: 0, gid: 0, owner: 'root', group: 'root' }) });
+    }
+  });
 });
 
 describe.skipIf(process.getuid?.() !== 0)('a target that is a mount point (bind-mounted resolv.conf)', () => {
@@ -337,13 +365,16 @@ describe('content-only facts and writes that keep what they never read', () => {
       expect(f.get(p(n))).toEqual({ path: p(n), exists: true, type: 'file', tooLarge: false, content: text, sha256: sha(text) });
     }
     expect(f.get(p('tricky'))).toMatchObject({ type: 'file', binary: true, sha256: sha(tricky) });
-    expect(f.get(p('link'))).toEqual({ path: p('link'), exists: true, type: 'symlink', linkTarget: '/etc/hosts' });
+    expect(f.get(p('link'))).toEqual({ path: p('link'), exists: true, type: 'symlink', linkTarget: '/etc/hosts', realPath: '/etc/hosts' });
+    // …and its target, read with stat (mode and owner: a write through the link keeps them).
+    expect(f.get('/etc/hosts')).toMatchObject({ exists: true, type: 'file', content: fs.readFileSync('/etc/hosts', 'utf8') });
     expect(f.get(p('dir'))).toEqual({ path: p('dir'), exists: true, type: 'directory' });
     expect(f.get(p('missing'))).toEqual({ path: p('missing'), exists: false });
     expect(f.get(p('with-attrs'))).toMatchObject({ mode: 0o640, content: 'x' });
     // 7 regular content-only files: two `head`s (5 separator pipes each at most); one `stat`
-    // and one `cat`, for the file whose mode a planner reads — and none without it.
-    expect(spy.calls().sort()).toEqual(['cat', 'head', 'head', 'stat']);
+    // and one `cat`, for the file whose mode a planner reads — and none without it; and a `stat`
+    // and a `head` for the link's target.
+    expect(spy.calls().sort()).toEqual(['cat', 'head', 'head', 'head', 'stat', 'stat']);
     fs.rmSync(path.join(dir, '.calls'));
     await gatherCO([p('plain')], [], spy.prefix);
     expect(spy.calls()).toEqual(['head']);

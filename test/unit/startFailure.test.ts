@@ -12,6 +12,11 @@ describe('start failures', () => {
     expect(explainStartFailure(HEAD, viaSudo, false)).toMatch(/^\/etc\/odd-secret is not readable by kubeops: run as a user that can read it \(become_user, now kubeops\)/);
   });
 
+  it("cat's message (files gathered with their mode: copy, yaml_edit) is read the same way", () => {
+    expect(explainStartFailure('cat: /etc/odd secret: Permission denied', login, false)).toMatch(/^\/etc\/odd secret is not readable by admin: let the run become root/);
+    expect(explainStartFailure('cat: /etc/x: No such file or directory', login, false)).toBeUndefined();
+  });
+
   it('rewrites only a session that ended before it was ready, and only for a known cause', () => {
     expect(explainNotReady(`${NOT_READY}: ${HEAD}`, login, false)).toMatch(/is not readable by admin/);
     expect(explainNotReady(HEAD, login, false)).toBe(HEAD);

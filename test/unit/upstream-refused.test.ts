@@ -30,7 +30,6 @@ const REFUSED: Refused[] = [
   { upstream: 'replace: validate', task: 'replace: {path: /etc/x, regexp: a, replace: b, validate: "true %s"}', option: 'validate', says: UNSUPPORTED_PARAM },
   { upstream: 'copy: validate', task: 'copy: {dest: /etc/x, content: a, validate: "true %s"}', option: 'validate', says: UNSUPPORTED_PARAM },
   { upstream: 'copy: remote_src', task: 'copy: {dest: /etc/x, src: /etc/y, remote_src: yes}', option: 'remote_src', says: UNSUPPORTED_PARAM },
-  { upstream: 'copy: follow', task: 'copy: {dest: /etc/x, content: a, follow: yes}', option: 'follow', says: UNSUPPORTED_PARAM },
   { upstream: 'copy: local_follow (recursive copies)', task: 'copy: {dest: /etc/x, src: dir, local_follow: no}', option: 'local_follow', says: UNSUPPORTED_PARAM },
   // Argument errors: Ansible fails the task at run time, crane-fix refuses the playbook.
   { upstream: 'copy: empty src', task: "copy: {dest: /etc/x, src: ''}", option: 'src', says: /path must not be empty/ },

@@ -18,7 +18,8 @@ function judge(recs: Rec[], vars: Record<string, unknown>): DetectorResult {
   if (f.kind === 'file' && f.text.trim() !== '') {
     let cfg: unknown;
     try {
-      cfg = JSON.parse(f.text);
+      // dockerd >= 23.0 ignores a UTF-8 BOM in daemon.json (moby/moby#44770), as does the fix's replace.
+      cfg = JSON.parse(f.text.replace(/^\ufeff/, ''));
     } catch {
       return unknown(`${DAEMON_JSON} is not valid JSON (docker would not start with it)`);
     }

@@ -48,7 +48,8 @@ export const entry: CatalogEntry = {
   symptoms: [
     {
       id: 'node-name-not-lowercase',
-      pattern: /[Nn]ode.*Invalid value: "[^"]*[A-Z][^"]*": a (?:lowercase RFC 1123|DNS-1123) subdomain must consist of lower case/,
+      // Older kubelets/apiservers worded the same validation "must match the regex [a-z0-9]..." (kubernetes PR #40339).
+      pattern: /[Nn]ode.*Invalid value: "[^"]*[A-Z][^"]*": (?:a (?:lowercase RFC 1123|DNS-1123) subdomain must consist of lower case|must match the regex \[a-z0-9\])/,
       example:
         'E1221 13:01:03.731043  353352 kubelet_node_status.go:92] Unable to register node "BJ-M8-HADOOP-105-145" with API server: Node "BJ-M8-HADOOP-105-145" is invalid: metadata.name: Invalid value: "BJ-M8-HADOOP-105-145": a DNS-1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character (e.g. \'example.com\', regex used for validation is \'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\')',
       source: 'kubelet / apiserver name validation',

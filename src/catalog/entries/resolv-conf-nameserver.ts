@@ -1,6 +1,6 @@
 import { affected, clean, fileRec, makeDetector, pathVar, unknown, type Rec } from '../detect.js';
 import type { CatalogEntry, DetectorResult } from '../types.js';
-import { resolvConfVar, resolvNameservers, resolvScript } from './resolv-conf-trim.js';
+import { RESOLVED_HINT, resolvConfVar, resolvNameservers, resolvScript } from './resolv-conf-trim.js';
 
 function judge(recs: Rec[], vars: Record<string, unknown>): DetectorResult {
   const path = pathVar(vars, ['resolv_conf'], '/etc/resolv.conf')!;
@@ -31,16 +31,19 @@ export const entry: CatalogEntry = {
     en:
       'Add a nameserver line to /etc/resolv.conf on the node, then restart CoreDNS:\n' +
       "  echo 'nameserver <resolv_nameserver>' >> /etc/resolv.conf\n" +
-      '  kubectl -n kube-system delete pod -l k8s-app=kube-dns',
+      '  kubectl -n kube-system delete pod -l k8s-app=kube-dns\n' +
+      RESOLVED_HINT.en,
     zh:
       '在本机 /etc/resolv.conf 中添加一条 nameserver，然后重启 CoreDNS：\n' +
       "  echo 'nameserver <resolv_nameserver>' >> /etc/resolv.conf\n" +
-      '  kubectl -n kube-system delete pod -l k8s-app=kube-dns',
+      '  kubectl -n kube-system delete pod -l k8s-app=kube-dns\n' +
+      RESOLVED_HINT.zh,
   },
   symptoms: [
     {
       id: 'coredns-no-nameservers',
-      pattern: /plugin\/forward: no nameservers found/,
+      // node-local-dns users quote it as "plugins/forward" (kubeasz#1010); the message is the same.
+      pattern: /plugins?\/forward: no nameservers found/,
       example: 'plugin/forward: no nameservers found',
       source: 'notes',
       reason: { en: 'CoreDNS forwards to the node\'s /etc/resolv.conf and found no nameserver line in it.', zh: 'CoreDNS 转发到节点的 /etc/resolv.conf，但其中没有 nameserver 行。' },

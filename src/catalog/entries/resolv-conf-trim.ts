@@ -16,6 +16,23 @@ export function resolvNameservers(text: string): string[] {
   return out;
 }
 
+/**
+ * /etc/resolv.conf as a symlink into /run/systemd/resolve/ (systemd-resolved): the fixes edit
+ * the link's target, as Ansible does, and systemd-resolved rewrites it — say how to make it last.
+ */
+export const RESOLVED_HINT = {
+  en:
+    'If /etc/resolv.conf is a symlink into /run/systemd/resolve/ (systemd-resolved; `readlink /etc/resolv.conf`), the fix ' +
+    'edits the file it points to and systemd-resolved overwrites it when it restarts. To make it last: set DNS= and ' +
+    'Domains= in /etc/systemd/resolved.conf, then `systemctl restart systemd-resolved`; or point kubelet\'s resolvConf ' +
+    'at a file you own (e.g. /etc/kubernetes/resolv.conf) and restart kubelet.',
+  zh:
+    '如果 /etc/resolv.conf 是指向 /run/systemd/resolve/ 的符号链接（systemd-resolved；`readlink /etc/resolv.conf` 可查看），' +
+    '修复会修改它指向的文件，而 systemd-resolved 重启时会覆盖该文件。要长期生效：在 /etc/systemd/resolved.conf 中设置 DNS= 和 ' +
+    'Domains=，然后执行 `systemctl restart systemd-resolved`；或让 kubelet 的 resolvConf 指向一个由你维护的文件' +
+    '（如 /etc/kubernetes/resolv.conf）并重启 kubelet。',
+};
+
 export const resolvConfVar: CatalogVar = {
   name: 'resolv_conf',
   description: {
@@ -63,12 +80,13 @@ export const entry: CatalogEntry = {
       "  grep -n '^nameserver' /etc/resolv.conf\n" +
       '  vi /etc/resolv.conf\n' +
       'If the file is generated (NetworkManager, dhclient, systemd-resolved), change its source as well, or the extra ' +
-      'nameservers come back.',
+      'nameservers come back.\n' + RESOLVED_HINT.en,
     zh:
       '修改 /etc/resolv.conf，使 nameserver 数量 <= 3（生效的是前 3 个）：\n' +
       "  grep -n '^nameserver' /etc/resolv.conf\n" +
       '  vi /etc/resolv.conf\n' +
-      '如果该文件由 NetworkManager、dhclient、systemd-resolved 等生成，需同时修改其来源配置，否则多余的 nameserver 会再次出现。',
+      '如果该文件由 NetworkManager、dhclient、systemd-resolved 等生成，需同时修改其来源配置，否则多余的 nameserver 会再次出现。\n' +
+      RESOLVED_HINT.zh,
   },
   symptoms: [
     {

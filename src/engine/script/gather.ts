@@ -70,10 +70,36 @@ function statRead(idx: number[], token: string): string[] {
     `    if [ "$z" -le ${MAX_FACT_FILE_BYTES} ]; then BLOB="$BLOB $i:$z"; C="$C \\"\\$P$i\\""; else BIG="$BIG $i"; fi ;;`,
     '  esac',
     'done',
-    `if [ -n "$C" ]; then echo "@@CF blob ${token}$BLOB"; eval "cat -- $C"; printf '\\n@@CF blobend ${token}\\n'; fi`,
+    `if [ -n "$C" ]; then echo "@@CF blob ${token}$BLOB"; eval "cat -- $C" || { printf '\\n@@CF race\\n'; exit 7; }; printf '\\n@@CF blobend ${token}\\n'; fi`,
     'for i in $BIG; do eval "p=\\$P$i"; h=$(sha256sum < "$p") || h=-; echo "@@CF big $i ${h%% *}"; done',
   );
   return L;
+}
+
+/**
+ * What the requested symlinks resolve to (Ansible's lineinfile/replace/copy follow=yes edit
+ * that file, not the link): `readlink -m` (Python's os.path.realpath: every link followed,
+ * a missing last part allowed), then one `stat` and the bytes of that file, framed like the
+ * blob of `statRead` under index `n + i` — exactly the size `stat` gave (`head -c`: a link into
+ * /proc, like /etc/mtab, says 0 bytes and would print more). Only `[ -L ]` (a builtin) runs for a path that is
+ * no link: a node without links pays nothing.
+ */
+function linkRead(count: number, token: string): string[] {
+  const all = Array.from({ length: count }, (_, i) => i).join(' ');
+  return [
+    `for i in ${all}; do eval "p=\\$P$i"; [ -L "$p" ] || continue`,
+    '  r=$(readlink -m -- "$p" 2>/dev/null || readlink -f -- "$p") || r=',
+    // A resolved path is no link — except in a loop, where readlink -m gives the path back.
+    '  if [ -z "$r" ] || [ -L "$r" ]; then continue; fi',
+    '  rb=$(printf %s "$r" | base64 -w0)',
+    '  if [ -e "$r" ]; then s=$(stat -c \'%F|%a|%u|%g|%U|%G|%s\' -- "$r" 2>/dev/null) || s=absent; else s=absent; fi',
+    '  echo "@@CF real $i $rb $s"',
+    '  case "$s" in "regular file|"*|"regular empty file|"*)',
+    '    z=${s##*"|"}; j=$((i + ' + String(count) + '))',
+    `    if [ "$z" -le ${MAX_FACT_FILE_BYTES} ]; then echo "@@CF blob ${token} $j:$z"; head -c "$z" -- "$r"; printf '\\n@@CF blobend ${token}\\n'; else h=$(sha256sum < "$r") || h=-; echo "@@CF big $j \${h%% *}"; fi ;;`,
+    '  esac',
+    'done',
+  ];
 }
 
 /** Separator pipes one `head` can take (fds 3-7: 8 and 9 are the capture's and the lock's). */
@@ -114,6 +140,8 @@ function bareRead(idx: number[], token: string): string[] {
  * splits them by the sizes `stat` gave and computes sha256 itself), `sha256sum` only for files
  * too large to send, `readlink` only for symlinks. If a file appears, vanishes or changes size
  * while this runs, the sizes and bytes disagree and the client says so (never a torn fact).
+ * A file `cat` or `head` cannot read (permission) ends the script with rc 7 and the tool's
+ * message on stderr, which startFailure.ts turns into "not readable by <user>: become root".
  * The last line is `@@CF end <token>`: wait for exactly that (a file may hold "@@CF end").
  */
 export function gatherScript(req: GatherRequest, lock?: LockSpec, token: string = newToken()): string {
@@ -137,6 +165,7 @@ export function gatherScript(req: GatherRequest, lock?: LockSpec, token: string 
     const bare = req.files.flatMap((f, i) => (co.has(f) ? [i] : []));
     if (withAttrs.length) lines.push(...statRead(withAttrs, token));
     for (let g = 0; g < bare.length; g += BARE_PER_HEAD) lines.push(...bareRead(bare.slice(g, g + BARE_PER_HEAD), token));
+    lines.push(...linkRead(req.files.length, token));
   }
   if (lock?.when === 'if-held') {
     // Read without the lock (nobody held it as we began): if a run took it since, it may
@@ -177,6 +206,25 @@ function setContent(st: FileState, chunk: Buffer): void {
   else st.content = text;
 }
 
+/** A `stat -c '%F|%a|%u|%g|%U|%G|%s'` line (+ `|<b64 link target>`) as a fact. */
+function statState(path: string, tail: string): FileState {
+  const [t, mode, uid, gid, owner, group, size, link] = tail.split('|');
+  const state: FileState = {
+    path,
+    exists: true,
+    type: fileType(t ?? ''),
+    mode: parseInt(mode ?? '0', 8),
+    uid: Number(uid),
+    gid: Number(gid),
+    owner,
+    group,
+  };
+  if (link && link !== '-') state.linkTarget = Buffer.from(link, 'base64').toString('utf8').replace(/\n$/, '');
+  // Content and sha256 arrive with the blob (or as `big`); until then, too large.
+  if (state.type === 'file') state.tooLarge = Number(size) > MAX_FACT_FILE_BYTES;
+  return state;
+}
+
 /** Parse a gather script's output (read as latin1). */
 export function parseGather(req: GatherRequest, stdout: string): GatheredFacts {
   const files = new Map<string, FileState>();
@@ -185,6 +233,10 @@ export function parseGather(req: GatherRequest, stdout: string): GatheredFacts {
   let sawEnd = false;
   let relock = false;
   const bare: FileState[] = [];
+  // Link targets (linkRead) are indexed after the requested files: n + i.
+  const n = req.files.length;
+  const realPaths = new Map<number, string>();
+  const pathAt = (k: number) => (k < n ? req.files[k] : realPaths.get(k - n));
   const raced = () => new Error('files changed while facts were read (one appeared, vanished or changed size); nothing was changed — run again');
   const cutShort = () => new Error('fact gathering was cut short (no end marker)');
   const fr = new Frames(stdout);
@@ -211,21 +263,7 @@ export function parseGather(req: GatherRequest, stdout: string): GatheredFacts {
         files.set(path, { path, exists: false });
         continue;
       }
-      const [t, mode, uid, gid, owner, group, size, link] = tail.split('|');
-      const state: FileState = {
-        path,
-        exists: true,
-        type: fileType(t ?? ''),
-        mode: parseInt(mode ?? '0', 8),
-        uid: Number(uid),
-        gid: Number(gid),
-        owner,
-        group,
-      };
-      if (link && link !== '-') state.linkTarget = Buffer.from(link, 'base64').toString('utf8').replace(/\n$/, '');
-      // Content and sha256 arrive with the blob (or as `big`); until then, too large.
-      if (state.type === 'file') state.tooLarge = Number(size) > MAX_FACT_FILE_BYTES;
-      files.set(path, state);
+      files.set(path, statState(path, tail));
     } else if (kind === 'cmd') {
       const c = req.commands[idx];
       if (!c) throw new ProtocolError(`unknown command fact ${idxS}`);
@@ -247,7 +285,8 @@ export function parseGather(req: GatherRequest, stdout: string): GatheredFacts {
         const size = Number(sizeS);
         const chunk = Buffer.from(bytes.slice(at, at + size), 'latin1');
         at += size;
-        const st = files.get(req.files[Number(iS)]!);
+        const p = pathAt(Number(iS));
+        const st = p === undefined ? undefined : files.get(p);
         if (st) setContent(st, chunk);
       }
       if (at !== bytes.length) throw raced();
@@ -274,8 +313,22 @@ export function parseGather(req: GatherRequest, stdout: string): GatheredFacts {
         if (chunk.length > MAX_FACT_FILE_BYTES) continue; // stays tooLarge
         setContent(st, chunk);
       }
+    } else if (kind === 'real') {
+      // `@@CF real <i> <b64 realpath> <stat line | absent>`: what link i resolves to.
+      const [, , , b64, ...rest] = line.split(' ');
+      const link = files.get(req.files[idx]!);
+      const real = Buffer.from(b64 ?? '', 'base64').toString('utf8');
+      if (!link || !real) continue;
+      link.realPath = real;
+      realPaths.set(idx, real);
+      // A target also requested by its own path keeps that fact (read the same way).
+      if (files.has(real)) continue;
+      const tail = rest.join(' ');
+      if (tail === 'absent') files.set(real, { path: real, exists: false });
+      else files.set(real, statState(real, tail));
     } else if (kind === 'big') {
-      const st = files.get(req.files[idx]!);
+      const p = pathAt(idx);
+      const st = p === undefined ? undefined : files.get(p);
       const sha = line.split(' ')[3];
       if (st && sha && sha !== '-') st.sha256 = sha;
     }
