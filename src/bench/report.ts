@@ -205,7 +205,10 @@ export function scalingRows(a: BenchResult, b: BenchResult): NonNullable<BenchRe
   for (const id of ['floor', 'floor3', 'bare', 'crane-apply', 'crane-noop', 'crane-dry', 'ansible-apply'] as ContestantId[]) {
     const x = a.summary[id];
     const y = b.summary[id];
-    if (!x || !y) continue;
+    // A contestant whose every run failed at one size has no cost to compare (it used to
+    // give ratio Infinity, from a 500-node run whose applies all failed).
+    const measured = (v: typeof x): v is NonNullable<typeof x> => v !== undefined && v.wallMsPerHost > 0 && Number.isFinite(v.wallMsPerHost);
+    if (!measured(x) || !measured(y)) continue;
     rows.push({ what: `${labelOf(id)}: wall ms per host`, a: x.wallMsPerHost, b: y.wallMsPerHost, ratio: y.wallMsPerHost / x.wallMsPerHost });
     if (id !== 'ansible-apply') rows.push({ what: `${labelOf(id)}: client CPU ms per host`, a: x.cpuMsPerHost, b: y.cpuMsPerHost, ratio: y.cpuMsPerHost / x.cpuMsPerHost });
   }
