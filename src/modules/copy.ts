@@ -30,7 +30,7 @@ import {
 } from './common.js';
 import type { FactRequest, FileDiff, ModulePlan, Op, PlanContext } from './types.js';
 import { normPath, sha256 } from './virtualFs.js';
-import { followLink } from './followLink.js';
+import { followLink, linkLabel, viaField } from './followLink.js';
 
 const args = options(
   {
@@ -209,8 +209,8 @@ function planCopy(a: Args, ctx: PlanContext): ModulePlan {
       path: destFile,
       before: st.exists ? (st.content ?? '') : '',
       after: text,
-      beforeHeader: st.exists ? (via ? `${via} -> ${destFile}` : destFile) : null,
-      afterHeader: srcPath ?? (via ? `${via} -> ${destFile}` : destFile),
+      beforeHeader: st.exists ? linkLabel({ path: destFile, via }) : null,
+      afterHeader: srcPath ?? linkLabel({ path: destFile, via }),
     };
     if (!st.exists) {
       const attrs = planAttrs(destFile, undefined, attrArgs);
@@ -219,7 +219,7 @@ function planCopy(a: Args, ctx: PlanContext): ModulePlan {
       if (own) ops.push(own);
     } else {
       const attrs = planAttrs(destFile, st, attrArgs);
-      const write: Extract<Op, { op: 'write' }> = { op: 'write', path: destFile, content: text, expectSha256: st.sha256 ?? null, ...(via ? { via } : {}) };
+      const write: Extract<Op, { op: 'write' }> = { op: 'write', path: destFile, content: text, expectSha256: st.sha256 ?? null, ...viaField({ via }) };
       if (attrs.op?.mode !== undefined) {
         write.mode = attrs.op.mode;
         delete attrs.op.mode;

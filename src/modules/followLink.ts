@@ -7,6 +7,7 @@
  * the target under that path.
  */
 import type { FileState, PlanContext } from './types.js';
+import { normPath } from './virtualFs.js';
 
 export interface Followed {
   /** Where to read and write: the path itself, or the link's real target. */
@@ -47,12 +48,33 @@ export function followLink(ctx: PlanContext, path: string): Followed | { error: 
 }
 
 /**
+ * lineinfile, replace and yaml_edit: their `path` followed, or why not (an unresolved link, or
+ * mode/owner/group given for a symlinked path).
+ */
+export function followForEdit(ctx: PlanContext, a: { path: string; mode?: unknown; owner?: unknown; group?: unknown }): Followed | { error: string } {
+  const f = followLink(ctx, normPath(a.path));
+  if ('error' in f) return f;
+  const refused = attrsThroughLink(a.path, f, a);
+  return refused ? { error: refused } : f;
+}
+
+/** The diff's name for the file: `shown`, or `shown -> target` when the edit went through a link. */
+export function linkLabel(f: Pick<Followed, 'path' | 'via'>, shown: string = f.via ?? f.path): string {
+  return f.via ? `${shown} -> ${f.path}` : shown;
+}
+
+/** A write op's `via` (the link journaled beside its target), when there was one. */
+export function viaField(f: Pick<Followed, 'via'>): { via?: string } {
+  return f.via ? { via: f.via } : {};
+}
+
+/**
  * mode/owner/group with a symlinked path (lineinfile, replace, yaml_edit): Ansible (no
  * `follow` for these) compares them with the link itself — lstat says 0777 — so it reports a
  * change on every run, chmods the target and puts its old mode back, and lchowns the link,
  * never the target. Nothing sensible to copy: refused, with what to write instead.
  */
-export function attrsThroughLink(dest: string, f: Followed, a: { mode?: unknown; owner?: unknown; group?: unknown }): string | undefined {
+function attrsThroughLink(dest: string, f: Followed, a: { mode?: unknown; owner?: unknown; group?: unknown }): string | undefined {
   if (!f.via || (a.mode === undefined && a.owner === undefined && a.group === undefined)) return undefined;
   return (
     `${dest} is a symlink to ${f.path}: mode/owner/group on a symlinked path are refused (Ansible applies them to the link, ` +

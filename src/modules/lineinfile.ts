@@ -27,7 +27,7 @@ import {
 import { compilePyRegex, expandReplacement, parsePyReplacement, PyRegexError, pySearch, type PyRegex } from './pyregex.js';
 import type { FactRequest, FileDiff, ModulePlan, Op, PlanContext } from './types.js';
 import { normPath } from './virtualFs.js';
-import { attrsThroughLink, followLink, type Followed } from './followLink.js';
+import { followForEdit, linkLabel, viaField, type Followed } from './followLink.js';
 
 const args = options(
   {
@@ -103,10 +103,8 @@ export const lineinfileModule = defineModule<Args>({
   },
   plan(a, ctx): ModulePlan {
     // A symlinked path: Ansible reads the target and writes os.path.realpath(dest) (followLink.ts).
-    const f = followLink(ctx, normPath(a.path));
+    const f = followForEdit(ctx, a);
     if ('error' in f) return failed(f.error);
-    const refused = attrsThroughLink(a.path, f, a);
-    if (refused) return failed(refused);
     try {
       const p = a.state === 'present' ? present(a, ctx, f) : absent(a, ctx, f);
       return p.status === 'changed' && f.warnings.length ? { ...p, warnings: f.warnings } : p;
@@ -116,10 +114,6 @@ export const lineinfileModule = defineModule<Args>({
     }
   },
 });
-
-/** The diff's name for the file: the path, or `link -> target` when it went through a link. */
-const label = (dest: string, f: Followed) => (f.via ? `${dest} -> ${f.path}` : dest);
-const viaOf = (f: Followed) => (f.via ? { via: f.via } : {});
 
 function attrDiff(path: string, before: Record<string, unknown>, after: Record<string, unknown>): FileDiff {
   return { path, before: ansibleDiffJson(before), after: ansibleDiffJson(after), beforeHeader: `${path} (file attributes)`, afterHeader: `${path} (file attributes)` };
@@ -237,7 +231,7 @@ function present(a: Args, ctx: PlanContext, f: Followed): ModulePlan {
 
   const after = lines.join('');
   const diffs: FileDiff[] = [];
-  const content: FileDiff = { path, before, after, beforeHeader: `${label(dest, f)} (content)`, afterHeader: `${label(dest, f)} (content)` };
+  const content: FileDiff = { path, before, after, beforeHeader: `${linkLabel(f, dest)} (content)`, afterHeader: `${linkLabel(f, dest)} (content)` };
 
   if (!state.exists) {
     // New file: content + the attributes it is created with.
@@ -250,21 +244,21 @@ function present(a: Args, ctx: PlanContext, f: Followed): ModulePlan {
       return { status: 'ok', msg: 'no line to add (backrefs=true and regexp did not match)', ops: [], diffs: [], result: { changed: false, msg: '', backup: '' } };
     }
     const attrs = planAttrs(path, undefined, a);
-    ops.push({ op: 'write', path, content: after, expectSha256: null, ...(attrs.mode !== undefined ? { mode: attrs.mode } : {}), ...viaOf(f) });
+    ops.push({ op: 'write', path, content: after, expectSha256: null, ...(attrs.mode !== undefined ? { mode: attrs.mode } : {}), ...viaField(f) });
     const own = ownershipOp(path, a);
     if (own) ops.push(own);
     diffs.push(content);
     if (!ctx.checkMode && attrs.mode !== undefined && attrs.mode !== 0o644) {
       // Ansible writes the file (0644 under umask 022), then fixes the mode and reports it
       msg += ' and ' + ATTR_MSG;
-      diffs.push(attrDiff(label(dest, f), { mode: fmtMode(0o644) }, { mode: fmtMode(attrs.mode) }));
+      diffs.push(attrDiff(linkLabel(f, dest), { mode: fmtMode(0o644) }, { mode: fmtMode(attrs.mode) }));
       content.attrs = [`mode 0644 -> ${fmtMode(attrs.mode)}`];
     }
     return { status: 'changed', msg, ops, diffs, result: { changed: true, msg, backup: '' } };
   }
 
   if (changed) {
-    ops.push({ op: 'write', path, content: after, expectSha256: state.sha256 ?? null, ...viaOf(f) });
+    ops.push({ op: 'write', path, content: after, expectSha256: state.sha256 ?? null, ...viaField(f) });
     diffs.push(content);
   }
   const attrs = planAttrs(path, state, a);
@@ -275,7 +269,7 @@ function present(a: Args, ctx: PlanContext, f: Followed): ModulePlan {
     if (attrs.op) ops.push(attrs.op);
     if (!diffs.length) diffs.push({ ...content, attrs: attrs.summary });
     else content.attrs = attrs.summary;
-    diffs.push(attrDiff(label(dest, f), attrs.before, attrs.after));
+    diffs.push(attrDiff(linkLabel(f, dest), attrs.before, attrs.after));
   }
   const result = { changed, msg, backup: '' };
   if (!changed) {
@@ -309,9 +303,9 @@ function absent(a: Args, ctx: PlanContext, f: Followed): ModulePlan {
   let msg = changed ? `${found.length} line(s) removed` : '';
   const ops: Op[] = [];
   const diffs: FileDiff[] = [];
-  const content: FileDiff = { path, before, after, beforeHeader: `${label(dest, f)} (content)`, afterHeader: `${label(dest, f)} (content)` };
+  const content: FileDiff = { path, before, after, beforeHeader: `${linkLabel(f, dest)} (content)`, afterHeader: `${linkLabel(f, dest)} (content)` };
   if (changed) {
-    ops.push({ op: 'write', path, content: after, expectSha256: state.sha256 ?? null, ...viaOf(f) });
+    ops.push({ op: 'write', path, content: after, expectSha256: state.sha256 ?? null, ...viaField(f) });
     diffs.push(content);
   }
   const attrs = planAttrs(path, state, a);
@@ -322,7 +316,7 @@ function absent(a: Args, ctx: PlanContext, f: Followed): ModulePlan {
     if (attrs.op) ops.push(attrs.op);
     if (!diffs.length) diffs.push({ ...content, attrs: attrs.summary });
     else content.attrs = attrs.summary;
-    diffs.push(attrDiff(label(dest, f), attrs.before, attrs.after));
+    diffs.push(attrDiff(linkLabel(f, dest), attrs.before, attrs.after));
   }
   const result = { changed, found: found.length, msg, backup: '' };
   if (!changed) return { status: 'ok', msg: `no matching line in ${dest}`, ops: [], diffs: [], result };

@@ -8,7 +8,7 @@ import { ATTR_MSG, aBool, aPath, aStr, defineModule, failed, fileAttrShape, issu
 import { compilePyRegex, PyRegexError, pySearch, pySubn } from './pyregex.js';
 import type { FileDiff, ModulePlan, Op } from './types.js';
 import { normPath } from './virtualFs.js';
-import { attrsThroughLink, followLink } from './followLink.js';
+import { followForEdit, linkLabel, viaField } from './followLink.js';
 
 const args = options(
   {
@@ -51,17 +51,15 @@ export const replaceModule = defineModule<Args>({
   facts: (a) => [{ kind: 'file', path: normPath(a.path), contentOnly: a.mode === undefined && a.owner === undefined && a.group === undefined }],
   plan(a, ctx): ModulePlan {
     // A symlinked path: Ansible reads the target and writes os.path.realpath(path) (followLink.ts).
-    const f = followLink(ctx, normPath(a.path));
+    const f = followForEdit(ctx, a);
     if ('error' in f) return failed(f.error);
-    const refused = attrsThroughLink(a.path, f, a);
-    if (refused) return failed(refused);
     const path = f.path;
     const { state, error } = readText(ctx, path);
     if (state.exists && state.type === 'directory') return failed(`Path ${a.path} is a directory !`, { rc: 256 });
     if (!state.exists) return failed(`Path ${a.path} does not exist !`, { rc: 257 });
     if (error) return failed(error);
     // The diff names the file written: `link -> target` when it went through a link.
-    const header = f.via ? { beforeHeader: `${a.path} -> ${path}`, afterHeader: `${a.path} -> ${path}` } : {};
+    const header = f.via ? { beforeHeader: linkLabel(f, a.path), afterHeader: linkLabel(f, a.path) } : {};
     const contents = state.content!;
 
     let pattern = '';
@@ -95,7 +93,7 @@ export const replaceModule = defineModule<Args>({
       const ops: Op[] = [];
       const diffs: FileDiff[] = [];
       if (changed) {
-        ops.push({ op: 'write', path, content: after, expectSha256: state.sha256 ?? null, ...(f.via ? { via: f.via } : {}) });
+        ops.push({ op: 'write', path, content: after, expectSha256: state.sha256 ?? null, ...viaField(f) });
         diffs.push({ path, before: contents, after, ...header });
       }
       const attrs = planAttrs(path, state, a);

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { aBool, aChoice, aPath, aStr, defineModule, failed, fileAttrShape, issue, options, ownershipOp, planAttrs, readText } from './common.js';
 import type { FileDiff, ModulePlan, Op } from './types.js';
 import { normPath } from './virtualFs.js';
-import { attrsThroughLink, followLink } from './followLink.js';
+import { followForEdit, linkLabel, viaField } from './followLink.js';
 
 const args = options(
   {
@@ -205,10 +205,8 @@ export const yamlEditModule = defineModule<Args>({
   facts: (a) => [{ kind: 'file', path: normPath(a.path) }],
   plan(a, ctx): ModulePlan {
     // A symlinked path is followed as lineinfile/replace do in Ansible (followLink.ts).
-    const f = followLink(ctx, normPath(a.path));
+    const f = followForEdit(ctx, a);
     if ('error' in f) return failed(f.error);
-    const refused = attrsThroughLink(a.path, f, a);
-    if (refused) return failed(refused);
     const path = f.path;
     const { state, error } = readText(ctx, path);
     if (state.exists && state.type === 'directory') return failed(`Path ${a.path} is a directory !`);
@@ -246,17 +244,16 @@ export const yamlEditModule = defineModule<Args>({
     }
     after = form.restore(after!);
     const ops: Op[] = [];
-    const named = f.via ? `${f.via} -> ${path}` : path;
+    const named = linkLabel(f);
     const diffs: FileDiff[] = [{ path, before: original, after, beforeHeader: state.exists ? named : null, ...(f.via ? { afterHeader: named } : {}) }];
-    const via = f.via ? { via: f.via } : {};
     if (state.exists) {
-      ops.push({ op: 'write', path, content: after, expectSha256: state.sha256 ?? null, ...via });
+      ops.push({ op: 'write', path, content: after, expectSha256: state.sha256 ?? null, ...viaField(f) });
       const attrs = planAttrs(path, state, a);
       if (attrs.op) ops.push(attrs.op);
       if (attrs.summary.length) diffs[0]!.attrs = attrs.summary;
     } else {
       const attrs = planAttrs(path, undefined, a);
-      ops.push({ op: 'write', path, content: after, expectSha256: null, mode: attrs.mode ?? 0o644, ...via });
+      ops.push({ op: 'write', path, content: after, expectSha256: null, mode: attrs.mode ?? 0o644, ...viaField(f) });
       const own = ownershipOp(path, a);
       if (own) ops.push(own);
     }
