@@ -8,7 +8,9 @@ describe('diagnose on the real-log corpus (test/fixtures/diagnose-corpus)', () =
   const r = evaluate(items);
   const pct = ([a, b]: [number, number]) => `${a}/${b}`;
   console.log(`diagnose corpus: dev ${pct(r.dev)}, held-out ${pct(r.heldout)}, negatives wrong ${r.negativesWrong.length}/${r.negatives}`);
-  for (const m of r.misses) console.log(`  miss ${m.item.split} ${m.item.id} -> ${m.got ?? 'no match'}`);
+  // Dev misses only: held-out misses are counted, never named where a signature author reads them
+  // (`npm run diagnose:eval -- --show-heldout` names them on purpose).
+  for (const m of r.misses.filter((x) => x.item.split === 'dev')) console.log(`  miss dev ${m.item.id} -> ${m.got ?? 'no match'}`);
 
   it('has real sources and enough negatives', () => {
     expect(r.negatives).toBeGreaterThanOrEqual(60);
@@ -29,7 +31,7 @@ describe('diagnose on the real-log corpus (test/fixtures/diagnose-corpus)', () =
   });
 
   // Issue 18 asks for 90 % on the held-out lines. This floor is the last measured figure
-  // (docs/diagnose.md lists the misses). New real held-out lines can lower the ratio: the floor is
+  // (docs/diagnose.md counts them per entry). New real held-out lines can lower the ratio: the floor is
   // then lowered to the new measurement with the data, never met by a signature written after
   // reading a held-out miss. Raising it must come from new development lines.
   it('finds the right entry first for at least 32 of 38 held-out lines (84 %; target 90 %, not met)', () => {
