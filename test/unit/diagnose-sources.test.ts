@@ -1,0 +1,222 @@
+/**
+ * Each signature against the wordings its program can print, built from the program's own format
+ * string (test/unit/log-formats.ts fills the verbs with realistic values and adds the logger's
+ * header). `from` names the source file and release the format string was read in; other releases
+ * of the same program are separate cases when they word it differently.
+ */
+import { describe, expect, it } from 'vitest';
+import { diagnose } from '../../src/catalog/diagnose.js';
+import { dmesg, dockerJson, fmt, journald, klog, klogS, logrus } from './log-formats.js';
+
+interface Case {
+  entry: string;
+  symptom: string;
+  /** https://github.com/<repo>/blob/<tag>/<path> (or the project's own git web) where the format string is. */
+  from: string;
+  line: string;
+}
+
+const K8S = 'https://github.com/kubernetes/kubernetes/blob';
+const LINUX = 'https://github.com/torvalds/linux/blob';
+const RUNC = 'https://github.com/opencontainers/runc/blob';
+
+const CASES: Case[] = [
+  // --- resolv-conf-trim ---------------------------------------------------------------------
+  {
+    entry: 'resolv-conf-trim',
+    symptom: 'kubelet-nameserver-limits',
+    from: `${K8S}/v1.19.0/pkg/kubelet/network/dns/dns.go`, // klog.Error(fmt.Sprintf(...))
+    line: journald('kubelet', klog('E', 'dns.go:125', fmt('Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: %s', '10.0.0.1 10.0.1.1 168.126.63.1'))),
+  },
+  {
+    entry: 'resolv-conf-trim',
+    symptom: 'kubelet-nameserver-limits',
+    from: `${K8S}/v1.21.0/pkg/kubelet/network/dns/dns.go`, // klog.ErrorS(err, "Nameserver limits exceeded")
+    line: klogS('E', 'dns.go:157', 'Nameserver limits exceeded', {
+      err: fmt('Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: %s', '2a01:4ff:ff00::add:2 2a01:4ff:ff00::add:1 185.12.64.1'),
+    }),
+  },
+  {
+    entry: 'resolv-conf-trim',
+    symptom: 'kubelet-nameserver-limits',
+    from: `${K8S}/v1.21.0/pkg/kubelet/network/dns/dns.go`, // the same text as a DNSConfigForming event (kubectl get events)
+    line: 'kube-system   4m   Warning   DNSConfigForming   pod/coredns-5644d7b6d9-kvqmz   Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: 8.8.8.8 1.1.1.1 192.168.0.1',
+  },
+  {
+    entry: 'resolv-conf-trim',
+    symptom: 'resolved-too-many-dns',
+    from: 'https://github.com/systemd/systemd/blob/v215/src/resolve/resolved-manager.c', // fputs(), no final period
+    line: '# Too many DNS servers configured, the following entries may be ignored',
+  },
+  {
+    entry: 'resolv-conf-trim',
+    symptom: 'resolved-too-many-dns',
+    from: 'https://github.com/systemd/systemd/blob/v239/src/resolve/resolved-resolv-conf.c', // write_resolv_conf_server()
+    line: '# Too many DNS servers configured, the following entries may be ignored.',
+  },
+
+  // --- drop-caches --------------------------------------------------------------------------
+  {
+    entry: 'drop-caches',
+    symptom: 'memory-fragmented',
+    from: `${LINUX}/v2.6.32/mm/page_alloc.c`, // "%s: page allocation failure. order:%d, mode:0x%x\n"
+    line: journald('kernel', fmt('%s: page allocation failure. order:%d, mode:0x%x', 'runc:[1:CHILD]', 4, '20')),
+  },
+  {
+    entry: 'drop-caches',
+    symptom: 'memory-fragmented',
+    from: `${LINUX}/v4.4/mm/page_alloc.c`, // warn_alloc_failed: "%s: page allocation failure: order:%u, mode:0x%x\n"
+    line: dmesg(fmt('%s: page allocation failure: order:%u, mode:0x%x', 'dockerd', 2, '24040c0')),
+  },
+  {
+    entry: 'drop-caches',
+    symptom: 'memory-fragmented',
+    from: `${LINUX}/v4.19/mm/page_alloc.c`, // warn_alloc(..., "page allocation failure: order:%u", order) + mode/nodemask
+    line: dmesg(fmt('%s: page allocation failure: order:%u, mode:%#x(%s), nodemask=(null)', 'runc:[1:CHILD]', 4, '0x6080c0', 'GFP_KERNEL|__GFP_ZERO'), true),
+  },
+  {
+    entry: 'drop-caches',
+    symptom: 'memory-fragmented',
+    from: `${RUNC}/v1.0.0-rc2/libcontainer/nsenter/nsexec.c`, // bail("unable to unshare namespaces"): "nsenter: " fmt ": %m"
+    line: 'nsenter: unable to unshare namespaces: Cannot allocate memory',
+  },
+  {
+    entry: 'drop-caches',
+    symptom: 'memory-fragmented',
+    from: `${RUNC}/v1.0.0-rc5/libcontainer/nsenter/nsexec.c`, // bail("failed to unshare namespaces")
+    line: '2018-09-25 17:59:15 nsenter: failed to unshare namespaces: Cannot allocate memory',
+  },
+  {
+    entry: 'drop-caches',
+    symptom: 'memory-fragmented',
+    from: `${RUNC}/v1.0.0-rc5/libcontainer/nsenter/nsexec.c`, // bail("unable to fork: init_func")
+    line: 'nsenter: unable to fork: init_func: Cannot allocate memory',
+  },
+  {
+    entry: 'drop-caches',
+    symptom: 'memory-fragmented',
+    from: `${RUNC}/v1.1.0/libcontainer/nsenter/nsexec.c`, // bail() -> write_log(FATAL, "%s[%d]: " fmt ": %m"), relayed by runc's logrus
+    line: logrus('fatal', 'nsexec-1[28913]: failed to unshare remaining namespaces (except cgroupns): Cannot allocate memory'),
+  },
+  {
+    entry: 'drop-caches',
+    symptom: 'memory-fragmented',
+    from: `${RUNC}/v1.1.0/libcontainer/nsenter/nsexec.c`, // bail("unable to spawn stage-2")
+    line: logrus('fatal', 'nsexec-1[28913]: unable to spawn stage-2: Cannot allocate memory'),
+  },
+
+  // --- hostname-lowercase -------------------------------------------------------------------
+  {
+    entry: 'hostname-lowercase',
+    symptom: 'node-name-not-lowercase',
+    from: `${K8S}/v1.21.0/pkg/kubelet/kubelet_node_status.go`, // klog.ErrorS(err, "Unable to register node with API server", "node", ...)
+    line: journald('kubelet', klogS('E', 'kubelet_node_status.go:93', 'Unable to register node with API server', {
+      err: 'Node "Master01" is invalid: metadata.name: Invalid value: "Master01": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character (e.g. \'example.com\', regex used for validation is \'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\')',
+      node: 'Master01',
+    })),
+  },
+  {
+    entry: 'hostname-lowercase',
+    symptom: 'node-name-not-lowercase',
+    from: `${K8S}/v1.2.0/pkg/api/validation/validation.go`, // DNSSubdomainErrorMsg
+    line: klog('E', 'kubelet.go:1011', fmt('Unable to register %s with the apiserver: %v', 'Node-1', fmt('Node "%s" is invalid: metadata.name: Invalid value: "%s": must be a DNS subdomain (at most 253 characters, matching regex [a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*): e.g. "example.com"', 'Node-1', 'Node-1'))),
+  },
+  {
+    entry: 'hostname-lowercase',
+    symptom: 'node-name-not-lowercase',
+    from: `${K8S}/v1.1.0/pkg/util/fielderrors/fielderrors.go`, // "%s: %s '%v', Details: %s" before field errors said Invalid value: "..."
+    line: klog('E', 'kubelet.go:874', fmt('Unable to register %s with the apiserver: %v', 'Node-1', fmt("Node \"%s\" is invalid: metadata.name: invalid value '%s', Details: must be a DNS subdomain (at most 253 characters, matching regex [a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*): e.g. \"example.com\"", 'Node-1', 'Node-1'))),
+  },
+  {
+    entry: 'hostname-lowercase',
+    symptom: 'kubelet-get-node-uppercase',
+    from: `${K8S}/v1.18.0/pkg/kubelet/kubelet_node_status.go`, // fmt.Errorf("error getting node %q: %v", kl.nodeName, err)
+    line: klog('E', 'kubelet_node_status.go:402', fmt('Error updating node status, will retry: %v', fmt('error getting node %q: %v', 'BJ-M8-HADOOP-105-145', 'nodes "BJ-M8-HADOOP-105-145" not found'))),
+  },
+  {
+    entry: 'hostname-lowercase',
+    symptom: 'kubelet-get-node-uppercase',
+    from: `${K8S}/v1.21.0/pkg/kubelet/kubelet_node_status.go`, // klog.ErrorS(err, "Error updating node status, will retry")
+    line: klogS('E', 'kubelet_node_status.go:470', 'Error updating node status, will retry', { err: fmt('error getting node %q: %v', 'Worker-2', 'node "Worker-2" not found') }),
+  },
+
+  // --- ingressgateway-no-destination --------------------------------------------------------
+  {
+    entry: 'ingressgateway-no-destination',
+    symptom: 'ipvs-no-destination',
+    from: `${LINUX}/v4.19/net/netfilter/ipvs/ip_vs_sched.c`, // IP_VS_ERR_RL("%s: %s %pI4:%d - %s\n") with pr_fmt "IPVS: "
+    line: journald('kernel', fmt('IPVS: %s: %s %s:%d - %s', 'rr', 'TCP', '10.200.1.206', 31380, 'no destination available')),
+  },
+  {
+    entry: 'ingressgateway-no-destination',
+    symptom: 'ipvs-no-destination',
+    from: `${LINUX}/v4.19/net/netfilter/ipvs/ip_vs_sched.c`, // IPv6: "%s: %s [%pI6c]:%d - %s\n"
+    line: dmesg(fmt('IPVS: %s: %s [%s]:%d - %s', 'wrr', 'TCP', 'fd00:10:96::1a', 443, 'no destination available'), true),
+  },
+  {
+    entry: 'ingressgateway-no-destination',
+    symptom: 'ipvs-no-destination',
+    from: `${LINUX}/v4.19/net/netfilter/ipvs/ip_vs_sched.c`, // firewall mark: "%s: FWM %u 0x%08X - %s\n"
+    line: dmesg(fmt('IPVS: %s: FWM %u 0x%s - %s', 'rr', 12, '0000000C', 'no destination available')),
+  },
+  {
+    entry: 'ingressgateway-no-destination',
+    symptom: 'ipvs-no-destination',
+    from: `${LINUX}/v2.6.32/net/netfilter/ipvs/ip_vs_rr.c`, // IP_VS_ERR_RL("RR: no destination available\n")
+    line: 'kernel: IPVS: RR: no destination available',
+  },
+
+  // --- istio-init-prune ---------------------------------------------------------------------
+  {
+    entry: 'istio-init-prune',
+    symptom: 'istio-init-iptables-restore',
+    from: 'https://git.netfilter.org/iptables/tree/iptables/ip6tables-restore.c?h=v1.6.1', // "%s: line %u failed\n"
+    line: fmt('%s: line %u failed', 'ip6tables-restore', 3),
+  },
+  {
+    entry: 'istio-init-prune',
+    symptom: 'istio-init-nft-chain-exists',
+    from: 'https://git.netfilter.org/iptables/tree/iptables/nft.c?h=v1.8.4', // "line %u: %s failed (%s): chain %s"
+    line: fmt('iptables-restore v1.8.4 (nf_tables): line %u: %s failed (%s): chain %s', 2, 'CHAIN_USER_ADD', 'File exists', 'ISTIO_REDIRECT'),
+  },
+  {
+    entry: 'istio-init-prune',
+    symptom: 'istio-iptables-failed-to-execute',
+    from: 'https://github.com/istio/istio/blob/1.8.0/tools/istio-iptables/pkg/dependencies/implementation.go', // log.Errorf("Failed to execute: %s %s, %v")
+    line: `2021-01-12T08:01:02.123456Z\terror\t${fmt('Failed to execute: %s %s, %v', 'iptables-restore', '--noflush /tmp/iptables-rules-1610438462123456789.txt042', 'exit status 1')}`,
+  },
+  {
+    entry: 'istio-init-prune',
+    symptom: 'istio-iptables-failed-to-execute',
+    from: 'https://github.com/istio/istio/blob/1.8.0/tools/istio-iptables/pkg/dependencies/implementation.go', // the -N of a chain left by the first run
+    line: dockerJson(`2021-01-12T08:01:02.123456Z\terror\t${fmt('Failed to execute: %s %s, %v', 'iptables', '-t nat -N ISTIO_INBOUND', 'exit status 1')}`),
+  },
+];
+
+describe('signatures match what their programs print (format strings from the sources, several releases)', () => {
+  it.each(CASES.map((c) => [`${c.entry} / ${c.symptom} <- ${c.from}`, c] as const))('%s', (_name, c) => {
+    const r = diagnose(c.line);
+    expect(r.matches[0]?.entryId, c.line).toBe(c.entry);
+    expect(r.matches[0]!.evidence[0]!.symptomId, c.line).toBe(c.symptom);
+  });
+});
+
+/** Lines the same programs print for other failures: the signatures must leave them alone. */
+const OTHER_FAILURES: { why: string; line: string }[] = [
+  // kubelet's search-line limit (dns.go formDNSSearchFitsLimits) is a different problem from the nameserver limit
+  { why: 'search line limit', line: klogS('E', 'dns.go:153', 'Search Line limits exceeded', { err: 'Search Line limits were exceeded, some search paths have been omitted, the applied search line is: a.svc b.svc c' }) },
+  // order-0 failures of atomic allocations are routine noise (network drivers), not a fragmentation sign
+  { why: 'order-0 atomic allocation', line: dmesg('kswapd0: page allocation failure: order:0, mode:0x820(GFP_ATOMIC), nodemask=(null),cpuset=/,mems_allowed=0') },
+  // runc nsexec failing for a reason other than memory
+  { why: 'unshare EPERM', line: 'nsenter: failed to unshare namespaces: Operation not permitted' },
+  // a lowercase node the kubelet cannot get is not a capitalisation problem
+  { why: 'lowercase node not found', line: klog('E', 'kubelet_node_status.go:402', 'Error updating node status, will retry: error getting node "worker-2": nodes "worker-2" not found') },
+  // istio-iptables failing on a command that is not iptables
+  { why: 'istio other command', line: '2021-01-12T08:01:02.123456Z\terror\tFailed to execute: ip -6 addr show, exit status 1' },
+];
+
+describe('signatures leave the same programs\' other failures alone', () => {
+  it.each(OTHER_FAILURES.map((o) => [o.why, o.line] as const))('%s', (_why, line) => {
+    expect(diagnose(line).matches).toEqual([]);
+  });
+});
