@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { diagnose } from '../../src/catalog/diagnose.js';
-import { dmesg, dockerJson, fmt, journald, klog, klogS, logrus } from './log-formats.js';
+import { ansibleFailed, dmesg, dockerJson, fmt, journald, klog, klogS, logrus } from './log-formats.js';
 
 interface Case {
   entry: string;
@@ -191,6 +191,174 @@ const CASES: Case[] = [
     from: 'https://github.com/istio/istio/blob/1.8.0/tools/istio-iptables/pkg/dependencies/implementation.go', // the -N of a chain left by the first run
     line: dockerJson(`2021-01-12T08:01:02.123456Z\terror\t${fmt('Failed to execute: %s %s, %v', 'iptables', '-t nat -N ISTIO_INBOUND', 'exit status 1')}`),
   },
+
+  // --- apiserver-service-cidr ---------------------------------------------------------------
+  {
+    entry: 'apiserver-service-cidr',
+    symptom: 'service-ip-not-in-range',
+    from: `${K8S}/v1.19.0/pkg/registry/core/service/ipallocator/allocator.go`, // ErrNotInRange: "provided IP is not in the valid range. ..."
+    line: fmt('The Service "kube-dns" is invalid: spec.clusterIP: Invalid value: %q: provided IP is not in the valid range. The range of valid IPs is %s', '10.0.0.2', '10.96.0.0/12'),
+  },
+  {
+    entry: 'apiserver-service-cidr',
+    symptom: 'service-ip-not-in-range',
+    from: `${K8S}/v1.22.0/pkg/registry/core/service/ipallocator/allocator.go`, // "the provided IP (%v) is not in the valid range. ..."
+    line: klog('E', 'rest.go:312', fmt('failed to allocate IP %s: the provided IP (%v) is not in the valid range. The range of valid IPs is %s', '1.1.1.1', '1.1.1.1', '10.43.0.0/16')),
+  },
+  {
+    entry: 'apiserver-service-cidr',
+    symptom: 'repair-clusterip-out-of-range',
+    from: `${K8S}/v1.9.0/pkg/registry/core/service/ipallocator/controller/repair.go`, // runtime.HandleError(fmt.Errorf(...))
+    line: klog('E', 'repair.go:145', fmt('the cluster IP %s for service %s/%s is not within the service CIDR %s; please recreate', '10.254.0.1', 'kubernetes', 'default', '10.96.0.0/12')),
+  },
+  {
+    entry: 'apiserver-service-cidr',
+    symptom: 'repair-clusterip-out-of-range',
+    from: `${K8S}/v1.18.0/pkg/registry/core/service/ipallocator/controller/repair.go`, // event ClusterIPOutOfRange
+    line: fmt('Warning  ClusterIPOutOfRange  service/kube-dns  Cluster IP %s is not within the service CIDR %s; please recreate service', '10.0.0.10', '10.96.0.0/12'),
+  },
+  {
+    entry: 'apiserver-service-cidr',
+    symptom: 'repair-clusterip-out-of-range',
+    from: `${K8S}/v1.20.0/pkg/registry/core/service/ipallocator/controller/repair.go`, // dual-stack: "Cluster IP [%v]:%s ..."
+    line: fmt('Warning  ClusterIPOutOfRange  service/kube-dns  Cluster IP [%v]:%s is not within the service CIDR %s; please recreate service', 'IPv4', '10.0.0.10', '10.96.0.0/12'),
+  },
+  {
+    entry: 'apiserver-service-cidr',
+    symptom: 'repair-clusterip-out-of-range',
+    from: `${K8S}/v1.29.0/pkg/registry/core/service/ipallocator/controller/repairip.go`, // ServiceCIDR objects
+    line: fmt('Warning ClusterIPOutOfRange Cluster IP [%v]: %s is not within any configured Service CIDR; please recreate service', 'IPv4', '192.168.1.1'),
+  },
+  {
+    entry: 'apiserver-service-cidr',
+    symptom: 'repair-clusterip-out-of-range',
+    from: `${K8S}/v1.29.0/pkg/registry/core/service/ipallocator/controller/repairip.go`, // runtime.HandleError(...)
+    line: klog('E', 'repairip.go:369', fmt('the ClusterIP [%v]: %s for Service %s/%s is not within any service CIDR; please recreate', 'IPv4', '192.168.1.1', 'default', 'web')),
+  },
+
+  // --- jenkins-403-calico-bgp ---------------------------------------------------------------
+  {
+    entry: 'jenkins-403-calico-bgp',
+    symptom: 'jenkins-invalid-crumb',
+    from: 'https://github.com/jenkinsci/jenkins/blob/jenkins-1.651/core/src/main/java/hudson/security/csrf/CrumbFilter.java', // java.util.logging two-line format
+    line: `Mar 01, 2016 11:13:10 AM hudson.security.csrf.CrumbFilter doFilter\n${fmt('WARNING: Found invalid crumb {0}.  Will check remaining parameters for a valid one...', '5d3b4f3e0c8a1b2c')}`,
+  },
+  {
+    entry: 'jenkins-403-calico-bgp',
+    symptom: 'jenkins-invalid-crumb',
+    from: 'https://github.com/jenkinsci/jenkins/blob/jenkins-2.222/core/src/main/java/hudson/security/csrf/CrumbFilter.java', // the API-token advice
+    line: fmt('WARNING: Found invalid crumb {0}. If you are calling this URL with a script, please use the API Token instead. More information: https://www.jenkins.io/redirect/crumb-cannot-be-used-for-script', '8a1b2c5d3b4f3e0c'),
+  },
+  {
+    entry: 'jenkins-403-calico-bgp',
+    symptom: 'jenkins-no-valid-crumb',
+    from: 'https://github.com/jenkinsci/jenkins/blob/jenkins-1.651/core/src/main/java/hudson/security/csrf/CrumbFilter.java', // without the user
+    line: fmt('WARNING: No valid crumb was included in request for {0}. Returning {1}.', '/job/demo/build', 403),
+  },
+
+  // --- ctl-path -----------------------------------------------------------------------------
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-command-not-found',
+    from: 'https://git.kernel.org/pub/scm/utils/dash/dash.git/tree/src/exec.c?h=v0.5.10', // dash: "%s: %d: %s: not found"
+    line: fmt('/bin/sh: %d: %s: not found', 1, 'crictl'),
+  },
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-not-found-other-shells',
+    from: 'https://github.com/zsh-users/zsh/blob/zsh-5.8/Src/exec.c', // zerr("command not found: %s", arg0)
+    line: fmt('zsh: command not found: %s', 'kubectl'),
+  },
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-not-found-other-shells',
+    from: 'https://github.com/fish-shell/fish-shell/blob/3.1.0/src/parse_execution.cpp', // "Unknown command: %ls"
+    line: fmt('fish: Unknown command: %s', 'ctr'),
+  },
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-python-enoent',
+    from: 'https://github.com/ansible/ansible/blob/v2.10.0/lib/ansible/module_utils/basic.py', // fail_json(rc=e.errno, msg=to_native(e), cmd=...), Python 3
+    line: ansibleFailed('192.168.6.96', { changed: false, cmd: 'ctr -n k8s.io i import /tmp/crane/kubernetes.tar.gz', msg: "[Errno 2] No such file or directory: b'ctr'", rc: 2 }),
+  },
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-python-enoent',
+    from: 'https://github.com/ansible/ansible/blob/v2.7.0/lib/ansible/module_utils/basic.py', // Python 2's OSError names no file
+    line: ansibleFailed('node1', { changed: false, cmd: 'crictl rmi --prune', msg: '[Errno 2] No such file or directory', rc: 2 }),
+  },
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-kubeadm-not-in-path',
+    from: `${K8S}/v1.18.0/cmd/kubeadm/app/preflight/checks.go`, // InPathCheck: fmt.Errorf("%s not found in system path", ipc.executable)
+    line: `\t[ERROR FileExisting-crictl]: ${fmt('%s not found in system path', 'crictl')}`,
+  },
+
+  // --- kernel-min-version -------------------------------------------------------------------
+  {
+    entry: 'kernel-min-version',
+    symptom: 'pids-cgroup-missing-other',
+    from: 'https://github.com/kubernetes/system-validators/blob/v1.2.0/validators/cgroup_validator.go', // errors.Errorf("missing required cgroups: %s")
+    line: `\t[ERROR SystemVerification]: ${fmt('missing required cgroups: %s', 'hugetlb pids')}`,
+  },
+  {
+    entry: 'kernel-min-version',
+    symptom: 'pids-cgroup-missing-other',
+    from: 'https://github.com/kubernetes/system-validators/blob/v1.2.0/validators/cgroup_validator.go', // Reporter.Report("CGROUPS_"+upper, "missing", bad)
+    line: 'CGROUPS_PIDS: missing',
+  },
+  {
+    entry: 'kernel-min-version',
+    symptom: 'pids-cgroup-missing-other',
+    from: 'https://github.com/moby/moby/blob/v19.03.0/daemon/daemon_unix.go', // verifyPlatformContainerResources warning
+    line: 'WARNING: Your kernel does not support pids limit capabilities or the cgroup is not mounted. PIDs limit discarded.',
+  },
+  {
+    entry: 'kernel-min-version',
+    symptom: 'pids-cgroup-missing-other',
+    from: 'https://github.com/moby/moby/blob/v20.10.0/daemon/daemon_unix.go', // "PIDs limit" since 20.10
+    line: logrus('warning', 'Your kernel does not support PIDs limit capabilities or the cgroup is not mounted. PIDs limit discarded.'),
+  },
+  {
+    entry: 'kernel-min-version',
+    symptom: 'kubeadm-old-kernel',
+    from: `${K8S}/v1.15.0/cmd/kubeadm/app/util/system/kernel_validator.go`, // fmt.Errorf("unsupported kernel release: %s")
+    line: `\t[ERROR SystemVerification]: ${fmt('unsupported kernel release: %s', '2.6.32-754.el6.x86_64')}`,
+  },
+  {
+    entry: 'kernel-min-version',
+    symptom: 'kubeadm-old-kernel',
+    from: `${K8S}/v1.15.0/cmd/kubeadm/app/util/system/kernel_validator.go`, // Reporter.Report("KERNEL_VERSION", release, ...)
+    line: fmt('KERNEL_VERSION: %s', '3.10.0-327.el7.x86_64'),
+  },
+
+  // --- kube-proxy-nodeport-addresses --------------------------------------------------------
+  {
+    entry: 'kube-proxy-nodeport-addresses',
+    symptom: 'kube-proxy-nodeport-cidr',
+    from: `${K8S}/v1.22.0/pkg/proxy/ipvs/proxier.go`, // klog.ErrorS(err, "Failed to get node IP address matching nodeport cidr")
+    line: klogS('E', 'proxier.go:1145', 'Failed to get node IP address matching nodeport cidr', { err: fmt('no addresses found for cidrs %v', '[10.100.21.0/24]') }),
+  },
+  {
+    entry: 'kube-proxy-nodeport-addresses',
+    symptom: 'kube-proxy-nodeport-cidr',
+    from: `${K8S}/v1.28.0/pkg/proxy/util/nodeport_addresses.go`, // GetNodeIPs: fmt.Errorf("no addresses found for cidrs %v", npa.cidrStrings)
+    line: klog('E', 'proxier.go:1470', fmt('Failed to get node IP addresses: %v', fmt('no addresses found for cidrs %v', '[10.100.21.0/24 fd00::/64]'))),
+  },
+
+  // --- kubelet-csimigration -----------------------------------------------------------------
+  {
+    entry: 'kubelet-csimigration',
+    symptom: 'csinode-init-failed',
+    from: `${K8S}/v1.17.0/pkg/volume/csi/csi_plugin.go`, // klog.Errorf("Failed to initialize CSINodeInfo: %v", err)
+    line: journald('kubelet', klog('E', 'csi_plugin.go:273', fmt('Failed to initialize CSINodeInfo: %v', 'error updating CSINode annotation: timed out waiting for the condition; caused by: the server could not find the requested resource'))),
+  },
+  {
+    entry: 'kubelet-csimigration',
+    symptom: 'csinode-init-failed',
+    from: `${K8S}/v1.18.0/pkg/volume/csi/csi_plugin.go`, // Init: errors.New(log("failed to initialize CSINode: %v", err)), log() adds "kubernetes.io/csi: "
+    line: klog('E', 'plugins.go:640', fmt('Failed to load volume plugin %s, error: %s', 'kubernetes.io/csi', 'kubernetes.io/csi: failed to initialize CSINode: error updating CSINode annotation: timed out waiting for the condition; caused by: the server could not find the requested resource')),
+  },
 ];
 
 describe('signatures match what their programs print (format strings from the sources, several releases)', () => {
@@ -211,6 +379,14 @@ const OTHER_FAILURES: { why: string; line: string }[] = [
   { why: 'unshare EPERM', line: 'nsenter: failed to unshare namespaces: Operation not permitted' },
   // a lowercase node the kubelet cannot get is not a capitalisation problem
   { why: 'lowercase node not found', line: klog('E', 'kubelet_node_status.go:402', 'Error updating node status, will retry: error getting node "worker-2": nodes "worker-2" not found') },
+  // CSINode initialisation failing because the kubelet's own Node is not registered (k3s agents): another problem
+  { why: 'CSINode without a Node', line: 'Failed to initialize CSINode: error updating CSINode annotation: timed out waiting for the condition; caused by: nodes "gcp-agent-1337-1" not found' },
+  // the repair loop's other complaint (an IP given to two Services)
+  { why: 'ClusterIP assigned twice', line: 'the cluster IP 10.96.0.10 for service kube-system/kube-dns was assigned to multiple services; please recreate' },
+  // a binary that is not one of the ctl binaries
+  { why: 'zsh other command', line: 'zsh: command not found: foo' },
+  // kubeadm's kernel check on a supported kernel
+  { why: 'KERNEL_VERSION on 5.x', line: 'KERNEL_VERSION: 5.4.0-42-generic' },
   // istio-iptables failing on a command that is not iptables
   { why: 'istio other command', line: '2021-01-12T08:01:02.123456Z\terror\tFailed to execute: ip -6 addr show, exit status 1' },
 ];

@@ -56,3 +56,15 @@ export function logrus(level: string, msg: string, kv: Record<string, string> = 
 export function dmesg(line: string, human = false): string {
   return human ? `[Thu Dec 24 11:13:31 2020] ${line}` : `[ 2926.286380] ${line}`;
 }
+
+/**
+ * An Ansible task failure as the default callback prints it: Python's json.dumps(sort_keys=True), whose
+ * separators are ", " and ": " (flat results only).
+ */
+export function ansibleFailed(host: string, result: Record<string, string | number | boolean>): string {
+  const body = Object.keys(result)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}: ${JSON.stringify(result[k])}`)
+    .join(', ');
+  return `fatal: [${host}]: FAILED! => {${body}}`;
+}
