@@ -359,6 +359,112 @@ const CASES: Case[] = [
     from: `${K8S}/v1.18.0/pkg/volume/csi/csi_plugin.go`, // Init: errors.New(log("failed to initialize CSINode: %v", err)), log() adds "kubernetes.io/csi: "
     line: klog('E', 'plugins.go:640', fmt('Failed to load volume plugin %s, error: %s', 'kubernetes.io/csi', 'kubernetes.io/csi: failed to initialize CSINode: error updating CSINode annotation: timed out waiting for the condition; caused by: the server could not find the requested resource')),
   },
+
+  // --- hostname-lowercase (more programs) ---------------------------------------------------
+  {
+    entry: 'hostname-lowercase',
+    symptom: 'node-name-not-lowercase',
+    from: `${K8S}/v1.17.0/pkg/kubelet/nodelease/controller.go`, // the Node's Lease has its name: klog.Errorf("failed to ensure node lease exists, will retry in %v, error: %v")
+    line: klog('E', 'controller.go:135', fmt('failed to ensure node lease exists, will retry in %v, error: %v', '7s', 'Lease.coordination.k8s.io "Master01" is invalid: metadata.name: Invalid value: "Master01": a DNS-1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\'')),
+  },
+  {
+    entry: 'hostname-lowercase',
+    symptom: 'node-name-not-lowercase',
+    from: `${K8S}/v1.6.0/cmd/kubeadm/app/preflight/checks.go`, // HostnameCheck: fmt.Errorf("hostname \"%s\" %s", hostname, msg)
+    line: `\t${fmt('hostname "%s" %s', 'Master01', "a DNS-1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")}`,
+  },
+  {
+    entry: 'hostname-lowercase',
+    symptom: 'node-identity-case-mismatch',
+    from: `${K8S}/v1.10.0/plugin/pkg/admission/noderestriction/admission.go`, // fmt.Errorf("node %q cannot modify node %q", nodeName, requestedName)
+    line: klog('E', 'kubelet_node_status.go:106', fmt('Unable to register node %q with API server: nodes %q is forbidden: %s', 'master01', 'master01', fmt('node %q cannot modify node %q', 'Master01', 'master01'))),
+  },
+  {
+    entry: 'hostname-lowercase',
+    symptom: 'node-user-uppercase',
+    from: `${K8S}/v1.18.0/plugin/pkg/auth/authorizer/node/node_authorizer.go`, // "no relationship found between node '%s' and this object"
+    line: klog('E', 'reflector.go:178', `object-"kube-system"/"kube-proxy": Failed to list *v1.ConfigMap: configmaps "kube-proxy" is forbidden: User "system:node:Master01" cannot list resource "configmaps" in API group "" in the namespace "kube-system": ${fmt("no relationship found between node '%s' and this object", 'Master01')}`),
+  },
+
+  // --- docker-storage-driver ----------------------------------------------------------------
+  {
+    entry: 'docker-storage-driver',
+    symptom: 'kubelet-no-podsandbox',
+    from: `${K8S}/v1.18.0/pkg/kubelet/cm/container_manager_linux.go`, // buildContainerMapFromRuntime: fmt.Errorf("no PodsandBox found with Id '%s'")
+    line: journald('kubelet', klog('F', 'kubelet.go:1383', fmt('Failed to start ContainerManager %v', fmt("failed to build map of initial containers from runtime: no PodsandBox found with Id '%s'", 'a69881c50fe65f411010f10309ed653784650f48c1e4586814932b4acf7437e1')))),
+  },
+  {
+    entry: 'docker-storage-driver',
+    symptom: 'docker-info-old-driver',
+    from: 'https://github.com/moby/moby/blob/v19.03.0/daemon/info.go', // fillDriverInfo: "WARNING: the %s storage-driver is deprecated, ..."
+    line: fmt('WARNING: the %s storage-driver is deprecated, and will be removed in a future release.', 'devicemapper'),
+  },
+  {
+    entry: 'docker-storage-driver',
+    symptom: 'docker-info-old-driver',
+    from: 'https://github.com/moby/moby/blob/v20.10.0/daemon/info.go', // "WARNING: The %s storage-driver is deprecated, ..." + documentation link
+    line: fmt('WARNING: The %s storage-driver is deprecated, and will be removed in a future release.', 'aufs'),
+  },
+  {
+    entry: 'docker-storage-driver',
+    symptom: 'docker-info-old-driver',
+    from: 'https://github.com/docker/cli/blob/v19.03.0/cli/command/system/info.go', // fmt.Fprintln(..., " Storage Driver:", info.Driver)
+    line: fmt(' Storage Driver: %s', 'devicemapper'),
+  },
+
+  // --- docker-load-import -------------------------------------------------------------------
+  {
+    entry: 'docker-load-import',
+    symptom: 'docker-load-not-a-save-archive',
+    from: 'https://github.com/moby/moby/blob/033750cf80b3609c0f59d638df0fae25aa25e12f/image/tarexport/load.go', // no legacy loader: os.Open(manifest.json)
+    line: fmt('Error response from daemon: open %s/manifest.json: no such file or directory', '/var/lib/docker/tmp/docker-import-2837464123'),
+  },
+  {
+    entry: 'docker-load-import',
+    symptom: 'docker-load-oci-layout',
+    from: 'https://github.com/moby/moby/blob/v19.03.0/image/tarexport/load.go', // legacyLoad opens <dir>/json for each directory
+    line: fmt('Error response from daemon: open %s/blobs/json: no such file or directory', '/var/lib/docker/tmp/docker-import-970374381'),
+  },
+
+  // --- xfs-ftype ----------------------------------------------------------------------------
+  {
+    entry: 'xfs-ftype',
+    symptom: 'docker-xfs-no-dtype',
+    from: 'https://github.com/moby/moby/blob/v20.10.0/daemon/graphdriver/overlayutils/overlayutils.go', // ErrDTypeNotSupported(driver, backingFs)
+    line: journald('dockerd', fmt('failed to start daemon: error initializing graphdriver: %s: the backing %s filesystem is formatted without d_type support, which leads to incorrect behavior. Reformat the filesystem with ftype=1 to enable d_type support. Backing filesystems without d_type support are not supported.', 'overlay2', 'xfs')),
+  },
+  {
+    entry: 'xfs-ftype',
+    symptom: 'docker-xfs-no-dtype',
+    from: 'https://github.com/containers/storage/blob/v1.20.0/drivers/overlayutils/overlayutils.go', // CRI-O/podman: "Running without d_type is not supported."
+    line: fmt('Validating root config: failed to get store to set defaults: kernel does not support overlay fs: %s: the backing %s filesystem is formatted without d_type support, which leads to incorrect behavior. Reformat the filesystem with ftype=1 to enable d_type support. Running without d_type is not supported.: driver not supported', 'overlay', 'xfs'),
+  },
+  {
+    entry: 'xfs-ftype',
+    symptom: 'docker-xfs-no-dtype-any',
+    from: 'https://gitee.com/openeuler/iSulad/blob/v2.0.0/src/daemon/modules/image/oci/storage/layer_store/graphdriver/overlay2/driver_overlay2.c', // ERROR("The backing %s filesystem is formatted without d_type support, ...")
+    line: fmt('The backing %s filesystem is formatted without d_type support, which leads to incorrect behavior.', 'xfs'),
+  },
+  {
+    entry: 'xfs-ftype',
+    symptom: 'kernel-overlay-dtype',
+    from: `${LINUX}/v4.19/fs/overlayfs/super.c`, // pr_warn("upper fs needs to support d_type.\n") with pr_fmt "overlayfs: "
+    line: journald('kernel', 'overlayfs: upper fs needs to support d_type.'),
+  },
+
+  // --- apiserver-tls-noise ------------------------------------------------------------------
+  {
+    entry: 'apiserver-tls-noise',
+    symptom: 'apiserver-tls-eof',
+    from: 'https://github.com/golang/go/blob/go1.15/src/net/http/server.go', // c.server.logf("http: TLS handshake error from %s: %v", c.rwc.RemoteAddr(), err)
+    line: `2021-09-10T14:24:11.123456789Z stderr F ${klog('I', 'log.go:184', fmt('http: TLS handshake error from %s: %v', '10.0.0.12:44562', 'EOF'))}`,
+  },
+  {
+    entry: 'apiserver-tls-noise',
+    symptom: 'apiserver-tls-reset',
+    from: 'https://github.com/golang/go/blob/go1.19/src/net/http/server.go', // same format; the error is the TCP reset
+    line: dockerJson(klog('I', 'log.go:195', fmt('http: TLS handshake error from %s: %v', '10.0.0.12:44562', 'read tcp 10.0.0.5:6443->10.0.0.12:44562: read: connection reset by peer'))),
+  },
 ];
 
 describe('signatures match what their programs print (format strings from the sources, several releases)', () => {
@@ -387,6 +493,13 @@ const OTHER_FAILURES: { why: string; line: string }[] = [
   { why: 'zsh other command', line: 'zsh: command not found: foo' },
   // kubeadm's kernel check on a supported kernel
   { why: 'KERNEL_VERSION on 5.x', line: 'KERNEL_VERSION: 5.4.0-42-generic' },
+  // docker on overlay2 and overlay2 on ext4 without the filetype feature are not these entries
+  { why: 'docker info overlay2', line: ' Storage Driver: overlay2' },
+  { why: 'extfs without d_type', line: 'overlay2: the backing extfs filesystem is formatted without d_type support, which leads to incorrect behavior. Reformat the filesystem (or use tune2fs) with -O filetype flag to enable d_type support.' },
+  // a TLS handshake the client refused (a certificate problem) is not the harmless noise
+  { why: 'TLS bad certificate', line: 'I0722 20:27:25.279953       1 log.go:172] http: TLS handshake error from 10.200.1.127:47606: remote error: tls: bad certificate' },
+  // docker load of a real docker save archive whose layer is missing is another problem
+  { why: 'missing layer tar', line: 'open /var/lib/docker/tmp/docker-import-3645772770/0f3a2a7f0d6c7e9fa6c3b3b8e1a2d4c5f6e7a8b9c0d1e2f3a4b5c6d7e8f9a0b1/layer.tar: no such file or directory' },
   // istio-iptables failing on a command that is not iptables
   { why: 'istio other command', line: '2021-01-12T08:01:02.123456Z\terror\tFailed to execute: ip -6 addr show, exit status 1' },
 ];
