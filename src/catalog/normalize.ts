@@ -2,8 +2,8 @@
  * What varies between two pastes of the same log line, taken out before signatures are matched:
  * terminal colour, the wrapper a log collector put around the line (docker json-file, journald
  * JSON, logrus key=value quoting), escaping added each time a message is embedded in another
- * (\" \\\" \n), markdown quoting, the headers of journald/syslog, klog, dmesg and ISO timestamps, and the
- * addresses, hashes and generated pod names that differ on every machine.
+ * (\" \\\" \n), markdown quoting, the headers of journald/syslog, klog, dmesg, CRI container logs and
+ * ISO timestamps, and the addresses, hashes and generated pod names that differ on every machine.
  *
  * Signatures are written against the result; the original line is still what diagnose reports.
  */
@@ -22,10 +22,15 @@ const PREFIXES: RegExp[] = [
   /^\d{2}:\d{2}:\d{2}(?:\.\d+)?\s+\S+\s+[^\s:[]+\[\d+\]:\s*/,
   // klog: "E0612 10:11:12.345678 1234 file.go:12] " (the time or pid are sometimes lost in a paste)
   /^[IWEF]\d{4}(?:\s+\d{2}:\d{2}:\d{2}(?:\.\d+)?)?(?:\s+\d+)?\s+[\w.-]+:\d+\]\s*/,
-  // dmesg "[ 2926.286380] "
+  // dmesg "[ 2926.286380] ", dmesg -T "[Thu Dec 24 11:13:31 2020] ", dmesg -x "kern  :warn  : "
   /^\[\s*\d+\.\d+\]\s*/,
-  // ISO timestamps "2020-03-27 19:14:31.614+0000 " / "2021-09-10T14:24:11Z "
-  /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\s+/,
+  /^\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}\]\s*/,
+  /^(?:kern|user|daemon|syslog)\s*:\s*(?:emerg|alert|crit|err|warn|notice|info|debug)\s*: /,
+  // journalctl -o short-iso / short-iso-precise: "2020-12-24T11:13:31+0800 node-1 kubelet[3680]: "
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})\s+\S+\s+[^\s:[]+\[\d+\]:\s*/,
+  // ISO timestamps "2020-03-27 19:14:31.614+0000 " / "2021-09-10T14:24:11Z ", and the CRI container log format that
+  // containerd and CRI-O write under /var/log/pods ("2021-09-10T14:24:11.123456789Z stderr F ")
+  /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\s+(?:(?:stdout|stderr) [FP] )?/,
   // logrus text without time: "WARN[0001] "
   /^(?:ERRO|WARN|INFO|DEBU|FATA|PANI|TRAC)\[\d+\]\s*/,
   // kubectl logs --prefix / stern: "[kube-apiserver-nuc02] "

@@ -79,7 +79,9 @@ export const entry: CatalogEntry = {
   symptoms: [
     {
       id: 'service-ip-not-in-range',
-      pattern: /provided IP is not in the valid range\. The range of valid IPs is/,
+      // ipallocator ErrNotInRange: "provided IP is not in the valid range. The range of valid IPs is %s" (1.0-1.19 and
+      // the 1.25+ netip allocator), "the provided IP (%v) is not in the valid range. ..." (1.20-1.24, dual-stack).
+      pattern: /provided IP(?: \(\S+\))? is not in the valid range\. The range of valid IPs is/,
       example:
         'The Service "kube-dns" is invalid: spec.clusterIP: Invalid value: "10.9.0.10": provided IP is not in the valid range. The range of valid IPs is 10.96.0.0/12',
       source: 'kube-apiserver Service validation (kubectl apply)',
@@ -91,6 +93,22 @@ export const entry: CatalogEntry = {
       example: 'The Service "kube-dns" is invalid: spec.clusterIP: Invalid value: "192.168.100.13": provided IP is not in the valid range',
       source: 'kubernetes/kubernetes#37829',
       reason: { en: 'The Service clusterIP is outside --service-cluster-ip-range.', zh: 'Service 的 clusterIP 不在 --service-cluster-ip-range 范围内。' },
+      weight: 2,
+    },
+    {
+      id: 'repair-clusterip-out-of-range',
+      // The apiserver's ClusterIP repair loop on a Service created under the old range: "the cluster IP %s for service
+      // %s/%s is not within the service CIDR %s; please recreate" (1.0+, repair.go), event "Cluster IP %s is not within
+      // the service CIDR %s; please recreate service" (1.10+), "Cluster IP [%v]:%s ..." (1.20+ dual-stack), "Cluster IP
+      // [%v]: %s is not within any configured Service CIDR" (1.27+ repairip.go, ServiceCIDR objects).
+      pattern: /\b[Cc]luster ?IP (?:\[IPv[46]\]: ?)?\S+ (?:for [Ss]ervice \S+ )?is not within (?:the service CIDR|any (?:configured )?[Ss]ervice CIDR)/,
+      example:
+        'E0612 10:11:12.345678       1 repair.go:145] the cluster IP 10.0.0.1 for service kubernetes/default is not within the service CIDR 10.96.0.0/12; please recreate',
+      source: 'kube-apiserver (pkg/registry/core/service/ipallocator/controller/repair.go)',
+      reason: {
+        en: 'A Service keeps a ClusterIP from another range than the apiserver\'s --service-cluster-ip-range: the range was changed after it was created.',
+        zh: 'Service 的 ClusterIP 不在 apiserver 的 --service-cluster-ip-range 内：该范围在 Service 创建后被修改过。',
+      },
       weight: 2,
     },
   ],

@@ -4,6 +4,7 @@ import type { CatalogEntry, DetectorResult } from '../types.js';
 
 /** Binaries Crane puts in kubernetes_ctl_path. */
 export const CTL_BINARIES = ['ctr', 'crictl', 'kubectl', 'kubeadm', 'kubelet', 'docker', 'containerd', 'runc', 'calicoctl', 'helm'];
+const BIN = `(?:${CTL_BINARIES.join('|')})`;
 
 function ctlPath(vars: Record<string, unknown>): string {
   return pathVar(vars, ['kubernetes_ctl_path'], '/usr/local/bin')!;
@@ -62,7 +63,8 @@ export const entry: CatalogEntry = {
   symptoms: [
     {
       id: 'ctl-command-not-found',
-      pattern: new RegExp(`(?:^|[\\s"'\\[/:])(?:${CTL_BINARIES.join('|')}): (?:command )?not found`),
+      // bash "<name>: command not found" (also as /bin/sh and under sudo), dash "/bin/sh: 1: <name>: not found", busybox ash "sh: <name>: not found"
+      pattern: new RegExp(`(?:^|[\\s"'\\[/:])${BIN}: (?:command )?not found`),
       example:
         'fatal: [192.168.6.96]: FAILED! => {"changed": true, "cmd": "ctr -n k8s.io i import /tmp/crane/kubernetes.tar.gz", "delta": "0:00:00.018852", "end": "2020-12-22 15:54:19.290911", "msg": "non-zero return code", "rc": 127, "start": "2020-12-22 15:54:19.272059", "stderr": "/bin/sh: ctr: command not found", "stderr_lines": ["/bin/sh: ctr: command not found"], "stdout": "", "stdout_lines": []}',
       source: 'notes',
@@ -70,11 +72,37 @@ export const entry: CatalogEntry = {
     },
     {
       id: 'ctl-exec-not-in-path',
-      pattern: /exec: "(?:ctr|crictl|kubectl|kubeadm|kubelet|docker|containerd|runc|calicoctl|helm)": executable file not found in \$PATH/,
+      pattern: new RegExp(`exec: "${BIN}": executable file not found in \\$PATH`),
       example: 'crictl is required for container runtime: exec: "crictl": executable file not found in $PATH',
       source: 'saltstack-formulas/kubernetes-formula#46',
       reason: { en: 'The binary is not on the PATH of this (non-login) shell.', zh: '该二进制不在当前（非登录）shell 的 PATH 中。' },
       weight: 1,
+    },
+    {
+      id: 'ctl-not-found-other-shells',
+      // zsh Src/exec.c zerr("command not found: %s"); fish "Unknown command: %s" (3.x) and "Unknown command '%s'" (2.x)
+      pattern: new RegExp(`\\bzsh: command not found: ${BIN}\\b|\\bfish: Unknown command:? '?${BIN}\\b`),
+      example: 'zsh: command not found: crictl',
+      source: 'zsh (Src/exec.c), fish (src/parse_execution.cpp)',
+      reason: { en: 'This shell does not have the binary on its PATH.', zh: '当前 shell 的 PATH 中没有该二进制。' },
+    },
+    {
+      id: 'ctl-python-enoent',
+      // Ansible's command module runs argv without a shell (module_utils/basic.py run_command: fail_json(rc=e.errno,
+      // msg=to_native(e), cmd=...)): Python 3 names the file, "[Errno 2] No such file or directory: b'ctr'"; Python 2
+      // does not, and only the sorted "cmd" field before "msg" says which binary it was.
+      pattern: new RegExp(`\\[Errno 2\\] No such file or directory: b?'${BIN}'|"cmd": ?\\[?"${BIN}\\b[^}]*"msg": ?"\\[Errno 2\\] No such file or directory"`),
+      example: 'fatal: [node1]: FAILED! => {"changed": false, "cmd": "ctr -n k8s.io i import /tmp/crane/kubernetes.tar.gz", "msg": "[Errno 2] No such file or directory: b\'ctr\'", "rc": 2}',
+      source: 'ansible (lib/ansible/module_utils/basic.py run_command)',
+      reason: { en: 'Ansible ran the binary by name and the module\'s PATH does not have it.', zh: 'Ansible 按名字执行该二进制，而模块的 PATH 中没有它。' },
+    },
+    {
+      id: 'ctl-kubeadm-not-in-path',
+      // kubeadm preflight InPathCheck: fmt.Errorf("%s not found in system path", ipc.executable), e.g. [WARNING FileExisting-crictl]
+      pattern: new RegExp(`\\b${BIN} not found in system path`),
+      example: '\t[WARNING FileExisting-crictl]: crictl not found in system path',
+      source: 'kubeadm preflight (cmd/kubeadm/app/preflight/checks.go)',
+      reason: { en: 'kubeadm (often run through sudo, whose secure_path lacks /usr/local/bin) does not find the binary on its PATH.', zh: 'kubeadm（常经 sudo 运行，其 secure_path 不含 /usr/local/bin）在 PATH 中找不到该二进制。' },
     },
   ],
   detector: makeDetector({

@@ -44,7 +44,9 @@ export const entry: CatalogEntry = {
     },
     {
       id: 'docker-load-not-a-save-archive',
-      pattern: /docker-import-\d+\/(?![0-9a-f]{64}\/json)(?!<hash>\/json)(?:[^\s\/]+\/)*json: no such file or directory/,
+      // image/tarexport/load.go: with no manifest.json, dockerd up to the removal of the legacy loader fell back to the
+      // pre-1.10 layout and opened "<dir>/json" for every directory; since then it fails on manifest.json itself.
+      pattern: /docker-import-\d+\/(?:(?![0-9a-f]{64}\/json)(?!<hash>\/json)(?:[^\s\/]+\/)*json|manifest\.json): no such file or directory/,
       example: 'open /var/lib/docker/tmp/docker-import-3645772770/boot/json: no such file or directory',
       source: 'discoverse-dev/DISCOVERSE#60',
       reason: { en: 'docker load was given an archive that is not a docker save archive (OCI layout or a root filesystem).', zh: 'docker load 的压缩包不是 docker save 格式（OCI 格式或根文件系统）。' },

@@ -90,6 +90,18 @@ export const entry: CatalogEntry = {
       source: 'notes',
       reason: { en: 'kubelet cannot find a container\'s pod sandbox in docker; seen with the devicemapper storage driver.', zh: 'kubelet 在 docker 中找不到容器对应的 Pod sandbox；见于 devicemapper 存储驱动。' },
     },
+    {
+      id: 'docker-info-old-driver',
+      // What docker itself says about its driver: `docker info` prints "Storage Driver: %s" (docker/cli) and the daemon's
+      // warnings (moby daemon/info.go fillDriverInfo: "WARNING: the %s storage-driver is deprecated, ..." for aufs, devicemapper
+      // and overlay in 19.03, "WARNING: The %s ..." with a documentation link in 20.10+; the devicemapper loop-device warning).
+      // Context, like uname.
+      pattern:
+        /\b[Tt]he (?:devicemapper|aufs|overlay) storage-driver is deprecated|devicemapper: usage of loopback devices is strongly discouraged|^\s*Storage Driver: (?:devicemapper|aufs|overlay|vfs)\s*$/,
+      example: 'WARNING: the devicemapper storage-driver is deprecated, and will be removed in a future release.',
+      source: 'docker info (moby daemon/info.go, docker/cli)',
+      reason: { en: 'docker runs a storage driver other than overlay2.', zh: 'docker 使用的存储驱动不是 overlay2。' },
+    },
   ],
   detector: makeDetector({
     helpers: ['file', 'run'],

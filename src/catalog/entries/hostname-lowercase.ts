@@ -1,6 +1,9 @@
 import { affected, clean, DetectorOutputError, fileRec, makeDetector, unknown, type Rec } from '../detect.js';
 import type { CatalogEntry, DetectorResult } from '../types.js';
 
+/** apimachinery's DNS-1123 subdomain refusal, in the wordings of 1.0-1.3, 1.4-1.5, 1.6-1.18 and 1.19+. */
+const DNS1123_REFUSAL = '(?:a (?:lowercase RFC 1123|DNS-1123) subdomain must consist of lower case|must match the regex \\[a-z0-9\\]|must be a DNS subdomain)';
+
 function judge(recs: Rec[]): DetectorResult {
   const u = recs.find((r) => r.tag === 'uname');
   if (!u) throw new DetectorOutputError('no uname record');
@@ -48,8 +51,15 @@ export const entry: CatalogEntry = {
   symptoms: [
     {
       id: 'node-name-not-lowercase',
-      // Older kubelets/apiservers worded the same validation "must match the regex [a-z0-9]..." (kubernetes PR #40339).
-      pattern: /[Nn]ode.*Invalid value: "[^"]*[A-Z][^"]*": (?:a (?:lowercase RFC 1123|DNS-1123) subdomain must consist of lower case|must match the regex \[a-z0-9\])/,
+      // The apiserver's DNS-1123 subdomain message, by release (apimachinery validation): "a lowercase RFC 1123
+      // subdomain must consist of lower case" (1.19+), "a DNS-1123 subdomain must consist of lower case" (1.6-1.18),
+      // "must match the regex [a-z0-9]..." (1.4-1.5, kubernetes PR #40339), "must be a DNS subdomain (at most 253
+      // characters, ...)" (1.0-1.3), whose field errors read "invalid value 'X', Details: ..." before 1.2.
+      // The Node's Lease and CSINode carry the same name and get the same refusal; kubeadm 1.6's HostnameCheck printed
+      // "hostname \"%s\" %s" with the same message.
+      pattern: new RegExp(
+        `(?:[Nn]ode|[Ll]ease).*(?:Invalid value: "[^"]*[A-Z][^"]*": |invalid value '[^']*[A-Z][^']*', Details: )${DNS1123_REFUSAL}|hostname "[^"]*[A-Z][^"]*" ${DNS1123_REFUSAL}`,
+      ),
       example:
         'E1221 13:01:03.731043  353352 kubelet_node_status.go:92] Unable to register node "BJ-M8-HADOOP-105-145" with API server: Node "BJ-M8-HADOOP-105-145" is invalid: metadata.name: Invalid value: "BJ-M8-HADOOP-105-145": a DNS-1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character (e.g. \'example.com\', regex used for validation is \'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\')',
       source: 'kubelet / apiserver name validation',
@@ -57,7 +67,8 @@ export const entry: CatalogEntry = {
     },
     {
       id: 'node-identity-case-mismatch',
-      pattern: /node "[^"]*[A-Z][^"]*" is not allowed to modify node "[^"]*"/,
+      // plugin/pkg/admission/noderestriction/admission.go: "node %q cannot modify node %q" (1.7-1.1x), "node %q is not allowed to modify node %q" (later)
+      pattern: /node "[^"]*[A-Z][^"]*" (?:is not allowed to|cannot) modify node "[^"]*"/,
       example:
         'E1221 13:01:04.105330  353352 kubelet_node_status.go:92] Unable to register node "bj-m8-hadoop-105-145" with API server: nodes "bj-m8-hadoop-105-145" is forbidden: node "BJ-M8-HADOOP-105-145" is not allowed to modify node "bj-m8-hadoop-105-145"',
       source: 'kube-apiserver NodeRestriction admission',
@@ -65,10 +76,25 @@ export const entry: CatalogEntry = {
     },
     {
       id: 'node-user-uppercase',
-      pattern: /User "system:node:[^"\s]*[A-Z][^"\s]*" cannot/,
+      // RBAC/Node authorizer refusals name the user; the Node authorizer adds "no relationship found between node '%s' and this object"
+      pattern: /User "system:node:[^"\s]*[A-Z][^"\s]*" cannot|no relationship found between node '[^']*[A-Z][^']*'/,
       example: 'leases.coordination.k8s.io "mattpolzin-scrappy" is forbidden: User "system:node:MattPolzin-Scrappy" cannot get resource "leases" in API group "coordination.k8s.io" in the namespace "kube-node-lease": can only access node lease with the same name as the requesting node',
       source: 'NixOS/nixpkgs#315144',
       reason: { en: 'The kubelet credentials carry the hostname with capitals, the Node object is lowercase.', zh: 'kubelet 证书中的主机名含大写字母，而 Node 对象名为小写。' },
+      weight: 2,
+    },
+    {
+      id: 'kubelet-get-node-uppercase',
+      // kubelet_node_status.go tryUpdateNodeStatus: fmt.Errorf("error getting node %q: %v", kl.nodeName, err) (1.2+);
+      // no Node object can have a capital in its name, so a capital here is the kubelet's own name.
+      pattern: /error getting node "[^"]*[A-Z][^"]*"/,
+      example:
+        'E1221 13:01:13.905229  353352 kubelet_node_status.go:402] Error updating node status, will retry: error getting node "BJ-M8-HADOOP-105-145": nodes "BJ-M8-HADOOP-105-145" not found',
+      source: 'kubelet (pkg/kubelet/kubelet_node_status.go)',
+      reason: {
+        en: 'kubelet looks for a Node named with capitals, which can never exist: its node name (the hostname) has capitals.',
+        zh: 'kubelet 在查找一个带大写字母的 Node，而这样的 Node 不可能存在：它的节点名（主机名）含大写字母。',
+      },
       weight: 2,
     },
   ],

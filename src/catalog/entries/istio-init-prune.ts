@@ -62,7 +62,8 @@ export const entry: CatalogEntry = {
   symptoms: [
     {
       id: 'istio-init-iptables-restore',
-      pattern: /^\s*iptables-restore: line \d+ failed\s*$/,
+      // iptables(-legacy)/xtables-restore: "%s: line %u failed" with the program name (ip6tables-restore for IPv6 rules).
+      pattern: /^\s*ip6?tables-restore: line \d+ failed\s*$/,
       example: 'iptables-restore: line 2 failed',
       source: 'notes (istio-init, Istio 1.7.1)',
       reason: { en: 'istio-init could not load its iptables rules, as when it runs again over its own chains.', zh: 'istio-init 无法写入 iptables 规则，常见于它在自己已建的规则链上再次运行。' },
@@ -82,6 +83,24 @@ export const entry: CatalogEntry = {
       source: 'istio/istio#25792',
       reason: { en: 'istio-init ran again over the rules its first run left.', zh: 'istio-init 再次运行时，首次运行留下的 iptables 规则已存在。' },
       weight: 2,
+    },
+    {
+      id: 'istio-init-nft-chain-exists',
+      // iptables-nft (1.8.x) reports a restore that creates an existing chain as
+      // "line %u: CHAIN_USER_ADD failed (File exists): chain %s" (iptables/nft.c); ISTIO_* chains are istio-init's own.
+      pattern: /CHAIN_USER_ADD failed \(File exists\): chain ISTIO_\w+/,
+      example: 'iptables-restore v1.8.4 (nf_tables): line 2: CHAIN_USER_ADD failed (File exists): chain ISTIO_INBOUND',
+      source: 'iptables-nft (iptables/nft.c)',
+      reason: { en: 'istio-init ran again over the ISTIO_* chains its first run left (iptables-nft wording).', zh: 'istio-init 再次运行时，首次运行留下的 ISTIO_* 规则链已存在（iptables-nft 的报错）。' },
+      weight: 2,
+    },
+    {
+      id: 'istio-iptables-failed-to-execute',
+      // Istio 1.8+ RunOrFail: log.Errorf("Failed to execute: %s %s, %v", cmd, args, err) then exit, instead of the 1.7 panic.
+      pattern: /Failed to execute: ip6?tables(?:-restore\b| .*-N ISTIO_\w+)/,
+      example: '2021-03-01T11:13:10.571590Z\terror\tFailed to execute: iptables-restore --noflush /tmp/iptables-rules-1614597190571590423.txt1583024907, exit status 1',
+      source: 'istio (tools/istio-iptables/pkg/dependencies/implementation.go, 1.8+)',
+      reason: { en: 'istio-init could not load its iptables rules (Istio 1.8+ wording), as when it runs again over its own chains.', zh: 'istio-init 无法写入 iptables 规则（Istio 1.8+ 的报错），常见于它在自己已建的规则链上再次运行。' },
     },
   ],
   detector: makeDetector({

@@ -43,7 +43,10 @@ export const entry: CatalogEntry = {
     },
     {
       id: 'jenkins-invalid-crumb',
-      pattern: /CrumbFilter#doFilter: Found invalid crumb/,
+      // hudson/security/csrf/CrumbFilter.java: "Found invalid crumb {0}.  Will check remaining parameters for a valid one..."
+      // (older), "Found invalid crumb {0}. If you are calling this URL with a script, ..." (newer). Jenkins 1.x logs through
+      // java.util.logging's two-line format, so the message line carries no "CrumbFilter#doFilter".
+      pattern: /CrumbFilter#doFilter: Found invalid crumb|Found invalid crumb \S+\.\s+(?:Will check remaining parameters for a valid one|If you are calling this URL with a script)/,
       example:
         '2021-03-01 11:13:10.571+0000 [id=11]    WARNING hudson.security.csrf.CrumbFilter#doFilter: Found invalid crumb 5d3b4f3e0c8a1b2c. If you are calling this URL with a script, please use the API Token instead. More information: https://jenkins.io/redirect/crumb-cannot-be-used-for-script',
       source: 'Jenkins CrumbFilter log',

@@ -77,6 +77,16 @@ export const entry: CatalogEntry = {
       reason: { en: 'The kernel has no pids cgroup, which kubelet needs; old kernels such as 3.10.0-327 lack it.', zh: '内核没有 kubelet 需要的 pids cgroup；3.10.0-327 等旧内核不提供。' },
     },
     {
+      id: 'pids-cgroup-missing-other',
+      // kubeadm preflight SystemVerification (k8s.io/system-validators cgroup_validator.go): the error "missing required
+      // cgroups: %s" and its report line "CGROUPS_PIDS: missing"; dockerd (daemon/daemon_unix.go) and podman warn
+      // "Your kernel does not support pids limit capabilities ..." (moby < 20.10 and podman; "PIDs limit" since 20.10).
+      pattern: /missing required cgroups: (?:\S+ )*pids\b|^CGROUPS_PIDS: missing|Your kernel does not support pids limit capabilities or the cgroup is not mounted/i,
+      example: '\t[ERROR SystemVerification]: missing required cgroups: pids',
+      source: 'kubeadm preflight (system-validators), dockerd/podman container create',
+      reason: { en: 'The kernel offers no pids cgroup (old kernels such as 3.10.0-327 lack it).', zh: '内核不提供 pids cgroup（3.10.0-327 等旧内核没有）。' },
+    },
+    {
       id: 'runc-child-pid-eof',
       pattern: /getting the final child's pid from pipe caused \\*"EOF\\*"/,
       example:
@@ -99,6 +109,15 @@ export const entry: CatalogEntry = {
         'Linux ip-10-200-1-206.ap-southeast-1.compute.internal 3.10.0-1127.el7.x86_64 #1 SMP Tue Mar 31 23:36:51 UTC 2020 x86_64 x86_64 x86_64 GNU/Linux',
       source: 'notes (uname -a)',
       reason: { en: 'uname shows a kernel older than 4.14.', zh: 'uname 显示内核版本低于 4.14。' },
+    },
+    {
+      id: 'kubeadm-old-kernel',
+      // system-validators kernel_validator.go: the report line "KERNEL_VERSION: %s" and "unsupported kernel release: %s"
+      // (kubeadm preflight SystemVerification); only releases older than 4.14 count here.
+      pattern: /(?:^KERNEL_VERSION: |unsupported kernel release: )(?:2\.6|3\.\d+|4\.(?:\d|1[0-3]))\.\d+/,
+      example: '\t[ERROR SystemVerification]: unsupported kernel release: 2.6.32-754.el6.x86_64',
+      source: 'kubeadm preflight (system-validators kernel_validator.go)',
+      reason: { en: 'kubeadm\'s system check read a kernel older than 4.14.', zh: 'kubeadm 的系统检查读到的内核版本低于 4.14。' },
     },
     {
       id: 'dmesg-old-kernel',

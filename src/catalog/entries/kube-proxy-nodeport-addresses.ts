@@ -91,7 +91,10 @@ export const entry: CatalogEntry = {
   symptoms: [
     {
       id: 'kube-proxy-nodeport-cidr',
-      pattern: /Failed to get node ip address matching nodeport cidr/i,
+      // proxier.go: klog.Errorf("Failed to get node ip address matching nodeport cidr: %v", err) (1.10-1.20), klog.ErrorS(err,
+      // "Failed to get node ip address matching nodeport cidr") (1.21+, "node IP" in later releases); the error itself is
+      // GetNodeAddresses' "no addresses found for cidrs %v" (pkg/proxy/util/utils.go, nodeport_addresses.go in 1.26+).
+      pattern: /Failed to get node ip address matching nodeport cidr|no addresses found for cidrs \[/i,
       example:
         'E1224 10:30:08.150179       1 proxier.go:1056] Failed to get node ip address matching nodeport cidr: no addresses found for cidrs [10.100.21.0/24]',
       source: 'kube-proxy (pkg/proxy/ipvs/proxier.go)',

@@ -93,7 +93,11 @@ export const entry: CatalogEntry = {
   symptoms: [
     {
       id: 'csinode-init-failed',
-      pattern: /Failed to initialize CSINode(?:Info)?: error updating CSINode annotation/,
+      // pkg/volume/csi/csi_plugin.go: klog.Errorf("Failed to initialize CSINodeInfo: %v") (1.17), "...CSINode: %v" (1.18+;
+      // `" err="` in case it is logged structured), and Init's log("failed to initialize CSINode: %v") behind the
+      // "kubernetes.io/csi: " prefix. The error is nodeinfomanager's "error updating CSINode annotation: %v; caused by:
+      // %v"; caused by the kubelet's own Node missing ("nodes \"x\" not found") it is a registration problem, not this one.
+      pattern: /Failed to initialize CSINode(?:Info)?(?:: |" err=")error updating CSINode annotation(?![^;]*; caused by: nodes? "[^"]*" not found)/i,
       example:
         'KubeletNotReady              Failed to initialize CSINodeInfo: error updating CSINode annotation: timed out waiting for the condition; caused by: the server could not find the requested resource',
       source: 'kubernetes/kubernetes#86094',
@@ -101,6 +105,7 @@ export const entry: CatalogEntry = {
     },
     {
       id: 'csinode-init-fatal',
+      // klog.Fatalf("Failed to initialize CSINodeInfo after retrying") (1.17), "CSINode" (1.18+)
       pattern: /Failed to initialize CSINode(?:Info)? after retrying/,
       example: 'F1209 16:53:47.296081    2264 csi_plugin.go:281] Failed to initialize CSINodeInfo after retrying',
       source: 'kubelet (pkg/volume/csi/csi_plugin.go)',

@@ -97,6 +97,19 @@ export const entry: CatalogEntry = {
       source: 'notes',
       reason: { en: 'The node\'s resolv.conf has more than 3 nameservers; kubelet dropped the rest for Pods.', zh: '节点的 resolv.conf 中 nameserver 超过 3 个，kubelet 为 Pod 丢弃了多余的。' },
     },
+    {
+      id: 'resolved-too-many-dns',
+      // The comment systemd-resolved writes into its resolv.conf before the 4th nameserver (MAXNS):
+      // "...may be ignored" (v213-v228, src/resolve/resolved-manager.c), "...may be ignored." (v229+, resolved-resolv-conf.c).
+      pattern: /Too many DNS servers configured, the following entries may be ignored/,
+      example: '# Too many DNS servers configured, the following entries may be ignored.',
+      source: 'systemd-resolved (src/resolve/resolved-resolv-conf.c)',
+      reason: {
+        en: 'systemd-resolved wrote more than 3 nameservers into resolv.conf; kubelet keeps only the first 3 for Pods.',
+        zh: 'systemd-resolved 向 resolv.conf 写入了超过 3 个 nameserver；kubelet 只为 Pod 保留前 3 个。',
+      },
+      weight: 2,
+    },
   ],
   detector: makeDetector({ helpers: ['file'], script: resolvScript, judge }),
   playbook: 'resolv-conf-trim.yaml',
