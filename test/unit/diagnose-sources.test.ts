@@ -289,9 +289,9 @@ const CASES: Case[] = [
   },
   {
     entry: 'ctl-path',
-    symptom: 'ctl-kubeadm-not-in-path',
-    from: `${K8S}/v1.18.0/cmd/kubeadm/app/preflight/checks.go`, // InPathCheck: fmt.Errorf("%s not found in system path", ipc.executable)
-    line: `\t[ERROR FileExisting-crictl]: ${fmt('%s not found in system path', 'crictl')}`,
+    symptom: 'ctl-sudo-not-found',
+    from: 'https://github.com/sudo-project/sudo/blob/SUDO_1_9_5/plugins/sudoers/sudoers.c', // sudo_warnx(U_("%s: command not found"), ...)
+    line: `sudo: ${fmt('%s: command not found', 'k9s')}`, // a binary outside CTL_BINARIES: the sudo form alone says secure_path
   },
 
   // --- kernel-min-version -------------------------------------------------------------------
@@ -491,6 +491,9 @@ const OTHER_FAILURES: { why: string; line: string }[] = [
   { why: 'ClusterIP assigned twice', line: 'the cluster IP 10.96.0.10 for service kube-system/kube-dns was assigned to multiple services; please recreate' },
   // a binary that is not one of the ctl binaries
   { why: 'zsh other command', line: 'zsh: command not found: foo' },
+  // kubeadm preflight InPathCheck (cmd/kubeadm/app/preflight/checks.go): mostly crictl not installed at all
+  // (kubernetes/kubeadm#613), so it names no entry
+  { why: 'kubeadm InPathCheck', line: `\t[WARNING FileExisting-crictl]: ${fmt('%s not found in system path', 'crictl')}` },
   // kubeadm's kernel check on a supported kernel
   { why: 'KERNEL_VERSION on 5.x', line: 'KERNEL_VERSION: 5.4.0-42-generic' },
   // docker on overlay2 and overlay2 on ext4 without the filetype feature are not these entries

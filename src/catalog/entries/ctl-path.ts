@@ -97,12 +97,15 @@ export const entry: CatalogEntry = {
       reason: { en: 'Ansible ran the binary by name and the module\'s PATH does not have it.', zh: 'Ansible 按名字执行该二进制，而模块的 PATH 中没有它。' },
     },
     {
-      id: 'ctl-kubeadm-not-in-path',
-      // kubeadm preflight InPathCheck: fmt.Errorf("%s not found in system path", ipc.executable), e.g. [WARNING FileExisting-crictl]
-      pattern: new RegExp(`\\b${BIN} not found in system path`),
-      example: '\t[WARNING FileExisting-crictl]: crictl not found in system path',
-      source: 'kubeadm preflight (cmd/kubeadm/app/preflight/checks.go)',
-      reason: { en: 'kubeadm (often run through sudo, whose secure_path lacks /usr/local/bin) does not find the binary on its PATH.', zh: 'kubeadm（常经 sudo 运行，其 secure_path 不含 /usr/local/bin）在 PATH 中找不到该二进制。' },
+      id: 'ctl-sudo-not-found',
+      // sudo resets PATH to secure_path (no /usr/local/bin on RHEL/CentOS): "sudo: <name>: command not found" for a
+      // binary the user's own shell finds. Not limited to Crane's binaries: minikube, helm or k9s installed into
+      // /usr/local/bin fail the same way (kubernetes/minikube#5547). kubeadm preflight's "crictl not found in system
+      // path" is left out on purpose: it mostly means crictl is not installed at all (kubernetes/kubeadm#613).
+      pattern: /(?:^|[\s"'\[])sudo: [^\s:'"]+: command not found/,
+      example: 'sudo: minikube: command not found',
+      source: 'kubernetes/minikube#5547',
+      reason: { en: "sudo replaced PATH with its secure_path, which lacks the binary's directory (often /usr/local/bin).", zh: 'sudo 把 PATH 换成了 secure_path，其中没有该二进制所在目录（通常是 /usr/local/bin）。' },
     },
   ],
   detector: makeDetector({

@@ -52,6 +52,16 @@ export const entry: CatalogEntry = {
       reason: { en: 'docker load was given an archive that is not a docker save archive (OCI layout or a root filesystem).', zh: 'docker load 的压缩包不是 docker save 格式（OCI 格式或根文件系统）。' },
       weight: 2,
     },
+    {
+      id: 'containerd-import-unrecognized',
+      // containerd's archive importer (ctr images import, nerdctl load) finds neither index.json nor manifest.json:
+      // the same archive docker load refuses. The bare phrase is common to image libraries (ImageMagick and others),
+      // so only containerd's own forms count: logrus's level=… msg="…" (nerdctl, ctr) or "ctr: …".
+      pattern: /level=(?:fatal|error) msg="?(?:[^"]*: )?unrecognized image format|\bctr: (?:[^:\n]*: )?unrecognized image format/,
+      example: 'time="2022-03-18T05:10:56Z" level=fatal msg="unrecognized image format"',
+      source: 'containerd/nerdctl#908',
+      reason: { en: 'containerd was asked to import an archive that is not a docker save / OCI image archive (a root filesystem from docker export needs an import, not a load).', zh: 'containerd 导入的压缩包不是 docker save / OCI 镜像格式（docker export 导出的根文件系统应当 import，而不是 load）。' },
+    },
   ],
   reversible: true,
 };

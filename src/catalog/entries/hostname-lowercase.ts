@@ -2,7 +2,8 @@ import { affected, clean, DetectorOutputError, fileRec, makeDetector, unknown, t
 import type { CatalogEntry, DetectorResult } from '../types.js';
 
 /** apimachinery's DNS-1123 subdomain refusal, in the wordings of 1.0-1.3, 1.4-1.5, 1.6-1.18 and 1.19+. */
-const DNS1123_REFUSAL = '(?:a (?:lowercase RFC 1123|DNS-1123) subdomain must consist of lower case|must match the regex \\[a-z0-9\\]|must be a DNS subdomain)';
+// The last form is the 2015 (pre-1.0) wording, whose field error read "invalid value 'X': name must be lowercase" (kubernetes#4044).
+const DNS1123_REFUSAL = '(?:a (?:lowercase RFC 1123|DNS-1123) subdomain must consist of lower case|must match the regex \\[a-z0-9\\]|must be a DNS subdomain|name must be lowercase letters and numbers)';
 
 function judge(recs: Rec[]): DetectorResult {
   const u = recs.find((r) => r.tag === 'uname');
@@ -58,7 +59,7 @@ export const entry: CatalogEntry = {
       // The Node's Lease and CSINode carry the same name and get the same refusal; kubeadm 1.6's HostnameCheck printed
       // "hostname \"%s\" %s" with the same message.
       pattern: new RegExp(
-        `(?:[Nn]ode|[Ll]ease).*(?:Invalid value: "[^"]*[A-Z][^"]*": |invalid value '[^']*[A-Z][^']*', Details: )${DNS1123_REFUSAL}|hostname "[^"]*[A-Z][^"]*" ${DNS1123_REFUSAL}`,
+        `(?:[Nn]ode|[Ll]ease|minion).*(?:Invalid value: "[^"]*[A-Z][^"]*": |invalid value '[^']*[A-Z][^']*'(?:, Details:|:) )${DNS1123_REFUSAL}|hostname "[^"]*[A-Z][^"]*" ${DNS1123_REFUSAL}`,
       ),
       example:
         'E1221 13:01:03.731043  353352 kubelet_node_status.go:92] Unable to register node "BJ-M8-HADOOP-105-145" with API server: Node "BJ-M8-HADOOP-105-145" is invalid: metadata.name: Invalid value: "BJ-M8-HADOOP-105-145": a DNS-1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character (e.g. \'example.com\', regex used for validation is \'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\')',
@@ -86,8 +87,10 @@ export const entry: CatalogEntry = {
     {
       id: 'kubelet-get-node-uppercase',
       // kubelet_node_status.go tryUpdateNodeStatus: fmt.Errorf("error getting node %q: %v", kl.nodeName, err) (1.2+);
-      // no Node object can have a capital in its name, so a capital here is the kubelet's own name.
-      pattern: /error getting node "[^"]*[A-Z][^"]*"/,
+      // no Node object can have a capital in its name, so a capital here is the kubelet's own name. The same holds for
+      // any Node looked up under a name with capitals: the apiserver's NotFound 'nodes "X" not found' (kubectl, installers
+      // such as kubekey), or Rancher's 'Failed to get kubernetes node [X]: "X" not found'.
+      pattern: /error getting node "[^"]*[A-Z][^"]*"|\bnodes? (?:\[[^\]\s]*\]: )?"[^"\s]*[A-Z][^"\s]*" not found/,
       example:
         'E1221 13:01:13.905229  353352 kubelet_node_status.go:402] Error updating node status, will retry: error getting node "BJ-M8-HADOOP-105-145": nodes "BJ-M8-HADOOP-105-145" not found',
       source: 'kubelet (pkg/kubelet/kubelet_node_status.go)',

@@ -69,6 +69,16 @@ export const entry: CatalogEntry = {
   },
   symptoms: [
     {
+      id: 'memcg-3-10-leak',
+      // CentOS/RHEL 7's 3.10 kernels leak memory cgroups (kmem accounting): after enough pods a new memory cgroup cannot
+      // be made, "mkdir /sys/fs/cgroup/memory/kubepods/...: cannot allocate memory" (or "no space left on device", the
+      // memcg ID limit) while the node has free memory (kubernetes/kubernetes#96701, #61937). A newer kernel fixes it.
+      pattern: /mkdir \/sys\/fs\/cgroup\/memory\/\S+: (?:cannot allocate memory|no space left on device)/,
+      example: 'mkdir /sys/fs/cgroup/memory/kubepods/besteffort/podbfeaeabc-c36c-4a99-87b2-881b379de2c9: cannot allocate memory',
+      source: 'kubernetes/kubernetes#96701',
+      reason: { en: "The old kernel's memory cgroups leaked (3.10 kmem accounting): no new memory cgroup can be made.", zh: '旧内核（3.10 的 kmem 记账）泄漏 memory cgroup：无法再创建新的 memory cgroup。' },
+    },
+    {
       id: 'kubelet-no-pids-cgroup',
       pattern: /failed to find subsystem mount for required subsystem: pids/i,
       example:
