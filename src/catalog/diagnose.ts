@@ -67,6 +67,14 @@ export function diagnose(logText: string, entries: readonly CatalogEntry[] = cat
   const unexplained: { line: number; text: string }[] = [];
   const lines = logText.split(/\r?\n|\r/).map((raw) => (raw.length > MAX_LINE ? raw.slice(0, MAX_LINE) : raw.replace(/\s+$/, '')));
   const norms = lines.map((t) => (t.trim() === '' ? '' : normalizeLine(t)));
+  const contextSeen = new Map<RegExp, boolean>();
+  const inContext = (s: Symptom) => {
+    const c = s.context?.pattern;
+    if (!c) return true;
+    let seen = contextSeen.get(c);
+    if (seen === undefined) contextSeen.set(c, (seen = lines.some((l, j) => c.test(l) || c.test(norms[j]!))));
+    return seen;
+  };
   lines.forEach((text, i) => {
     if (text.trim() === '') return;
     let explained = false;
@@ -75,8 +83,8 @@ export function diagnose(logText: string, entries: readonly CatalogEntry[] = cat
     const joined = next ? [`${norms[i]} ${next}`, `${norms[i]}${next}`] : [];
     entries.forEach((entry, order) => {
       const symptom =
-        entry.symptoms.find((s) => matches(s, text, norms[i]!)) ??
-        entry.symptoms.find((s) => joined.some((j) => s.pattern.test(j)) && !s.pattern.test(next));
+        entry.symptoms.find((s) => matches(s, text, norms[i]!) && inContext(s)) ??
+        entry.symptoms.find((s) => joined.some((j) => s.pattern.test(j)) && !s.pattern.test(next) && inContext(s));
       if (!symptom) return;
       explained = true;
       let f = found.get(entry.id);

@@ -33,6 +33,11 @@ export interface Symptom {
    * 1 (the default) for one that other causes share. Context lines (uname, docker info) are 1.
    */
   weight?: 1 | 2;
+  /**
+   * For a line other programs print too (iptables-restore's own "line N failed"): the symptom counts
+   * only when some line of the same paste also matches `pattern`, raw or normalised; `example` is such a line.
+   */
+  context?: { pattern: RegExp; example: string };
 }
 
 export type DetectorStatus = 'affected' | 'clean' | 'unknown';

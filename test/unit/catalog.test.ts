@@ -83,6 +83,14 @@ describe.each(catalog.map((e) => [e.id, e] as [string, CatalogEntry]))('entry %s
       expect(s.example).not.toMatch(/\n/);
       expect(s.source.trim()).not.toBe('');
       expect(s.pattern.test(s.example), `${s.id} example must match its pattern`).toBe(true);
+      if (s.context) {
+        // A line other programs print too: alone it names nothing, beside its context line it is this entry's evidence.
+        expect(diagnose(s.example).matches, `${s.id}: not without its context`).toEqual([]);
+        const r = diagnose(`${s.context.example}\n${s.example}`);
+        expect(r.matches.map((m) => m.entryId), `${s.id}: only this entry`).toEqual([e.id]);
+        expect(r.matches[0]!.evidence).toContainEqual({ line: 2, text: s.example, symptomId: s.id });
+        continue;
+      }
       const r = diagnose(s.example);
       expect(r.matches.map((m) => m.entryId), `${s.id}: only this entry`).toEqual([e.id]);
       expect(r.matches[0]!.evidence).toEqual([{ line: 1, text: s.example, symptomId: s.id }]);

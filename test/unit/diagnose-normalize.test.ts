@@ -80,7 +80,8 @@ describe('diagnose sees a known line through each envelope', () => {
   });
 
   it('anchored signatures work behind the CRI and dmesg -T headers too', () => {
-    expect(diagnose(`2021-09-10T14:24:11.123456789Z stderr F ${MSG}`).matches[0]?.entryId).toBe('istio-init-prune');
+    const run = '2021-09-10T14:24:11.123456789Z stderr F iptables-restore --noflush /tmp/iptables-rules-1631283851123456789.txt123';
+    expect(diagnose(`${run}\n2021-09-10T14:24:11.123456789Z stderr F ${MSG}`).matches[0]?.entryId).toBe('istio-init-prune');
     expect(diagnose(dmesg('Linux version 3.10.0-327.el7.x86_64 (builder@kbuilder.dev.centos.org) (gcc version 4.8.3)', true)).matches[0]?.entryId).toBe('kernel-min-version');
   });
 });

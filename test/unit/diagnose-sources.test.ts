@@ -171,7 +171,8 @@ const CASES: Case[] = [
     entry: 'istio-init-prune',
     symptom: 'istio-init-iptables-restore',
     from: 'https://git.netfilter.org/iptables/tree/iptables/ip6tables-restore.c?h=v1.6.1', // "%s: line %u failed\n"
-    line: fmt('%s: line %u failed', 'ip6tables-restore', 3),
+    // istio-init's own run line first: the bare restore failure needs it (the symptom's context)
+    line: `ip6tables-restore --noflush /tmp/iptables-rules-1605843213716566540.txt699852508\n${fmt('%s: line %u failed', 'ip6tables-restore', 3)}`,
   },
   {
     entry: 'istio-init-prune',

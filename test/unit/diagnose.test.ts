@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { diagnose, looksLikeProblem } from '../../src/catalog/diagnose.js';
 import { catalog, getEntry } from '../../src/catalog/index.js';
+import { normalizeLine } from '../../src/catalog/normalize.js';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'logs');
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
@@ -156,7 +157,7 @@ describe('diagnose mechanics', () => {
   });
 
   it('never forces a line: evidence always matches its symptom, unexplained lines match none', () => {
-    const examples = catalog.flatMap((e) => e.symptoms.map((s) => s.example));
+    const examples = catalog.flatMap((e) => e.symptoms.flatMap((s) => (s.context ? [s.example, s.context.example] : [s.example])));
     const line = fc.oneof(
       fc.constantFrom(...examples, 'error: disk full', 'I0101 00:00:00.000000 1 a.go:1] ok', 'W0101 00:00:00.000000 1 a.go:1] hmm', ''),
       fc.string({ maxLength: 80 }),
@@ -171,8 +172,10 @@ describe('diagnose mechanics', () => {
             expect(s.pattern.test(ev.text)).toBe(true);
           }
         }
+        // a symptom with a context only counts where some line of the paste matches the context
+        const inContext = (c: RegExp) => ls.some((l) => c.test(l) || c.test(normalizeLine(l)));
         for (const u of r.unexplained) {
-          expect(catalog.some((e) => e.symptoms.some((s) => s.pattern.test(u.text)))).toBe(false);
+          expect(catalog.some((e) => e.symptoms.some((s) => s.pattern.test(u.text) && (!s.context || inContext(s.context.pattern))))).toBe(false);
           expect(looksLikeProblem(u.text)).toBe(true);
         }
       }),

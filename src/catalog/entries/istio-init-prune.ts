@@ -64,6 +64,12 @@ export const entry: CatalogEntry = {
       id: 'istio-init-iptables-restore',
       // iptables(-legacy)/xtables-restore: "%s: line %u failed" with the program name (ip6tables-restore for IPv6 rules).
       pattern: /^\s*ip6?tables-restore: line \d+ failed\s*$/,
+      // It prints this for any rejected rule file (a hand-run restore on a kube-proxy node, kubernetes#24357): it
+      // points at istio-init only in a paste that is istio-init's, which names its chains, itself or its rules file.
+      context: {
+        pattern: /\bISTIO_[A-Z_]+\b|istio-init|istio-iptables|ip6?tables-restore --noflush \/tmp\/iptables-rules-\d+/,
+        example: 'iptables-restore --noflush /tmp/iptables-rules-1605843213716566540.txt699852508',
+      },
       example: 'iptables-restore: line 2 failed',
       source: 'notes (istio-init, Istio 1.7.1)',
       reason: { en: 'istio-init could not load its iptables rules, as when it runs again over its own chains.', zh: 'istio-init 无法写入 iptables 规则，常见于它在自己已建的规则链上再次运行。' },
