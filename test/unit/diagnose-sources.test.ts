@@ -44,13 +44,13 @@ const CASES: Case[] = [
   },
   {
     entry: 'resolv-conf-trim',
-    symptom: 'resolved-too-many-dns',
+    symptom: 'resolver-writer-too-many-dns',
     from: 'https://github.com/systemd/systemd/blob/v215/src/resolve/resolved-manager.c', // fputs(), no final period
     line: '# Too many DNS servers configured, the following entries may be ignored',
   },
   {
     entry: 'resolv-conf-trim',
-    symptom: 'resolved-too-many-dns',
+    symptom: 'resolver-writer-too-many-dns',
     from: 'https://github.com/systemd/systemd/blob/v239/src/resolve/resolved-resolv-conf.c', // write_resolv_conf_server()
     line: '# Too many DNS servers configured, the following entries may be ignored.',
   },
@@ -465,6 +465,50 @@ const CASES: Case[] = [
     from: 'https://github.com/golang/go/blob/go1.19/src/net/http/server.go', // same format; the error is the TCP reset
     line: dockerJson(klog('I', 'log.go:195', fmt('http: TLS handshake error from %s: %v', '10.0.0.12:44562', 'read tcp 10.0.0.5:6443->10.0.0.12:44562: read: connection reset by peer'))),
   },
+
+  // --- fourth batch: resolv.conf writers, kube-proxy iptables, Istio's stderr relay ----------
+  {
+    entry: 'resolv-conf-trim',
+    symptom: 'resolver-writer-too-many-dns',
+    from: 'https://github.com/NetworkManager/NetworkManager/blob/1.0.0/src/dns-manager/nm-dns-manager.c', // i == 3: the NOTE comment
+    line: '# NOTE: the libc resolver may not support more than 3 nameservers.',
+  },
+  {
+    entry: 'resolv-conf-trim',
+    symptom: 'resolver-writer-too-many-dns',
+    from: 'https://github.com/NetworkManager/NetworkManager/blob/1.30.0/src/core/dns/nm-dns-manager.c', // its second line
+    line: '# The nameservers listed below may not be recognized.',
+  },
+  {
+    entry: 'ingressgateway-no-destination',
+    symptom: 'kube-proxy-ingressgateway-no-endpoints',
+    from: `${K8S}/v1.18.0/pkg/proxy/iptables/proxier.go`, // fmt.Sprintf(\`"%s has no local endpoints"\`, svcNameString)
+    line: `-A KUBE-XLB-UQMCRMJZLI3FTLDP -m comment --comment ${fmt('"%s has no local endpoints"', 'istio-system/istio-ingressgateway:http2')} -j KUBE-MARK-DROP`,
+  },
+  {
+    entry: 'ingressgateway-no-destination',
+    symptom: 'kube-proxy-ingressgateway-no-endpoints',
+    from: `${K8S}/v1.26.0/pkg/proxy/iptables/proxier.go`, // REJECT when the Service has no endpoints at all
+    line: `-A KUBE-EXTERNAL-SERVICES -p tcp -m comment --comment ${fmt('"%s has no endpoints"', 'istio-system/aws-ingressgateway:https')} -m addrtype --dst-type LOCAL -m tcp --dport 44693 -j REJECT`,
+  },
+  {
+    entry: 'istio-init-prune',
+    symptom: 'istio-init-iptables-restore',
+    from: 'https://github.com/istio/istio/blob/1.8.0/tools/istio-iptables/pkg/dependencies/implementation.go', // log.Errorf("Command error output: %v", stderr)
+    line: `2021-01-12T08:01:02.123456Z\terror\t${fmt('Command error output: %v', 'iptables-restore: line 2 failed')}`,
+  },
+  {
+    entry: 'istio-init-prune',
+    symptom: 'istio-init-iptables-restore',
+    from: 'https://github.com/istio/istio/blob/1.12.0/tools/istio-iptables/pkg/dependencies/implementation.go', // transformToXTablesErrorMessage: "%v: %v"
+    line: `2022-01-12T08:01:02.123456Z\terror\t${fmt('Command error output: %v: %v', 'xtables other problem', 'line 2 failed')}`,
+  },
+  {
+    entry: 'istio-init-prune',
+    symptom: 'istio-init-chain-exists',
+    from: 'https://github.com/istio/istio/blob/1.12.0/tools/istio-iptables/pkg/dependencies/implementation.go', // "Running command: %s %s" then the stderr, two lines
+    line: `2022-01-12T08:01:02.120000Z\tinfo\tRunning command: iptables -t nat -N ISTIO_INBOUND\n2022-01-12T08:01:02.123456Z\terror\t${fmt('Command error output: %v: %v', 'xtables other problem', 'Chain already exists.')}`,
+  },
 ];
 
 describe('signatures match what their programs print (format strings from the sources, several releases)', () => {
@@ -500,6 +544,12 @@ const OTHER_FAILURES: { why: string; line: string }[] = [
   { why: 'TLS bad certificate', line: 'I0722 20:27:25.279953       1 log.go:172] http: TLS handshake error from 10.200.1.127:47606: remote error: tls: bad certificate' },
   // docker load of a real docker save archive whose layer is missing is another problem
   { why: 'missing layer tar', line: 'open /var/lib/docker/tmp/docker-import-3645772770/0f3a2a7f0d6c7e9fa6c3b3b8e1a2d4c5f6e7a8b9c0d1e2f3a4b5c6d7e8f9a0b1/layer.tar: no such file or directory' },
+  // kube-proxy quoting iptables-restore's stderr is kube-proxy's own failure, not istio-init's
+  { why: 'kube-proxy iptables-restore', line: 'E1224 10:30:08.150179       1 proxier.go:1436] Failed to execute iptables-restore: exit status 1 (iptables-restore: line 7 failed )' },
+  // Istio on a node without the nat table module: another istio-init failure
+  { why: 'istio missing nat module', line: "2024-08-25T10:50:29.240073Z\terror\tCommand error output: xtables parameter problem: iptables-restore: unable to initialize table 'nat'" },
+  // a Service other than an ingressgateway without endpoints
+  { why: 'other service no endpoints', line: '-A KUBE-SERVICES -d 10.96.0.10/32 -p tcp -m comment --comment "default/web:http has no endpoints" -m tcp --dport 80 -j REJECT' },
   // istio-iptables failing on a command that is not iptables
   { why: 'istio other command', line: '2021-01-12T08:01:02.123456Z\terror\tFailed to execute: ip -6 addr show, exit status 1' },
 ];

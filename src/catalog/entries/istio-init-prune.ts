@@ -62,8 +62,10 @@ export const entry: CatalogEntry = {
   symptoms: [
     {
       id: 'istio-init-iptables-restore',
-      // iptables(-legacy)/xtables-restore: "%s: line %u failed" with the program name (ip6tables-restore for IPv6 rules).
-      pattern: /^\s*ip6?tables-restore: line \d+ failed\s*$/,
+      // iptables(-legacy)/xtables-restore: "%s: line %u failed" with the program name (ip6tables-restore for IPv6 rules);
+      // anchored, since kube-proxy quotes the same stderr in its own errors. Istio 1.8+ logs the stderr as "Command error
+      // output: %v", and from ~1.11 rewrites "<prog>: <hint>" to "xtables other problem: <hint>" (exit status 1).
+      pattern: /^\s*ip6?tables-restore: line \d+ failed\s*$|Command error output: (?:ip6?tables-restore|xtables other problem): line \d+ failed/,
       example: 'iptables-restore: line 2 failed',
       source: 'notes (istio-init, Istio 1.7.1)',
       reason: { en: 'istio-init could not load its iptables rules, as when it runs again over its own chains.', zh: 'istio-init 无法写入 iptables 规则，常见于它在自己已建的规则链上再次运行。' },
@@ -78,7 +80,9 @@ export const entry: CatalogEntry = {
     },
     {
       id: 'istio-init-chain-exists',
-      pattern: /-N ISTIO_\w+ ?\+? ?iptables: Chain already exists|istio-iptables\/pkg\/dependencies\/implementation\.go/,
+      // iptables -N on an existing chain: "iptables: Chain already exists." (legacy), with the program's version in 1.8;
+      // Istio's "Running command: iptables -t nat -N ISTIO_..." and the error land on two lines, which diagnose joins.
+      pattern: /-N ISTIO_\w+\b.{0,160}?Chain already exists|istio-iptables\/pkg\/dependencies\/implementation\.go/,
       example: 'istio.io/istio/tools/istio-iptables/pkg/dependencies/implementation.go:44 +0x96',
       source: 'istio/istio#25792',
       reason: { en: 'istio-init ran again over the rules its first run left.', zh: 'istio-init 再次运行时，首次运行留下的 iptables 规则已存在。' },
