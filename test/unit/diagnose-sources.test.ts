@@ -509,6 +509,38 @@ const CASES: Case[] = [
     from: 'https://github.com/istio/istio/blob/1.12.0/tools/istio-iptables/pkg/dependencies/implementation.go', // "Running command: %s %s" then the stderr, two lines
     line: `2022-01-12T08:01:02.120000Z\tinfo\tRunning command: iptables -t nat -N ISTIO_INBOUND\n2022-01-12T08:01:02.123456Z\terror\t${fmt('Command error output: %v: %v', 'xtables other problem', 'Chain already exists.')}`,
   },
+
+  // --- fifth batch: capitalised Node names looked up or registered --------------------------
+  {
+    entry: 'hostname-lowercase',
+    symptom: 'node-uppercase-not-found',
+    from: 'https://github.com/kubernetes/apimachinery/blob/v0.21.0/pkg/api/errors/errors.go', // NewNotFound: "%s %q not found"; kubeadm upload-config
+    line: `error execution phase upload-config/kubelet: Error writing Crisocket information for the control-plane node: ${fmt('%s %q not found', 'nodes', 'K8s-Master')}`,
+  },
+  {
+    entry: 'hostname-lowercase',
+    symptom: 'node-uppercase-not-found',
+    from: `${K8S}/v1.22.0/pkg/kubelet/kubelet.go`, // klog.ErrorS(err, "Error getting node") with a lister NotFound ("node")
+    line: klogS('E', 'kubelet.go:2412', 'Error getting node', { err: fmt('%s %q not found', 'node', 'Worker-2') }),
+  },
+  {
+    entry: 'hostname-lowercase',
+    symptom: 'kubelet-register-uppercase',
+    from: `${K8S}/v1.18.0/pkg/kubelet/kubelet_node_status.go`, // klog.Infof("Attempting to register node %s", node.Name)
+    line: journald('kubelet', klog('I', 'kubelet_node_status.go:70', fmt('Attempting to register node %s', 'BJ-M8-HADOOP-105-145'))),
+  },
+  {
+    entry: 'hostname-lowercase',
+    symptom: 'kubelet-register-uppercase',
+    from: `${K8S}/v1.21.0/pkg/kubelet/kubelet_node_status.go`, // klog.InfoS("Attempting to register node", "node", klog.KObj(node))
+    line: klogS('I', 'kubelet_node_status.go:71', 'Attempting to register node', { node: 'Master01' }),
+  },
+  {
+    entry: 'ingressgateway-no-destination',
+    symptom: 'ipvs-no-destination',
+    from: `${LINUX}/v4.19/net/netfilter/ipvs/ip_vs_proto.c`, // ip_vs_proto_name(): "IP_%u" for a protocol without a name
+    line: dmesg(fmt('IPVS: %s: %s %s:%d - %s', 'rr', 'IP_47', '10.200.1.206', 0, 'no destination available')),
+  },
 ];
 
 describe('signatures match what their programs print (format strings from the sources, several releases)', () => {
@@ -550,6 +582,10 @@ const OTHER_FAILURES: { why: string; line: string }[] = [
   { why: 'istio missing nat module', line: "2024-08-25T10:50:29.240073Z\terror\tCommand error output: xtables parameter problem: iptables-restore: unable to initialize table 'nat'" },
   // a Service other than an ingressgateway without endpoints
   { why: 'other service no endpoints', line: '-A KUBE-SERVICES -d 10.96.0.10/32 -p tcp -m comment --comment "default/web:http has no endpoints" -m tcp --dport 80 -j REJECT' },
+  // a lowercase name registering, pasted joined to the next line (diagnose also tries the two without a space)
+  { why: 'lowercase register joined', line: 'Attempting to register node ip-172-28-68-60.eu-west-1.compute.internal\nUnable to register node "ip-172-28-68-60.eu-west-1.compute.internal" with API server: nodes "ip-172-28-68-60.eu-west-1.compute.internal" is forbidden' },
+  // a lowercase Node that is not there yet
+  { why: 'lowercase node not found', line: 'Error from server (NotFound): nodes "worker-3" not found' },
   // istio-iptables failing on a command that is not iptables
   { why: 'istio other command', line: '2021-01-12T08:01:02.123456Z\terror\tFailed to execute: ip -6 addr show, exit status 1' },
 ];

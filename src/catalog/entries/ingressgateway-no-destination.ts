@@ -42,7 +42,8 @@ export const entry: CatalogEntry = {
       // net/netfilter/ipvs/ip_vs_sched.c ip_vs_scheduler_err (3.x+): "%s: %s %pI4:%d - %s", IPv6 "[%pI6c]:%d",
       // firewall-mark services "%s: FWM %u 0x%08X - %s"; before it each scheduler printed "RR: no destination available"
       // (2.6.x ip_vs_rr.c, "WRR: ..." ip_vs_wrr.c). pr_fmt adds "IPVS: " to all of them.
-      pattern: /IPVS: (?:\w+: (?:(?:TCP|UDP|SCTP) \S+? ?|FWM \d+ 0x[0-9A-Fa-f]+ )- |[A-Z]+: )no destination available/,
+      // ip_vs_proto_name() gives TCP/UDP/SCTP/ICMP/ICMPv6, or "IP_%u" for another protocol.
+      pattern: /IPVS: (?:\w+: (?:\w+ \S+? ?|FWM \d+ 0x[0-9A-Fa-f]+ )- |[A-Z]+: )no destination available/,
       example: 'IPVS: rr: TCP 10.200.1.206:44693 - no destination available',
       source: 'notes',
       reason: { en: 'The NodePort\'s IPVS service has no ready backend on this node (the ingressgateway Pods).', zh: '该 NodePort 的 IPVS 服务在本节点上没有就绪的后端（ingressgateway Pod）。' },

@@ -101,7 +101,7 @@ export const entry: CatalogEntry = {
     {
       id: 'istio-iptables-failed-to-execute',
       // Istio 1.8+ RunOrFail: log.Errorf("Failed to execute: %s %s, %v", cmd, args, err) then exit, instead of the 1.7 panic.
-      pattern: /Failed to execute: ip6?tables(?:-restore\b| .*-N ISTIO_\w+)/,
+      pattern: /Failed to execute: ip6?tables(?:-restore\b| .*-N ISTIO_\w+)/i,
       example: '2021-03-01T11:13:10.571590Z\terror\tFailed to execute: iptables-restore --noflush /tmp/iptables-rules-1614597190571590423.txt1583024907, exit status 1',
       source: 'istio (tools/istio-iptables/pkg/dependencies/implementation.go, 1.8+)',
       reason: { en: 'istio-init could not load its iptables rules (Istio 1.8+ wording), as when it runs again over its own chains.', zh: 'istio-init 无法写入 iptables 规则（Istio 1.8+ 的报错），常见于它在自己已建的规则链上再次运行。' },
