@@ -4,6 +4,15 @@
  * string; the wrappers add the header or envelope each logger or collector puts around a message.
  */
 
+/** One wording of a signature, built from its program's format string (diagnose-cases-*.ts). */
+export interface SourceCase {
+  entry: string;
+  symptom: string;
+  /** https://github.com/<repo>/blob/<tag>/<path> (or the project's own git web) where the format string is. */
+  from: string;
+  line: string;
+}
+
 /**
  * Fills a format string: Go/C verbs (%s %v %d %u %q %x %m, %%) in order, Java MessageFormat {0}.
  * %q quotes as Go's strconv.Quote does for plain ASCII (" and \ escaped).

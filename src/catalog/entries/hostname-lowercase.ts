@@ -87,10 +87,8 @@ export const entry: CatalogEntry = {
     {
       id: 'kubelet-get-node-uppercase',
       // kubelet_node_status.go tryUpdateNodeStatus: fmt.Errorf("error getting node %q: %v", kl.nodeName, err) (1.2+);
-      // no Node object can have a capital in its name, so a capital here is the kubelet's own name. The same holds for
-      // any Node looked up under a name with capitals: the apiserver's NotFound 'nodes "X" not found' (kubectl, installers
-      // such as kubekey), or Rancher's 'Failed to get kubernetes node [X]: "X" not found'.
-      pattern: /error getting node "[^"]*[A-Z][^"]*"|\bnodes? (?:\[[^\]\s]*\]: )?"[^"\s]*[A-Z][^"\s]*" not found/,
+      // no Node object can have a capital in its name, so a capital here is the kubelet's own name.
+      pattern: /error getting node "[^"]*[A-Z][^"]*"/,
       example:
         'E1221 13:01:13.905229  353352 kubelet_node_status.go:402] Error updating node status, will retry: error getting node "BJ-M8-HADOOP-105-145": nodes "BJ-M8-HADOOP-105-145" not found',
       source: 'kubelet (pkg/kubelet/kubelet_node_status.go)',
@@ -98,6 +96,31 @@ export const entry: CatalogEntry = {
         en: 'kubelet looks for a Node named with capitals, which can never exist: its node name (the hostname) has capitals.',
         zh: 'kubelet 在查找一个带大写字母的 Node，而这样的 Node 不可能存在：它的节点名（主机名）含大写字母。',
       },
+      weight: 2,
+    },
+    {
+      id: 'node-uppercase-not-found',
+      // apimachinery errors.NewNotFound: "%s %q not found" - "nodes \"X\" not found" from the API, "node \"X\" not found"
+      // from a lister (kubelet 1.2x "Error getting node"); kubeadm's "Error writing Crisocket information for the control-plane
+      // node: nodes \"X\" not found" is the same lookup. A Node named with capitals cannot exist, so the name came from a
+      // hostname with capitals. Rancher prints the name twice: 'Failed to get kubernetes node [X]: "X" not found'.
+      pattern: /\bnodes? (?:\[[^\]\s]*\]: )?"[^"]*[A-Z][^"]*" not found/,
+      example: 'error execution phase upload-config/kubelet: Error writing Crisocket information for the control-plane node: nodes "K8s-Master" not found',
+      source: 'apimachinery NotFound (kubelet, kubeadm)',
+      reason: {
+        en: 'Something looked up a Node by a name with capitals, which no Node can have: the hostname has capitals.',
+        zh: '有组件按带大写字母的名字查找 Node，而 Node 名不可能含大写：主机名含大写字母。',
+      },
+    },
+    {
+      id: 'kubelet-register-uppercase',
+      // kubelet_node_status.go registerWithAPIServer: klog.Infof("Attempting to register node %s", node.Name) (to 1.19),
+      // klog.InfoS("Attempting to register node", "node", klog.KObj(node)) (1.20+). Info level, but a capital here never registers.
+      // The plain name ends the line: anchored, so a paste joined to the next line cannot lend it a capital.
+      pattern: /Attempting to register node [^\s"]*[A-Z][^\s"]*$|"Attempting to register node" node="[^"]*[A-Z][^"]*"/,
+      example: 'I1221 13:01:03.731043  353352 kubelet_node_status.go:70] Attempting to register node BJ-M8-HADOOP-105-145',
+      source: 'kubelet (pkg/kubelet/kubelet_node_status.go)',
+      reason: { en: 'kubelet tries to register a node name with capitals, which the apiserver refuses.', zh: 'kubelet 尝试注册带大写字母的节点名，apiserver 会拒绝。' },
       weight: 2,
     },
   ],

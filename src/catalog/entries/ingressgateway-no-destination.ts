@@ -42,10 +42,25 @@ export const entry: CatalogEntry = {
       // net/netfilter/ipvs/ip_vs_sched.c ip_vs_scheduler_err (3.x+): "%s: %s %pI4:%d - %s", IPv6 "[%pI6c]:%d",
       // firewall-mark services "%s: FWM %u 0x%08X - %s"; before it each scheduler printed "RR: no destination available"
       // (2.6.x ip_vs_rr.c, "WRR: ..." ip_vs_wrr.c). pr_fmt adds "IPVS: " to all of them.
-      pattern: /IPVS: (?:\w+: (?:(?:TCP|UDP|SCTP) \S+? ?|FWM \d+ 0x[0-9A-Fa-f]+ )- |[A-Z]+: )no destination available/,
+      // ip_vs_proto_name() gives TCP/UDP/SCTP/ICMP/ICMPv6, or "IP_%u" for another protocol.
+      pattern: /IPVS: (?:\w+: (?:\w+ \S+? ?|FWM \d+ 0x[0-9A-Fa-f]+ )- |[A-Z]+: )no destination available/,
       example: 'IPVS: rr: TCP 10.200.1.206:44693 - no destination available',
       source: 'notes',
       reason: { en: 'The NodePort\'s IPVS service has no ready backend on this node (the ingressgateway Pods).', zh: '该 NodePort 的 IPVS 服务在本节点上没有就绪的后端（ingressgateway Pod）。' },
+    },
+    {
+      id: 'kube-proxy-ingressgateway-no-endpoints',
+      // The same condition under kube-proxy's iptables mode, seen in iptables-save: pkg/proxy/iptables/proxier.go comments
+      // its DROP/REJECT rules `"%s has no local endpoints"` (externalTrafficPolicy: Local) and `"%s has no endpoints"`,
+      // %s being namespace/name:port. Only ingressgateway Services count here.
+      pattern: /--comment "?[\w.-]+\/[\w.-]*ingressgateway[\w.-]*(?::[\w.-]*)? has no (?:local )?endpoints/,
+      example:
+        '-A KUBE-XLB-UQMCRMJZLI3FTLDP -m comment --comment "istio-system/istio-ingressgateway:http2 has no local endpoints" -j KUBE-MARK-DROP',
+      source: 'kube-proxy iptables mode (pkg/proxy/iptables/proxier.go)',
+      reason: {
+        en: 'kube-proxy (iptables mode) has no ready ingressgateway Pod to send this port to, on this node or at all.',
+        zh: 'kube-proxy（iptables 模式）没有可转发该端口的就绪 ingressgateway Pod（本节点上或整个集群中）。',
+      },
     },
   ],
   reversible: true,

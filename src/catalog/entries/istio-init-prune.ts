@@ -62,7 +62,8 @@ export const entry: CatalogEntry = {
   symptoms: [
     {
       id: 'istio-init-iptables-restore',
-      // iptables(-legacy)/xtables-restore: "%s: line %u failed" with the program name (ip6tables-restore for IPv6 rules).
+      // iptables(-legacy)/xtables-restore: "%s: line %u failed" with the program name (ip6tables-restore for IPv6 rules);
+      // anchored, since kube-proxy quotes the same stderr in its own errors.
       pattern: /^\s*ip6?tables-restore: line \d+ failed\s*$/,
       // It prints this for any rejected rule file (a hand-run restore on a kube-proxy node, kubernetes#24357): it
       // points at istio-init only in a paste that is istio-init's, which names its chains, itself or its rules file.
@@ -75,6 +76,15 @@ export const entry: CatalogEntry = {
       reason: { en: 'istio-init could not load its iptables rules, as when it runs again over its own chains.', zh: 'istio-init 无法写入 iptables 规则，常见于它在自己已建的规则链上再次运行。' },
     },
     {
+      id: 'istio-command-error-output',
+      // Istio 1.8+ (tools/istio-iptables/pkg/dependencies/implementation.go) logs the stderr as "Command error output: %v",
+      // and from ~1.11 rewrites "<prog>: <hint>" to "xtables other problem: <hint>" (exit status 1): istio-init's own line.
+      pattern: /Command error output: (?:ip6?tables-restore|xtables other problem): line \d+ failed/,
+      example: 'Command error output: xtables other problem: line 2 failed',
+      source: 'istio tools/istio-iptables (1.8+)',
+      reason: { en: 'istio-init could not load its iptables rules, as when it runs again over its own chains.', zh: 'istio-init 无法写入 iptables 规则，常见于它在自己已建的规则链上再次运行。' },
+    },
+    {
       id: 'istio-iptables-runorfail',
       pattern: /istio-iptables\/pkg\/dependencies\.\(\*RealDependencies\)\.RunOrFail/,
       example:
@@ -84,7 +94,9 @@ export const entry: CatalogEntry = {
     },
     {
       id: 'istio-init-chain-exists',
-      pattern: /-N ISTIO_\w+ ?\+? ?iptables: Chain already exists|istio-iptables\/pkg\/dependencies\/implementation\.go/,
+      // iptables -N on an existing chain: "iptables: Chain already exists." (legacy), with the program's version in 1.8;
+      // Istio's "Running command: iptables -t nat -N ISTIO_..." and the error land on two lines, which diagnose joins.
+      pattern: /-N ISTIO_\w+\b.{0,160}?Chain already exists|istio-iptables\/pkg\/dependencies\/implementation\.go/,
       example: 'istio.io/istio/tools/istio-iptables/pkg/dependencies/implementation.go:44 +0x96',
       source: 'istio/istio#25792',
       reason: { en: 'istio-init ran again over the rules its first run left.', zh: 'istio-init 再次运行时，首次运行留下的 iptables 规则已存在。' },
@@ -103,7 +115,7 @@ export const entry: CatalogEntry = {
     {
       id: 'istio-iptables-failed-to-execute',
       // Istio 1.8+ RunOrFail: log.Errorf("Failed to execute: %s %s, %v", cmd, args, err) then exit, instead of the 1.7 panic.
-      pattern: /Failed to execute: ip6?tables(?:-restore\b| .*-N ISTIO_\w+)/,
+      pattern: /Failed to execute: ip6?tables(?:-restore\b| .*-N ISTIO_\w+)/i,
       example: '2021-03-01T11:13:10.571590Z\terror\tFailed to execute: iptables-restore --noflush /tmp/iptables-rules-1614597190571590423.txt1583024907, exit status 1',
       source: 'istio (tools/istio-iptables/pkg/dependencies/implementation.go, 1.8+)',
       reason: { en: 'istio-init could not load its iptables rules (Istio 1.8+ wording), as when it runs again over its own chains.', zh: 'istio-init 无法写入 iptables 规则（Istio 1.8+ 的报错），常见于它在自己已建的规则链上再次运行。' },

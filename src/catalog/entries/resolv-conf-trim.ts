@@ -98,15 +98,17 @@ export const entry: CatalogEntry = {
       reason: { en: 'The node\'s resolv.conf has more than 3 nameservers; kubelet dropped the rest for Pods.', zh: '节点的 resolv.conf 中 nameserver 超过 3 个，kubelet 为 Pod 丢弃了多余的。' },
     },
     {
-      id: 'resolved-too-many-dns',
+      id: 'resolver-writer-too-many-dns',
       // The comment systemd-resolved writes into its resolv.conf before the 4th nameserver (MAXNS):
       // "...may be ignored" (v213-v228, src/resolve/resolved-manager.c), "...may be ignored." (v229+, resolved-resolv-conf.c).
-      pattern: /Too many DNS servers configured, the following entries may be ignored/,
+      // NetworkManager writes its own before the 4th: "NOTE: the libc resolver may not support more than 3 nameservers." and
+      // "The nameservers listed below may not be recognized." (src/dns/nm-dns-manager.c; translatable up to 1.1x).
+      pattern: /Too many DNS servers configured, the following entries may be ignored|the libc resolver may not support more than 3 nameservers|The nameservers listed below may not be recognized/,
       example: '# Too many DNS servers configured, the following entries may be ignored.',
-      source: 'systemd-resolved (src/resolve/resolved-resolv-conf.c)',
+      source: 'systemd-resolved (src/resolve/resolved-resolv-conf.c), NetworkManager (src/dns/nm-dns-manager.c)',
       reason: {
-        en: 'systemd-resolved wrote more than 3 nameservers into resolv.conf; kubelet keeps only the first 3 for Pods.',
-        zh: 'systemd-resolved 向 resolv.conf 写入了超过 3 个 nameserver；kubelet 只为 Pod 保留前 3 个。',
+        en: 'systemd-resolved or NetworkManager wrote more than 3 nameservers into resolv.conf; kubelet keeps only the first 3 for Pods.',
+        zh: 'systemd-resolved 或 NetworkManager 向 resolv.conf 写入了超过 3 个 nameserver；kubelet 只为 Pod 保留前 3 个。',
       },
       weight: 2,
     },
