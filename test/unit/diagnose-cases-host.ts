@@ -237,6 +237,18 @@ export const HOST_CASES: SourceCase[] = [
   {
     entry: 'docker-storage-driver',
     symptom: 'docker-info-old-driver',
+    from: 'https://github.com/moby/moby/blob/v1.13.0/daemon/daemon.go', // logrus.WithFields{"version", "commit", "graphdriver"}.Info("Docker daemon")
+    line: 'time="2017-06-29T18:49:15Z" level=info msg="Docker daemon" commit=092cba3 graphdriver=devicemapper version=1.13.1',
+  },
+  {
+    entry: 'docker-storage-driver',
+    symptom: 'docker-info-old-driver',
+    from: 'https://github.com/moby/moby/blob/v19.03.0/api/types/types.go', // Info.Driver `json:"Driver"` (docker info --format '{{json .}}')
+    line: '{"ID":"7TRN:IPZB","Containers":3,"Driver":"devicemapper","DriverStatus":[["Pool Name","docker-253:0-1-pool"]]}',
+  },
+  {
+    entry: 'docker-storage-driver',
+    symptom: 'docker-info-old-driver',
     from: 'https://github.com/docker/cli/blob/v19.03.0/cli/command/system/info.go', // fmt.Fprintln(..., " Storage Driver:", info.Driver)
     line: fmt(' Storage Driver: %s', 'devicemapper'),
   },

@@ -32,6 +32,8 @@ describe('diagnose on the real-log corpus (test/fixtures/diagnose-corpus)', () =
     'hostname-lowercase.yaml#12': 'names no node',
     // containers/storage says this whenever mounting overlay fails (no overlay module too), not only without d_type
     'xfs-ftype.yaml#14': 'overlay mount failure of any cause',
+    // iptables' bare "Chain already exists." with nothing of istio-init's in the paste (any `iptables -N` prints it)
+    'istio-init-prune.yaml#8': 'no istio context',
   };
   it('finds the right entry first for every development line but the accepted ones', () => {
     const devMisses = r.misses.filter((m) => m.item.split === 'dev').map((m) => m.item.id);
@@ -42,7 +44,7 @@ describe('diagnose on the real-log corpus (test/fixtures/diagnose-corpus)', () =
   // (docs/diagnose.md counts them per entry). New real held-out lines can lower the ratio: the floor is
   // then lowered to the new measurement with the data, never met by a signature written after
   // reading a held-out miss. Raising it must come from new development lines.
-  it('finds the right entry first for at least 32 of 38 held-out lines (84 %; target 90 %, not met)', () => {
-    expect(r.heldout[0] / r.heldout[1]).toBeGreaterThanOrEqual(32 / 38);
+  it('finds the right entry first for at least 55 of 65 held-out lines (84.6 %; target 90 %, not met)', () => {
+    expect(r.heldout[0] / r.heldout[1]).toBeGreaterThanOrEqual(55 / 65);
   });
 });

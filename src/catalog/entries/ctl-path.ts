@@ -81,7 +81,9 @@ export const entry: CatalogEntry = {
     {
       id: 'ctl-not-found-other-shells',
       // zsh Src/exec.c zerr("command not found: %s"); fish "Unknown command: %s" (3.x) and "Unknown command '%s'" (2.x)
-      pattern: new RegExp(`\\bzsh: command not found: ${BIN}\\b|\\bfish: Unknown command:? '?${BIN}\\b`),
+      // Ubuntu's command-not-found handler: "Command 'kubectl' not found, but can be installed with:"; which(1): "which: no
+      // kubectl in (<PATH>)", which also shows the PATH that lacks the directory.
+      pattern: new RegExp(`\\bzsh: command not found: ${BIN}\\b|\\bfish: Unknown command:? '?${BIN}\\b|\\bCommand '${BIN}' not found|\\bwhich: no ${BIN} in \\(`),
       example: 'zsh: command not found: crictl',
       source: 'zsh (Src/exec.c), fish (src/parse_execution.cpp)',
       reason: { en: 'This shell does not have the binary on its PATH.', zh: '当前 shell 的 PATH 中没有该二进制。' },

@@ -95,9 +95,11 @@ export const entry: CatalogEntry = {
       // What docker itself says about its driver: `docker info` prints "Storage Driver: %s" (docker/cli) and the daemon's
       // warnings (moby daemon/info.go fillDriverInfo: "WARNING: the %s storage-driver is deprecated, ..." for aufs, devicemapper
       // and overlay in 19.03, "WARNING: The %s ..." with a documentation link in 20.10+; the devicemapper loop-device warning).
-      // Context, like uname.
+      // Docker 1.12/1.13 logged the loop-device warning as "devmapper: Usage of ...", and the daemon's start line names the
+      // driver ("Docker daemon commit=... graphdriver=devicemapper", "graphdrivers=" in later releases); `docker info --format
+      // '{{json .}}'` and `docker inspect` carry it as "Driver": "<name>". Context, like uname.
       pattern:
-        /\b[Tt]he (?:devicemapper|aufs|overlay) storage-driver is deprecated|devicemapper: usage of loopback devices is strongly discouraged|^\s*Storage Driver: (?:devicemapper|aufs|overlay|vfs)\s*$/,
+        /\b[Tt]he (?:devicemapper|aufs|overlay) storage-driver is deprecated|dev(?:ice)?mapper: [Uu]sage of loopback devices is strongly discouraged|^\s*Storage Driver: (?:devicemapper|aufs|overlay|vfs)\s*$|\bgraphdrivers?="?(?:devicemapper|aufs|overlay|vfs)\b|"Driver": ?"(?:devicemapper|aufs|overlay|vfs)"/,
       example: 'WARNING: the devicemapper storage-driver is deprecated, and will be removed in a future release.',
       source: 'docker info (moby daemon/info.go, docker/cli)',
       reason: { en: 'docker runs a storage driver other than overlay2.', zh: 'docker 使用的存储驱动不是 overlay2。' },

@@ -76,6 +76,19 @@ export const entry: CatalogEntry = {
       reason: { en: 'istio-init could not load its iptables rules, as when it runs again over its own chains.', zh: 'istio-init 无法写入 iptables 规则，常见于它在自己已建的规则链上再次运行。' },
     },
     {
+      id: 'istio-init-chain-exists-bare',
+      // iptables' own "iptables: Chain already exists." (any `iptables -N` of an existing chain): istio-init's only
+      // beside its chains or its name in the same paste.
+      pattern: /^\s*ip6?tables: Chain already exists\.?\s*$/,
+      context: {
+        pattern: /\bISTIO_[A-Z_]+\b|istio-init|istio-iptables|ip6?tables-restore --noflush \/tmp\/iptables-rules-\d+/,
+        example: '+ iptables -t nat -N ISTIO_REDIRECT',
+      },
+      example: 'iptables: Chain already exists.',
+      source: 'iptables (libiptc), istio/istio#2605',
+      reason: { en: 'istio-init ran again over the chains its first run left.', zh: 'istio-init 再次运行时，首次运行留下的规则链已存在。' },
+    },
+    {
       id: 'istio-command-error-output',
       // Istio 1.8+ (tools/istio-iptables/pkg/dependencies/implementation.go) logs the stderr as "Command error output: %v",
       // and from ~1.11 rewrites "<prog>: <hint>" to "xtables other problem: <hint>" (exit status 1): istio-init's own line.
@@ -115,7 +128,9 @@ export const entry: CatalogEntry = {
     {
       id: 'istio-iptables-failed-to-execute',
       // Istio 1.8+ RunOrFail: log.Errorf("Failed to execute: %s %s, %v", cmd, args, err) then exit, instead of the 1.7 panic.
-      pattern: /Failed to execute: ip6?tables(?:-restore\b| .*-N ISTIO_\w+)/i,
+      // Only exit status 1 (xtables OTHER_PROBLEM: a rule or chain the table refused, as on a re-run): 2 is a parameter
+      // problem and 4 a resource one (no permission, no kernel module), other failures of istio-init (istio/istio#42157).
+      pattern: /Failed to execute: ip6?tables(?:-restore\b| .*-N ISTIO_\w+)(?!.*exit status [2-9])/i,
       example: '2021-03-01T11:13:10.571590Z\terror\tFailed to execute: iptables-restore --noflush /tmp/iptables-rules-1614597190571590423.txt1583024907, exit status 1',
       source: 'istio (tools/istio-iptables/pkg/dependencies/implementation.go, 1.8+)',
       reason: { en: 'istio-init could not load its iptables rules (Istio 1.8+ wording), as when it runs again over its own chains.', zh: 'istio-init 无法写入 iptables 规则（Istio 1.8+ 的报错），常见于它在自己已建的规则链上再次运行。' },
