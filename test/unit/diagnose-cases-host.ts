@@ -208,6 +208,42 @@ export const HOST_CASES: SourceCase[] = [
     from: 'https://github.com/ansible/ansible/blob/v2.7.0/lib/ansible/module_utils/basic.py', // Python 2's OSError names no file
     line: ansibleFailed('node1', { changed: false, cmd: 'crictl rmi --prune', msg: '[Errno 2] No such file or directory', rc: 2 }),
   },
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-not-found-other-shells',
+    from: 'https://github.com/tcsh-org/tcsh/blob/TCSH6_22_02/sh.err.c', // stderror(ERR_NAME|ERR_NOTFOUND): "%s: " bname, "Command not found", ".\n"
+    line: fmt('%s: Command not found.', 'kubectl'),
+  },
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-exec-enoent-other-programs',
+    from: 'https://github.com/coreutils/coreutils/blob/v9.1/src/nohup.c', // error(0, saved_errno, _("failed to run command %s"), quoteaf(*cmd))
+    line: `nohup: ${fmt('failed to run command %s', "'kubelet'")}: No such file or directory`,
+  },
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-exec-enoent-other-programs',
+    from: 'https://github.com/coreutils/coreutils/blob/v8.4/src/timeout.c', // same format; quote() gave `name' before 8.25
+    line: `timeout: ${fmt('failed to run command %s', "`crictl'")}: No such file or directory`,
+  },
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-exec-enoent-other-programs',
+    from: 'https://github.com/coreutils/coreutils/blob/v8.32/src/env.c', // die(exit_status, errno, "%s", quote(argv[optind]))
+    line: `/usr/bin/env: ${fmt('%s', "'kubectl'")}: No such file or directory`,
+  },
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-exec-enoent-other-programs',
+    from: 'https://github.com/openjdk/jdk/blob/jdk-17+35/src/java.base/share/classes/java/lang/ProcessBuilder.java', // "Cannot run program \"" + prog + "\"" + dir + ": " + e.getMessage()
+    line: `java.io.IOException: Cannot run program "kubectl" (in directory "/var/lib/jenkins/workspace/deploy"): error=2, No such file or directory`,
+  },
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-exec-enoent-other-programs',
+    from: 'https://github.com/nodejs/node/blob/v18.0.0/lib/internal/child_process.js', // errnoException(err, 'spawn ' + this.spawnfile)
+    line: `Error: ${fmt('spawn %s ENOENT', 'helm')}`,
+  },
   // kernel-min-version
   {
     entry: 'kernel-min-version',

@@ -58,6 +58,11 @@ const OTHER_FAILURES: { why: string; line: string }[] = [
   { why: 'lowercase register joined', line: 'Attempting to register node ip-172-28-68-60.eu-west-1.compute.internal\nUnable to register node "ip-172-28-68-60.eu-west-1.compute.internal" with API server: nodes "ip-172-28-68-60.eu-west-1.compute.internal" is forbidden' },
   // a lowercase Node that is not there yet
   { why: 'lowercase node not found', line: 'Error from server (NotFound): nodes "worker-3" not found' },
+  // a program failing to exec a binary that is not one of the ctl binaries (Jenkins without git, a script without jq)
+  { why: 'Java other program', line: 'java.io.IOException: Cannot run program "git": error=2, No such file or directory' },
+  { why: 'nohup other program', line: "nohup: failed to run command 'jq': No such file or directory" },
+  // kubectl found but refused (EACCES), not a PATH problem
+  { why: 'Java EACCES', line: 'Cannot run program "kubectl": error=13, Permission denied' },
   // istio-iptables failing on a command that is not iptables
   { why: 'istio other command', line: '2021-01-12T08:01:02.123456Z\terror\tFailed to execute: ip -6 addr show, exit status 1' },
 ];

@@ -82,11 +82,29 @@ export const entry: CatalogEntry = {
       id: 'ctl-not-found-other-shells',
       // zsh Src/exec.c zerr("command not found: %s"); fish "Unknown command: %s" (3.x) and "Unknown command '%s'" (2.x)
       // Ubuntu's command-not-found handler: "Command 'kubectl' not found, but can be installed with:"; which(1): "which: no
-      // kubectl in (<PATH>)", which also shows the PATH that lacks the directory.
-      pattern: new RegExp(`\\bzsh: command not found: ${BIN}\\b|\\bfish: Unknown command:? '?${BIN}\\b|\\bCommand '${BIN}' not found|\\bwhich: no ${BIN} in \\(`),
+      // kubectl in (<PATH>)", which also shows the PATH that lacks the directory. tcsh/csh (sh.err.c stderror ERR_NAME|
+      // ERR_NOTFOUND): "<name>: Command not found." with a capital C and a final period.
+      pattern: new RegExp(`\\bzsh: command not found: ${BIN}\\b|\\bfish: Unknown command:? '?${BIN}\\b|\\bCommand '${BIN}' not found|\\bwhich: no ${BIN} in \\(|(?:^|[\\s"'\\[/:])${BIN}: Command not found\\.`),
       example: 'zsh: command not found: crictl',
       source: 'zsh (Src/exec.c), fish (src/parse_execution.cpp)',
       reason: { en: 'This shell does not have the binary on its PATH.', zh: '当前 shell 的 PATH 中没有该二进制。' },
+    },
+    {
+      id: 'ctl-exec-enoent-other-programs',
+      // Programs that execvp() the name themselves and report ENOENT: coreutils nohup/timeout ("failed to run command
+      // %s" with quoteaf: 'kubectl' since 8.25, `kubectl' before) and env ("%s" quote(argv[optind])); Java's
+      // ProcessBuilder.start ("Cannot run program \"%s\"" [+ " (in directory ...)"] + ": error=2, No such file or
+      // directory", as Jenkins prints it); Node's child_process ("spawn <file> ENOENT").
+      pattern: new RegExp(
+        `\\bfailed to run command [\u2018'\`]${BIN}'?[\u2019']?: No such file or directory|\\benv: [\u2018'\`]?${BIN}[\u2019']?: No such file or directory|` +
+          `Cannot run program "${BIN}"(?: \\(in directory "[^"]*"\\))?: error=2, No such file or directory|\\bspawn ${BIN} ENOENT\\b`,
+      ),
+      example: "nohup: failed to run command 'kubectl': No such file or directory",
+      source: 'coreutils (src/nohup.c, src/timeout.c, src/env.c), OpenJDK (java/lang/ProcessBuilder.java), Node.js (lib/internal/child_process.js)',
+      reason: {
+        en: 'The program looked the binary up on its own PATH and did not find it (ENOENT): that PATH lacks its directory.',
+        zh: '该程序在自己的 PATH 中查找该二进制未找到（ENOENT）：该 PATH 中没有它所在的目录。',
+      },
     },
     {
       id: 'ctl-python-enoent',
