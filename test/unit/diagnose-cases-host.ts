@@ -34,6 +34,25 @@ export const HOST_CASES: SourceCase[] = [
     from: 'https://github.com/NetworkManager/NetworkManager/blob/1.30.0/src/core/dns/nm-dns-manager.c', // its second line
     line: '# The nameservers listed below may not be recognized.',
   },
+  // resolv-conf-nameserver
+  {
+    entry: 'resolv-conf-nameserver',
+    symptom: 'coredns-no-nameservers',
+    from: 'https://github.com/coredns/coredns/blob/v1.8.0/plugin/grpc/setup.go', // plugin.Error("grpc", parse.ErrNoNameservers)
+    line: `${fmt('plugin/%s: %s', 'grpc', 'no nameservers found')}`,
+  },
+  {
+    entry: 'resolv-conf-nameserver',
+    symptom: 'dnsmasq-no-servers',
+    from: 'https://thekelleys.org.uk/gitweb/?p=dnsmasq.git;a=blob;f=src/dnsmasq.c;hb=v2.80', // my_syslog(LOG_WARNING, "no servers found in %s, will retry")
+    line: journald('dnsmasq', fmt('no servers found in %s, will retry', '/etc/resolv.conf')),
+  },
+  {
+    entry: 'resolv-conf-nameserver',
+    symptom: 'dnsmasq-no-servers',
+    from: 'https://github.com/kubernetes/dns/blob/32d8ea9a0b79d372ed89d225825c46093d5ef24e/pkg/dnsmasq/nanny.go', // logToGlog: klog.V(1).Infof("%v", line) of dnsmasq's stderr
+    line: klog('I', 'nanny.go:116', `dnsmasq[13]: ${fmt('no servers found in %s, will retry', '/etc/resolv.conf')}`),
+  },
   // drop-caches
   {
     entry: 'drop-caches',

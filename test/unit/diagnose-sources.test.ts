@@ -63,6 +63,11 @@ const OTHER_FAILURES: { why: string; line: string }[] = [
   { why: 'nohup other program', line: "nohup: failed to run command 'jq': No such file or directory" },
   // kubectl found but refused (EACCES), not a PATH problem
   { why: 'Java EACCES', line: 'Cannot run program "kubectl": error=13, Permission denied' },
+  // CoreDNS given a forward address that is neither an IP nor a resolv.conf (a Corefile typo), and dnsmasq's other file
+  { why: 'CoreDNS forward typo', line: 'plugin/forward: not an IP address or file: "8.8.8.8.8"' },
+  // coredns v1.8.0 plugin/pkg/parse/host.go tryFile failing: a resolv.conf path that is not there, not an empty one
+  { why: 'CoreDNS resolv.conf missing', line: 'plugin/forward: not an IP address or file: "/etc/resolv.conf"' },
+  { why: 'dnsmasq reading resolv.conf', line: 'dnsmasq[13]: reading /etc/resolv.conf' },
   // istio-iptables failing on a command that is not iptables
   { why: 'istio other command', line: '2021-01-12T08:01:02.123456Z\terror\tFailed to execute: ip -6 addr show, exit status 1' },
 ];

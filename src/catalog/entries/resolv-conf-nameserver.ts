@@ -42,11 +42,24 @@ export const entry: CatalogEntry = {
   symptoms: [
     {
       id: 'coredns-no-nameservers',
-      // node-local-dns users quote it as "plugins/forward" (kubeasz#1010); the message is the same.
-      pattern: /plugins?\/forward: no nameservers found/,
+      // node-local-dns users quote it as "plugins/forward" (kubeasz#1010); the message is the same. It is
+      // parse.ErrNoNameservers (plugin/pkg/parse/host.go, CoreDNS >= 1.6), wrapped by plugin.Error(<plugin>, err) in
+      // every plugin that reads a resolv.conf through parse.HostPortOrFile: forward and grpc.
+      // Left out on purpose: "not an IP address or file: %q" (tryFile failed) names a resolv.conf path that does not
+      // exist, e.g. /run/systemd/resolve/resolv.conf without systemd-resolved (openshift/microshift#1912): another fix.
+      pattern: /plugins?\/(?:forward|grpc): no nameservers found/,
       example: 'plugin/forward: no nameservers found',
       source: 'notes',
       reason: { en: 'CoreDNS forwards to the node\'s /etc/resolv.conf and found no nameserver line in it.', zh: 'CoreDNS 转发到节点的 /etc/resolv.conf，但其中没有 nameserver 行。' },
+    },
+    {
+      id: 'dnsmasq-no-servers',
+      // kube-dns's dnsmasq (and a node's own dnsmasq) reading a resolv.conf with no nameserver line: poll_resolv() in
+      // src/dnsmasq.c logs "no servers found in %s, will retry" once when reload_servers() parsed none.
+      pattern: /\bno servers found in \S*resolv\.conf, will retry/,
+      example: 'dnsmasq[13]: no servers found in /etc/resolv.conf, will retry',
+      source: 'dnsmasq (src/dnsmasq.c poll_resolv)',
+      reason: { en: 'dnsmasq read the resolv.conf and found no nameserver line to forward to.', zh: 'dnsmasq 读取了 resolv.conf，但其中没有可转发的 nameserver 行。' },
     },
   ],
   detector: makeDetector({ helpers: ['file'], script: resolvScript, judge }),
