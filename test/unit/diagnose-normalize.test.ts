@@ -26,6 +26,10 @@ describe('normalizeLine takes off the envelope', () => {
     // docker json-file and journald -o json
     ['docker json-file', dockerJson(MSG)],
     ['journald -o json', JSON.stringify({ __REALTIME_TIMESTAMP: '1608779611677889', _SYSTEMD_UNIT: 'kubelet.service', MESSAGE: MSG })],
+    // klog's JSON format (--logging-format=json, k8s >= 1.19: https://github.com/kubernetes/component-base/blob/v0.20.0/logs/json/json.go,
+    // zap with "ts"/"caller"/"msg"/"v") and Istio's zap JSON (--log_as_json: https://github.com/istio/pkg/blob/1.8.0/log/config.go)
+    ['klog JSON', JSON.stringify({ ts: 1608779611677.889, caller: 'proxier/proxier.go:1056', msg: MSG, v: 0 })],
+    ['istio zap JSON', JSON.stringify({ level: 'error', time: '2020-12-24T11:13:31.677889Z', scope: 'default', msg: MSG })],
     // the CRI log format containerd and CRI-O write for container logs (/var/log/pods/...), full and partial lines
     ['CRI log, full line', `2021-09-10T14:24:11.123456789Z stderr F ${MSG}`],
     ['CRI log, partial line', `2021-09-10T14:24:11.123456789+08:00 stdout P ${MSG}`],
