@@ -27,6 +27,12 @@ function judge(recs: Rec[]): DetectorResult {
   return clean(`${jobs.length} scheduled prune job${jobs.length === 1 ? '' : 's'}, all keep istio-init`);
 }
 
+/** A paste that is istio-init's: it names its chains, itself or its rules file (context for iptables' generic lines). */
+const istioInitPaste = (example: string) => ({
+  pattern: /\bISTIO_[A-Z_]+\b|istio-init|istio-iptables|ip6?tables-restore --noflush \/tmp\/iptables-rules-\d+/,
+  example,
+});
+
 export const entry: CatalogEntry = {
   id: 'istio-init-prune',
   level: 'host',
@@ -67,10 +73,7 @@ export const entry: CatalogEntry = {
       pattern: /^\s*ip6?tables-restore: line \d+ failed\s*$/,
       // It prints this for any rejected rule file (a hand-run restore on a kube-proxy node, kubernetes#24357): it
       // points at istio-init only in a paste that is istio-init's, which names its chains, itself or its rules file.
-      context: {
-        pattern: /\bISTIO_[A-Z_]+\b|istio-init|istio-iptables|ip6?tables-restore --noflush \/tmp\/iptables-rules-\d+/,
-        example: 'iptables-restore --noflush /tmp/iptables-rules-1605843213716566540.txt699852508',
-      },
+      context: istioInitPaste('iptables-restore --noflush /tmp/iptables-rules-1605843213716566540.txt699852508'),
       example: 'iptables-restore: line 2 failed',
       source: 'notes (istio-init, Istio 1.7.1)',
       reason: { en: 'istio-init could not load its iptables rules, as when it runs again over its own chains.', zh: 'istio-init 无法写入 iptables 规则，常见于它在自己已建的规则链上再次运行。' },
@@ -80,10 +83,7 @@ export const entry: CatalogEntry = {
       // iptables' own "iptables: Chain already exists." (any `iptables -N` of an existing chain): istio-init's only
       // beside its chains or its name in the same paste.
       pattern: /^\s*ip6?tables: Chain already exists\.?\s*$/,
-      context: {
-        pattern: /\bISTIO_[A-Z_]+\b|istio-init|istio-iptables|ip6?tables-restore --noflush \/tmp\/iptables-rules-\d+/,
-        example: '+ iptables -t nat -N ISTIO_REDIRECT',
-      },
+      context: istioInitPaste('+ iptables -t nat -N ISTIO_REDIRECT'),
       example: 'iptables: Chain already exists.',
       source: 'iptables (libiptc), istio/istio#2605',
       reason: { en: 'istio-init ran again over the chains its first run left.', zh: 'istio-init 再次运行时，首次运行留下的规则链已存在。' },
