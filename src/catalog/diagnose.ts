@@ -57,9 +57,9 @@ export function looksLikeProblem(line: string): boolean {
   return KEYWORDS.test(line);
 }
 
-/** A symptom matches the raw line or its normalised form (see normalize.ts). */
-function matches(s: Symptom, raw: string, norm: string): boolean {
-  return s.pattern.test(raw) || s.pattern.test(norm);
+/** A pattern (a symptom's or its context's) matches the raw line or its normalised form (see normalize.ts). */
+function lineMatches(re: RegExp, raw: string, norm: string): boolean {
+  return re.test(raw) || re.test(norm);
 }
 
 export function diagnose(logText: string, entries: readonly CatalogEntry[] = catalog): DiagnoseResult {
@@ -72,7 +72,7 @@ export function diagnose(logText: string, entries: readonly CatalogEntry[] = cat
     const c = s.context?.pattern;
     if (!c) return true;
     let seen = contextSeen.get(c);
-    if (seen === undefined) contextSeen.set(c, (seen = lines.some((l, j) => c.test(l) || c.test(norms[j]!))));
+    if (seen === undefined) contextSeen.set(c, (seen = lines.some((l, j) => lineMatches(c, l, norms[j]!))));
     return seen;
   };
   lines.forEach((text, i) => {
@@ -83,7 +83,7 @@ export function diagnose(logText: string, entries: readonly CatalogEntry[] = cat
     const joined = next ? [`${norms[i]} ${next}`, `${norms[i]}${next}`] : [];
     entries.forEach((entry, order) => {
       const symptom =
-        entry.symptoms.find((s) => matches(s, text, norms[i]!) && inContext(s)) ??
+        entry.symptoms.find((s) => lineMatches(s.pattern, text, norms[i]!) && inContext(s)) ??
         entry.symptoms.find((s) => joined.some((j) => s.pattern.test(j)) && !s.pattern.test(next) && inContext(s));
       if (!symptom) return;
       explained = true;

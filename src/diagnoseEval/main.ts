@@ -12,7 +12,8 @@ const r = evaluate(loadCorpus());
 // Held-out misses are counted but not named unless asked (--show-heldout): whoever tunes signatures
 // reads this output, and a named held-out line is a line one can tune on.
 const showHeldout = process.argv.includes('--show-heldout');
-const listed = r.misses.filter((m) => showHeldout || m.item.split === 'dev');
+const devMisses = r.misses.filter((m) => m.item.split === 'dev');
+const listed = showHeldout ? r.misses : devMisses;
 const hidden = r.misses.length - listed.length;
 const f = ([a, b]: [number, number]) => `${a}/${b}${b ? ` (${((100 * a) / b).toFixed(1)} %)` : ''}`;
 console.log(`dev top-1:      ${f(r.dev)}`);
@@ -44,7 +45,7 @@ const md = [
   '',
   'Dev misses (held-out misses are counted in the table, not named: `npm run diagnose:eval -- --show-heldout`):',
   '',
-  ...r.misses.filter((m) => m.item.split === 'dev').map((m) => `- ${m.item.id} -> ${m.got ?? 'no match'} — ${m.item.source}`),
+  ...devMisses.map((m) => `- ${m.item.id} -> ${m.got ?? 'no match'} — ${m.item.source}`),
   '',
 ].join('\n');
 fs.mkdirSync('docs', { recursive: true });

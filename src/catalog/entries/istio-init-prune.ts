@@ -28,10 +28,9 @@ function judge(recs: Rec[]): DetectorResult {
 }
 
 /** A paste that is istio-init's: it names its chains, itself or its rules file (context for iptables' generic lines). */
-const istioInitPaste = (example: string) => ({
-  pattern: /\bISTIO_[A-Z_]+\b|istio-init|istio-iptables|ip6?tables-restore --noflush \/tmp\/iptables-rules-\d+/,
-  example,
-});
+const ISTIO_INIT_PASTE = /\bISTIO_[A-Z_]+\b|istio-init|istio-iptables|ip6?tables-restore --noflush \/tmp\/iptables-rules-\d+/;
+const istioInitPaste = (example: string) => ({ pattern: ISTIO_INIT_PASTE, example });
+const RULES_REFUSED = { en: 'istio-init could not load its iptables rules, as when it runs again over its own chains.', zh: 'istio-init 无法写入 iptables 规则，常见于它在自己已建的规则链上再次运行。' };
 
 export const entry: CatalogEntry = {
   id: 'istio-init-prune',
@@ -76,7 +75,7 @@ export const entry: CatalogEntry = {
       context: istioInitPaste('iptables-restore --noflush /tmp/iptables-rules-1605843213716566540.txt699852508'),
       example: 'iptables-restore: line 2 failed',
       source: 'notes (istio-init, Istio 1.7.1)',
-      reason: { en: 'istio-init could not load its iptables rules, as when it runs again over its own chains.', zh: 'istio-init 无法写入 iptables 规则，常见于它在自己已建的规则链上再次运行。' },
+      reason: RULES_REFUSED,
     },
     {
       id: 'istio-init-chain-exists-bare',
@@ -95,7 +94,7 @@ export const entry: CatalogEntry = {
       pattern: /Command error output: (?:ip6?tables-restore|xtables other problem): line \d+ failed/,
       example: 'Command error output: xtables other problem: line 2 failed',
       source: 'istio tools/istio-iptables (1.8+)',
-      reason: { en: 'istio-init could not load its iptables rules, as when it runs again over its own chains.', zh: 'istio-init 无法写入 iptables 规则，常见于它在自己已建的规则链上再次运行。' },
+      reason: RULES_REFUSED,
     },
     {
       id: 'istio-iptables-runorfail',

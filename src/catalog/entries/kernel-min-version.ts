@@ -33,6 +33,9 @@ function judge(recs: Rec[]): DetectorResult {
   return affected(problems.join('; '));
 }
 
+/** A kernel release older than 4.14 (MIN_KERNEL), as uname, kubeadm and dmesg print it. */
+const OLD_RELEASE = '(?:2\\.6|3\\.\\d+|4\\.(?:\\d|1[0-3]))\\.\\d+';
+
 export const entry: CatalogEntry = {
   id: 'kernel-min-version',
   level: 'host',
@@ -114,7 +117,7 @@ export const entry: CatalogEntry = {
     },
     {
       id: 'uname-old-kernel',
-      pattern: /^Linux \S+ (?:2\.6|3\.\d+|4\.(?:\d|1[0-3]))\.\d+\S* #\d+/,
+      pattern: new RegExp(`^Linux \\S+ ${OLD_RELEASE}\\S* #\\d+`),
       example:
         'Linux ip-10-200-1-206.ap-southeast-1.compute.internal 3.10.0-1127.el7.x86_64 #1 SMP Tue Mar 31 23:36:51 UTC 2020 x86_64 x86_64 x86_64 GNU/Linux',
       source: 'notes (uname -a)',
@@ -124,14 +127,14 @@ export const entry: CatalogEntry = {
       id: 'kubeadm-old-kernel',
       // system-validators kernel_validator.go: the report line "KERNEL_VERSION: %s" and "unsupported kernel release: %s"
       // (kubeadm preflight SystemVerification); only releases older than 4.14 count here.
-      pattern: /(?:^KERNEL_VERSION: |unsupported kernel release: )(?:2\.6|3\.\d+|4\.(?:\d|1[0-3]))\.\d+/,
+      pattern: new RegExp(`(?:^KERNEL_VERSION: |unsupported kernel release: )${OLD_RELEASE}`),
       example: '\t[ERROR SystemVerification]: unsupported kernel release: 2.6.32-754.el6.x86_64',
       source: 'kubeadm preflight (system-validators kernel_validator.go)',
       reason: { en: 'kubeadm\'s system check read a kernel older than 4.14.', zh: 'kubeadm 的系统检查读到的内核版本低于 4.14。' },
     },
     {
       id: 'dmesg-old-kernel',
-      pattern: /\bLinux version (?:2\.6|3\.\d+|4\.(?:\d|1[0-3]))\.\d+/,
+      pattern: new RegExp(`\\bLinux version ${OLD_RELEASE}`),
       example:
         '[    0.000000] Linux version 3.10.0-327.el7.x86_64 (builder@kbuilder.dev.centos.org) (gcc version 4.8.3 20140911 (Red Hat 4.8.3-9) (GCC) ) #1 SMP Thu Nov 19 22:10:57 UTC 2015',
       source: 'kernel boot log (dmesg)',
