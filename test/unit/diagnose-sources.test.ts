@@ -8,9 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { diagnose } from '../../src/catalog/diagnose.js';
 import { HOST_CASES } from './diagnose-cases-host.js';
 import { K8S_CASES } from './diagnose-cases-k8s.js';
+import { K8S2_CASES } from './diagnose-cases-k8s2.js';
+import { RUNTIME2_CASES } from './diagnose-cases-runtime2.js';
+import { EDGE2_CASES } from './diagnose-cases-edge2.js';
 import { dmesg, fmt, klog, klogS, type SourceCase } from './log-formats.js';
 
-const CASES: SourceCase[] = [...K8S_CASES, ...HOST_CASES];
+const CASES: SourceCase[] = [...K8S_CASES, ...HOST_CASES, ...K8S2_CASES, ...RUNTIME2_CASES, ...EDGE2_CASES];
 
 describe('signatures match what their programs print (format strings from the sources, several releases)', () => {
   it.each(CASES.map((c) => [`${c.entry} / ${c.symptom} <- ${c.from}`, c] as const))('%s', (_name, c) => {
