@@ -53,6 +53,44 @@ export const K8S2_CASES: SourceCase[] = [
     from: `${GO}/go1.20/src/net/http/server.go`, // klog JSON output
     line: klogJson(fmt(TLS, '10.200.1.127:47606', 'read tcp 10.200.1.127:6443->10.200.1.127:47606: read: connection reset by peer')),
   },
+  // kubelet-csimigration
+  {
+    entry: 'kubelet-csimigration',
+    symptom: 'csinode-init-failed',
+    from: `${K8S}/v1.17.0/pkg/volume/csi/csi_plugin.go`, // Init: errors.New(log("failed to initialize CSINodeInfo: %v", err)) behind plugins.go
+    line: klog('E', 'plugins.go:634', fmt('Failed to load volume plugin %s, error: %s', 'kubernetes.io/csi', fmt('kubernetes.io/csi: failed to initialize CSINodeInfo: %v', 'error updating CSINode annotation: timed out waiting for the condition; caused by: the server could not find the requested resource'))),
+  },
+  {
+    entry: 'kubelet-csimigration',
+    symptom: 'csinode-init-failed',
+    from: `${K8S}/v1.18.0/pkg/volume/csi/nodeinfomanager/nodeinfomanager.go`, // fmt.Errorf("error updating CSINode annotation: %v; caused by: %v"), as the NotReady condition in kubectl describe node
+    line: '  Ready            False   Tue, 23 Jun 2020 17:42:24 +0800   Tue, 23 Jun 2020 17:40:01 +0800   KubeletNotReady              Failed to initialize CSINode: error updating CSINode annotation: timed out waiting for the condition; caused by: the server could not find the requested resource',
+  },
+  {
+    entry: 'kubelet-csimigration',
+    symptom: 'csinode-init-failed',
+    from: `${K8S}/v1.19.0/pkg/volume/csi/csi_plugin.go`, // klog.Errorf(log("Failed to initialize CSINode: %v", err)) in klog JSON output
+    line: klogJson(fmt('kubernetes.io/csi: Failed to initialize CSINode: %v', 'error updating CSINode annotation: timed out waiting for the condition; caused by: the server could not find the requested resource')),
+  },
+  {
+    entry: 'kubelet-csimigration',
+    symptom: 'csinode-init-fatal',
+    from: `${K8S}/v1.18.0/pkg/volume/csi/csi_plugin.go`, // klog.Fatalf(log("Failed to initialize CSINode after retrying: %v", err)) through journald
+    line: journald('kubelet', klog('F', 'csi_plugin.go:289', fmt('kubernetes.io/csi: Failed to initialize CSINode after retrying: %v', 'timed out waiting for the condition'))),
+  },
+  // kernel-min-version
+  {
+    entry: 'kernel-min-version',
+    symptom: 'kubeadm-old-kernel',
+    from: 'https://github.com/kubernetes/system-validators/blob/v1.8.0/validators/kernel_validator.go', // errors.Errorf("unsupported kernel release: %s"), kubeadm 1.27 preflight
+    line: `error execution phase preflight: [preflight] Some fatal errors occurred:\n\t[ERROR SystemVerification]: ${fmt('unsupported kernel release: %s', '3.10.0-1160.el7.x86_64')}`,
+  },
+  {
+    entry: 'kernel-min-version',
+    symptom: 'kubeadm-old-kernel',
+    from: 'https://github.com/kubernetes/system-validators/blob/v1.2.0/validators/report.go', // StreamReporter: "%s: %s\n", colorize(key, white), colorize(value, red)
+    line: `\x1b[0;37mKERNEL_VERSION\x1b[0m: \x1b[0;31m${'4.9.0-8-amd64'}\x1b[0m`,
+  },
   // kube-proxy-nodeport-addresses
   {
     entry: 'kube-proxy-nodeport-addresses',
@@ -84,4 +122,19 @@ export const K8S2_CASES: SourceCase[] = [
     from: `${K8S}/v1.22.0/pkg/proxy/ipvs/proxier.go`, // the same ErrorS through journald (kube-proxy run as a systemd unit)
     line: journald('kube-proxy', klogS('E', 'proxier.go:1145', 'Failed to get node ip address matching nodeport cidrs, services with nodeport may not work as intended', { err: 'no addresses found for cidrs [10.100.21.0/24]' })),
   },
+];
+
+/**
+ * The same programs' lines for other failures or healthy states, for the lead to add to OTHER_FAILURES in
+ * diagnose-sources.test.ts: the signatures must leave them alone.
+ */
+export const K8S2_OTHER_FAILURES: { why: string; line: string }[] = [
+  // system-validators report.go colouring a supported kernel green
+  { why: 'KERNEL_VERSION 5.x coloured', line: '\x1b[0;37mKERNEL_VERSION\x1b[0m: \x1b[0;32m5.15.0-91-generic\x1b[0m' },
+  // Go net/http: a client speaking plain HTTP to the TLS port (go1.12+ answers 400) is a misconfigured client, not noise
+  { why: 'TLS plain HTTP client', line: klog('I', 'log.go:194', fmt(TLS, '10.0.0.5:51234', 'tls: first record does not look like a TLS handshake')) },
+  // a handshake that timed out (slow or stuck client), not a health check
+  { why: 'TLS handshake timeout', line: klog('I', 'log.go:194', fmt(TLS, '10.0.0.5:51234', 'read tcp 10.0.0.1:6443->10.0.0.5:51234: i/o timeout')) },
+  // kube-proxy's warning that nodePortAddresses is unset (1.29+): a hint, not the no-address failure
+  { why: 'nodePortAddresses unset', line: klogS('I', 'server.go:234', 'Kube-proxy configuration may be incomplete or incorrect', { err: 'nodePortAddresses is unset; NodePort connections will be accepted on all local IPs. Consider using `--nodeport-addresses primary`' }) },
 ];
