@@ -16,6 +16,19 @@ function klogJson(msg: string, kv: Record<string, unknown> = {}): string {
 const TLS = 'http: TLS handshake error from %s: %v';
 
 export const K8S2_CASES: SourceCase[] = [
+  // apiserver-service-cidr
+  {
+    entry: 'apiserver-service-cidr',
+    symptom: 'service-ip-not-in-range',
+    from: `${K8S}/v1.20.0/pkg/registry/core/service/storage/rest.go`, // field.Invalid(spec.clusterIPs, ..., fmt.Sprintf("failed to allocate IP %v: %v", ip, err)) as kubectl prints it
+    line: fmt('The Service "%s" is invalid: spec.clusterIPs: Invalid value: []string{%q}: failed to allocate IP %v: %v', 'invalid-svc', '0.0.0.0', '0.0.0.0', fmt('provided IP is not in the valid range. The range of valid IPs is %s', '10.19.0.0/18')),
+  },
+  {
+    entry: 'apiserver-service-cidr',
+    symptom: 'service-ip-not-in-range',
+    from: `${K8S}/v1.22.0/pkg/registry/core/service/ipallocator/allocator.go`, // ErrNotInRange{IP, ValidRange}.Error() on spec.clusterIPs[0] (dual-stack field path), kubectl create
+    line: fmt('Error from server (Invalid): error when creating "svc.yaml": Service "%s" is invalid: spec.clusterIPs[0]: Invalid value: %q: failed to allocate IP %v: the provided IP (%v) is not in the valid range. The range of valid IPs is %s', 'web', '10.0.0.10', '10.0.0.10', '10.0.0.10', '10.96.0.0/12'),
+  },
   // apiserver-tls-noise
   {
     entry: 'apiserver-tls-noise',
@@ -129,6 +142,10 @@ export const K8S2_CASES: SourceCase[] = [
  * diagnose-sources.test.ts: the signatures must leave them alone.
  */
 export const K8S2_OTHER_FAILURES: { why: string; line: string }[] = [
+  // Cilium's agent IPAM (a copy of the allocator) on its pod CIDR, not the apiserver's Service range
+  { why: 'Cilium ingress IP re-allocate', line: 'level=warn msg="unable to re-allocate ingress IPv4." error="provided IP is not in the valid range. The range of valid IPs is 10.233.64.0/24" module=agent.controlplane.agent-infra-endpoints' },
+  // the NodePort range, another apiserver flag and another entry's problem
+  { why: 'NodePort out of range', line: 'The Service "api-service" is invalid: spec.ports[0].nodePort: Invalid value: 8102: provided port is not in the valid range. The range of valid ports is 30000-32767' },
   // system-validators report.go colouring a supported kernel green
   { why: 'KERNEL_VERSION 5.x coloured', line: '\x1b[0;37mKERNEL_VERSION\x1b[0m: \x1b[0;32m5.15.0-91-generic\x1b[0m' },
   // Go net/http: a client speaking plain HTTP to the TLS port (go1.12+ answers 400) is a misconfigured client, not noise

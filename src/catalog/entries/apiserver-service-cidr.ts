@@ -81,7 +81,9 @@ export const entry: CatalogEntry = {
       id: 'service-ip-not-in-range',
       // ipallocator ErrNotInRange: "provided IP is not in the valid range. The range of valid IPs is %s" (1.0-1.19 and
       // the 1.25+ netip allocator), "the provided IP (%v) is not in the valid range. ..." (1.20-1.24, dual-stack).
-      pattern: /provided IP(?: \(\S+\))? is not in the valid range\. The range of valid IPs is/,
+      // Cilium's agent copies the allocator for its own pod-CIDR IPAM ("unable to re-allocate ingress IPv4." ...
+      // error="provided IP ..."): that is a pod CIDR, not the Service range.
+      pattern: /(?<!re-allocate \S+ IPv[46]\b.*)provided IP(?: \(\S+\))? is not in the valid range\. The range of valid IPs is/,
       example:
         'The Service "kube-dns" is invalid: spec.clusterIP: Invalid value: "10.9.0.10": provided IP is not in the valid range. The range of valid IPs is 10.96.0.0/12',
       source: 'kube-apiserver Service validation (kubectl apply)',
