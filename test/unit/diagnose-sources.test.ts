@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { diagnose } from '../../src/catalog/diagnose.js';
 import { HOST_CASES } from './diagnose-cases-host.js';
 import { K8S_CASES } from './diagnose-cases-k8s.js';
-import { K8S2_CASES } from './diagnose-cases-k8s2.js';
+import { K8S2_CASES, K8S2_OTHER_FAILURES } from './diagnose-cases-k8s2.js';
 import { RUNTIME2_CASES } from './diagnose-cases-runtime2.js';
 import { EDGE2_CASES } from './diagnose-cases-edge2.js';
 import { dmesg, fmt, klog, klogS, type SourceCase } from './log-formats.js';
@@ -76,7 +76,7 @@ const OTHER_FAILURES: { why: string; line: string }[] = [
 ];
 
 describe('signatures leave the same programs\' other failures alone', () => {
-  it.each(OTHER_FAILURES.map((o) => [o.why, o.line] as const))('%s', (_why, line) => {
+  it.each([...OTHER_FAILURES, ...K8S2_OTHER_FAILURES].map((o) => [o.why, o.line] as const))('%s', (_why, line) => {
     expect(diagnose(line).matches).toEqual([]);
   });
 });
