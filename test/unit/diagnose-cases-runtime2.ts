@@ -1,7 +1,7 @@
 /**
  * Wordings printed by container runtimes and the kernel, second source round (issue 18, helper 18v): docker/containerd/cri-o storage and image import, runc/crun/youki, XFS/overlay, one case per format string and release; run by diagnose-sources.test.ts.
  */
-import { fmt, journald, logrus, type SourceCase } from './log-formats.js';
+import { dmesg, fmt, journald, logrus, type SourceCase } from './log-formats.js';
 
 const MOBY = 'https://github.com/moby/moby/blob';
 const CLI = 'https://github.com/docker/cli/blob';
@@ -80,5 +80,12 @@ export const RUNTIME2_CASES: SourceCase[] = [
     symptom: 'podman-load-unrecognized',
     from: 'https://github.com/containers/podman/blob/v4.0.0/pkg/api/handlers/compat/images.go', // docker-compatible API: "failed to load image: %w"
     line: '{"cause":"payload does not match any of the supported image formats","message":"failed to load image: payload does not match any of the supported image formats","response":500}',
+  },
+  // drop-caches
+  {
+    entry: 'drop-caches',
+    symptom: 'memory-fragmented',
+    from: 'https://github.com/torvalds/linux/blob/v4.14/mm/page_alloc.c', // warn_alloc(..., "page allocation stalls for %ums, order:%u", ...)
+    line: dmesg(fmt('%s: page allocation stalls for %ums, order:%u, mode:%#x(%s), nodemask=(null)', 'runc:[1:CHILD]', 10024, 2, '0x14000c0', 'GFP_KERNEL')),
   },
 ];
