@@ -88,4 +88,17 @@ export const RUNTIME2_CASES: SourceCase[] = [
     from: 'https://github.com/torvalds/linux/blob/v4.14/mm/page_alloc.c', // warn_alloc(..., "page allocation stalls for %ums, order:%u", ...)
     line: dmesg(fmt('%s: page allocation stalls for %ums, order:%u, mode:%#x(%s), nodemask=(null)', 'runc:[1:CHILD]', 10024, 2, '0x14000c0', 'GFP_KERNEL')),
   },
+  // xfs-ftype
+  {
+    entry: 'xfs-ftype',
+    symptom: 'docker-xfs-no-dtype-any',
+    from: 'https://github.com/containers/storage/blob/v1.45.0/drivers/overlay/overlay.go', // Status(): {"Supports d_type", strconv.FormatBool(d.supportsDType)}, YAML in podman info
+    line: '    Supports d_type: "false"',
+  },
+  {
+    entry: 'xfs-ftype',
+    symptom: 'docker-xfs-no-dtype-any',
+    from: 'https://github.com/moby/moby/blob/v20.10.0/daemon/graphdriver/overlay2/overlay.go', // Status() pairs in docker info --format '{{json .DriverStatus}}'
+    line: '[["Backing Filesystem","xfs"],["Supports d_type","false"],["Native Overlay Diff","true"]]',
+  },
 ];
