@@ -62,6 +62,17 @@ export const entry: CatalogEntry = {
       source: 'containerd/nerdctl#908',
       reason: { en: 'containerd was asked to import an archive that is not a docker save / OCI image archive (a root filesystem from docker export needs an import, not a load).', zh: 'containerd 导入的压缩包不是 docker save / OCI 镜像格式（docker export 导出的根文件系统应当 import，而不是 load）。' },
     },
+    {
+      id: 'podman-load-unrecognized',
+      // podman load (containers/common libimage/load.go) tries oci, oci-archive, docker-archive and dir, then fails with
+      // "payload does not match any of the supported image formats" (" (oci, oci-archive, dir, docker-archive)" in early
+      // libimage, ":" and one " * <transport>: <error>" line each later; the docker-compatible API wraps it in "failed to
+      // load image: "). Only this program words it so.
+      pattern: /payload does not match any of the supported image formats/,
+      example: 'Error: payload does not match any of the supported image formats:',
+      source: 'containers/common libimage/load.go',
+      reason: { en: 'podman load was given an archive that is no image archive it knows (a root filesystem needs podman import).', zh: 'podman load 的压缩包不是它能识别的镜像格式（根文件系统应当用 podman import 导入）。' },
+    },
   ],
   reversible: true,
 };

@@ -98,8 +98,13 @@ export const entry: CatalogEntry = {
       // Docker 1.12/1.13 logged the loop-device warning as "devmapper: Usage of ...", and the daemon's start line names the
       // driver ("Docker daemon commit=... graphdriver=devicemapper", "graphdrivers=" in later releases); `docker info --format
       // '{{json .}}'` and `docker inspect` carry it as "Driver": "<name>". Context, like uname.
+      // Later releases, read in moby daemon/graphdriver/driver.go: "[graphdriver] ERROR: the %s storage-driver has been
+      // deprecated and removed" (24+), "[graphdriver] trying configured driver: %s" (23+), "[graphdriver] using prior storage
+      // driver %q" (1.x) / ": %s" (17+), the start line's storage-driver=%s (23+); devicemapper's loop warning without the
+      // "devmapper:" prefix (docker/cli 1.x info, dockerd 23+) and its " Data loop file:" line. containers/storage (podman,
+      // CRI-O) logs "using prior storage driver: overlay" for its current driver, so only devicemapper/aufs count there.
       pattern:
-        /\b[Tt]he (?:devicemapper|aufs|overlay) storage-driver is deprecated|dev(?:ice)?mapper: [Uu]sage of loopback devices is strongly discouraged|^\s*Storage Driver: (?:devicemapper|aufs|overlay|vfs)\s*$|\bgraphdrivers?="?(?:devicemapper|aufs|overlay|vfs)\b|"Driver": ?"(?:devicemapper|aufs|overlay|vfs)"/,
+        /\b[Tt]he (?:devicemapper|aufs|overlay) storage-driver (?:is|has been) deprecated|\b[Uu]sage of loopback devices is strongly discouraged|^\s*Storage Driver: (?:devicemapper|aufs|overlay|vfs)\s*$|^\s*Data loop file: |\bgraphdrivers?="?(?:devicemapper|aufs|overlay|vfs)\b|\bstorage-driver="?(?:devicemapper|aufs|overlay|vfs)\b|"storage-driver": ?"(?:devicemapper|aufs|overlay|vfs)"|\[graphdriver\] (?:using prior storage driver:? \\*"?|trying configured driver: )(?:devicemapper|aufs)\b|"Driver": ?"(?:devicemapper|aufs|overlay|vfs)"/,
       example: 'WARNING: the devicemapper storage-driver is deprecated, and will be removed in a future release.',
       source: 'docker info (moby daemon/info.go, docker/cli)',
       reason: { en: 'docker runs a storage driver other than overlay2.', zh: 'docker 使用的存储驱动不是 overlay2。' },

@@ -104,7 +104,7 @@ export const entry: CatalogEntry = {
     },
     {
       id: 'docker-xfs-no-dtype-any',
-      pattern: /backing (?:xfs )?filesystem (?:xfs )?is (?:formatted|not configured to support d_type)|Supports d_type: false|^naming\s*=version \d.*\bftype=0\b/,
+      pattern: /backing (?:xfs )?filesystem (?:xfs )?is (?:formatted|not configured to support d_type)|Supports d_type"?: ?"?false\b|\[\s*"Supports d_type",\s*"false"\s*\]|^naming\s*=version \d.*\bftype=0\b/,
       example: "WARN[0001] overlay2 won't work properly because the backing filesystem xfs is not configured to support d_type.",
       source: 'moby/moby#27433',
       reason: { en: 'overlay on an XFS formatted with ftype=0 (no d_type).', zh: 'overlay 所在的 XFS 使用 ftype=0 格式化（不支持 d_type）。' },
