@@ -43,8 +43,8 @@ describe('diagnose on the real-log corpus (test/fixtures/diagnose-corpus)', () =
   // Issue 18 asks for 90 % on the held-out lines. This floor is the last measured figure
   // (docs/diagnose.md counts them per entry). New real held-out lines can lower the ratio: the floor is
   // then lowered to the new measurement with the data, never met by a signature written after
-  // reading a held-out miss. Raising it must come from new development lines.
-  it('finds the right entry first for at least 55 of 65 held-out lines (84.6 %; target 90 %, not met)', () => {
-    expect(r.heldout[0] / r.heldout[1]).toBeGreaterThanOrEqual(55 / 65);
+  // reading a held-out miss. Raising it must come from new development lines or from the programs' own sources.
+  it('finds the right entry first for at least 57 of 65 held-out lines (87.7 %; target 90 %, not met)', () => {
+    expect(r.heldout[0] / r.heldout[1]).toBeGreaterThanOrEqual(57 / 65);
   });
 });
