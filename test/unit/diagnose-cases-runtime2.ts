@@ -1,10 +1,12 @@
 /**
- * Wordings printed by container runtimes and the kernel, second source round (issue 18, helper 18v): docker/containerd/cri-o storage and image import, runc/crun/youki, XFS/overlay, one case per format string and release; run by diagnose-sources.test.ts.
+ * Wordings printed by container runtimes and the kernel, second source round (issue 18, helper 18v): docker/containerd/cri-o
+ * storage and image import, runc/crun/youki, XFS/overlay, one case per format string and release; run by diagnose-sources.test.ts.
+ * Not every `from` was opened at its tag: the wording was confirmed from source excerpts or from daemon logs found by exact-string
+ * search, and the release is where the helper placed it. Treat a `from` here as attribution to check, not as read.
  */
 import { dmesg, fmt, journald, logrus, type SourceCase } from './log-formats.js';
 
 const MOBY = 'https://github.com/moby/moby/blob';
-const CLI = 'https://github.com/docker/cli/blob';
 
 export const RUNTIME2_CASES: SourceCase[] = [
   // docker-storage-driver
@@ -41,7 +43,7 @@ export const RUNTIME2_CASES: SourceCase[] = [
   {
     entry: 'docker-storage-driver',
     symptom: 'docker-info-old-driver',
-    from: `${CLI}/v1.13.0/cli/command/system/info.go`, // "WARNING: Usage of loopback devices is strongly discouraged ..." after the driver status
+    from: `${MOBY}/v1.13.0/cli/command/system/info.go`, // the client lived in docker/docker until docker/cli split off at 17.06; // "WARNING: Usage of loopback devices is strongly discouraged ..." after the driver status
     line: ' WARNING: Usage of loopback devices is strongly discouraged for production use. Use `--storage-opt dm.thinpooldev` to specify a custom block storage device.',
   },
   {
