@@ -1,7 +1,7 @@
 /**
  * Wordings printed by Kubernetes programs, second source round (issue 18, helper 18u): apiserver, kubelet CSI, kernel checks, kube-proxy, one case per format string and release; run by diagnose-sources.test.ts.
  */
-import { fmt, journald, klog, klogS, type SourceCase } from './log-formats.js';
+import { fmt, journald, klog, klogS, type OtherFailure, type SourceCase } from './log-formats.js';
 
 const K8S = 'https://github.com/kubernetes/kubernetes/blob';
 const GO = 'https://github.com/golang/go/blob';
@@ -141,7 +141,7 @@ export const K8S2_CASES: SourceCase[] = [
  * The same programs' lines for other failures or healthy states, for the lead to add to OTHER_FAILURES in
  * diagnose-sources.test.ts: the signatures must leave them alone.
  */
-export const K8S2_OTHER_FAILURES: { why: string; line: string }[] = [
+export const K8S2_OTHER_FAILURES: OtherFailure[] = [
   // Cilium's agent IPAM (a copy of the allocator) on its pod CIDR, not the apiserver's Service range
   { why: 'Cilium ingress IP re-allocate', line: 'level=warn msg="unable to re-allocate ingress IPv4." error="provided IP is not in the valid range. The range of valid IPs is 10.233.64.0/24" module=agent.controlplane.agent-infra-endpoints' },
   // the NodePort range, another apiserver flag and another entry's problem

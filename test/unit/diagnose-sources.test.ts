@@ -10,10 +10,9 @@ import { HOST_CASES } from './diagnose-cases-host.js';
 import { K8S_CASES } from './diagnose-cases-k8s.js';
 import { K8S2_CASES, K8S2_OTHER_FAILURES } from './diagnose-cases-k8s2.js';
 import { RUNTIME2_CASES } from './diagnose-cases-runtime2.js';
-import { EDGE2_CASES } from './diagnose-cases-edge2.js';
-import { dmesg, fmt, klog, klogS, type SourceCase } from './log-formats.js';
+import { dmesg, fmt, klog, klogS, type OtherFailure, type SourceCase } from './log-formats.js';
 
-const CASES: SourceCase[] = [...K8S_CASES, ...HOST_CASES, ...K8S2_CASES, ...RUNTIME2_CASES, ...EDGE2_CASES];
+const CASES: SourceCase[] = [...K8S_CASES, ...HOST_CASES, ...K8S2_CASES, ...RUNTIME2_CASES];
 
 describe('signatures match what their programs print (format strings from the sources, several releases)', () => {
   it.each(CASES.map((c) => [`${c.entry} / ${c.symptom} <- ${c.from}`, c] as const))('%s', (_name, c) => {
@@ -24,7 +23,7 @@ describe('signatures match what their programs print (format strings from the so
 });
 
 /** Lines the same programs print for other failures: the signatures must leave them alone. */
-const OTHER_FAILURES: { why: string; line: string }[] = [
+const OTHER_FAILURES: OtherFailure[] = [
   // kubelet's search-line limit (dns.go formDNSSearchFitsLimits) is a different problem from the nameserver limit
   { why: 'search line limit', line: klogS('E', 'dns.go:153', 'Search Line limits exceeded', { err: 'Search Line limits were exceeded, some search paths have been omitted, the applied search line is: a.svc b.svc c' }) },
   // order-0 failures of atomic allocations are routine noise (network drivers), not a fragmentation sign

@@ -13,6 +13,12 @@ export interface SourceCase {
   line: string;
 }
 
+/** A line a signature's program prints for another failure: it must name no entry (diagnose-sources.test.ts). */
+export interface OtherFailure {
+  why: string;
+  line: string;
+}
+
 /**
  * Fills a format string: Go/C verbs (%s %v %d %u %q %x %m, %%) in order, Java MessageFormat {0}.
  * %q quotes as Go's strconv.Quote does for plain ASCII (" and \ escaped).

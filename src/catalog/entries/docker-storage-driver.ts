@@ -5,6 +5,9 @@ import type { CatalogEntry, DetectorResult } from '../types.js';
 
 export const DAEMON_JSON = '/etc/docker/daemon.json';
 
+/** The drivers docker is moved off (not overlay2), as the daemon's logs, docker info and daemon.json name them. */
+const OLD_DRIVER = '(?:devicemapper|aufs|overlay|vfs)';
+
 function wantedDriver(vars: Record<string, unknown>): string {
   const v = stringVar(vars, ['docker_storage_driver']) ?? 'overlay2';
   if (!/^[a-z0-9_.-]+$/i.test(v)) throw new VarError(`docker_storage_driver is not a driver name: ${JSON.stringify(v)}`);
@@ -104,7 +107,7 @@ export const entry: CatalogEntry = {
       // "devmapper:" prefix (docker/cli 1.x info, dockerd 23+) and its " Data loop file:" line. containers/storage (podman,
       // CRI-O) logs "using prior storage driver: overlay" for its current driver, so only devicemapper/aufs count there.
       pattern:
-        /\b[Tt]he (?:devicemapper|aufs|overlay) storage-driver (?:is|has been) deprecated|\b[Uu]sage of loopback devices is strongly discouraged|^\s*Storage Driver: (?:devicemapper|aufs|overlay|vfs)\s*$|^\s*Data loop file: |\bgraphdrivers?="?(?:devicemapper|aufs|overlay|vfs)\b|\bstorage-driver="?(?:devicemapper|aufs|overlay|vfs)\b|"storage-driver": ?"(?:devicemapper|aufs|overlay|vfs)"|\[graphdriver\] (?:using prior storage driver:? \\*"?|trying configured driver: )(?:devicemapper|aufs)\b|"Driver": ?"(?:devicemapper|aufs|overlay|vfs)"/,
+        new RegExp(`\\b[Tt]he (?:devicemapper|aufs|overlay) storage-driver (?:is|has been) deprecated|\\b[Uu]sage of loopback devices is strongly discouraged|^\\s*Storage Driver: ${OLD_DRIVER}\\s*$|^\\s*Data loop file: |\\bgraphdrivers?="?${OLD_DRIVER}\\b|\\bstorage-driver="?${OLD_DRIVER}\\b|"storage-driver": ?"${OLD_DRIVER}"|\\[graphdriver\\] (?:using prior storage driver:? \\\\*"?|trying configured driver: )(?:devicemapper|aufs)\\b|"Driver": ?"${OLD_DRIVER}"`),
       example: 'WARNING: the devicemapper storage-driver is deprecated, and will be removed in a future release.',
       source: 'docker info (moby daemon/info.go, docker/cli)',
       reason: { en: 'docker runs a storage driver other than overlay2.', zh: 'docker 使用的存储驱动不是 overlay2。' },
