@@ -10,6 +10,9 @@ import { normalizeLine } from './normalize.js';
 export interface DiagnoseEvidence {
   /** 1-based line number in the input. */
   line: number;
+  /** Set when the message was wrapped over two lines: the evidence is `line` and the next one, joined as matched. */
+  lastLine?: number;
+  /** The line that matched, or the joined pair (the normalised form the signature matched) for a wrapped message. */
   text: string;
   symptomId: string;
 }
@@ -82,15 +85,20 @@ export function diagnose(logText: string, entries: readonly CatalogEntry[] = cat
     const next = norms[i + 1] ?? '';
     const joined = next ? [`${norms[i]} ${next}`, `${norms[i]}${next}`] : [];
     entries.forEach((entry, order) => {
-      const symptom =
-        entry.symptoms.find((s) => lineMatches(s.pattern, text, norms[i]!) && inContext(s)) ??
-        entry.symptoms.find((s) => joined.some((j) => s.pattern.test(j)) && !s.pattern.test(next) && inContext(s));
-      if (!symptom) return;
+      let symptom = entry.symptoms.find((s) => lineMatches(s.pattern, text, norms[i]!) && inContext(s));
+      let evidence: DiagnoseEvidence | undefined = symptom && { line: i + 1, text, symptomId: symptom.id };
+      if (!symptom) {
+        // the evidence of a wrapped message is the joined text the signature matched, so it can be checked against it
+        symptom = entry.symptoms.find((s) => !s.pattern.test(next) && inContext(s) && joined.some((j) => s.pattern.test(j)));
+        const pair = symptom && joined.find((j) => symptom!.pattern.test(j));
+        if (symptom && pair) evidence = { line: i + 1, lastLine: i + 2, text: pair, symptomId: symptom.id };
+      }
+      if (!symptom || !evidence) return;
       explained = true;
       let f = found.get(entry.id);
       if (!f) found.set(entry.id, (f = { order, symptoms: new Map(), evidence: [] }));
       f.symptoms.set(symptom.id, symptom.weight ?? 1);
-      f.evidence.push({ line: i + 1, text, symptomId: symptom.id });
+      f.evidence.push(evidence);
     });
     if (!explained && looksLikeProblem(text)) unexplained.push({ line: i + 1, text });
   });

@@ -1,7 +1,7 @@
 /** `crane-fix fixes`, `fixes show`, `check`, `diagnose`: the remediation catalogue. */
 import type { Command } from 'commander';
 import { catalog, getEntry } from '../catalog/index.js';
-import { diagnose } from '../catalog/diagnose.js';
+import { diagnose, type DiagnoseEvidence } from '../catalog/diagnose.js';
 import { readLogInput } from '../catalog/logInput.js';
 import type { Lang } from '../catalog/types.js';
 import { runCheck } from '../engine/check.js';
@@ -19,6 +19,12 @@ export function langOf(opt?: string): Lang {
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** "line 5", or "lines 5-6" for a message wrapped over two lines. */
+function lineRef(ev: DiagnoseEvidence, zh: boolean): string {
+  const span = ev.lastLine ? `${ev.line}-${ev.lastLine}` : String(ev.line);
+  return zh ? `第 ${span} 行` : `line${ev.lastLine ? 's' : ''} ${span}`;
+}
 
 export function registerCatalog(program: Command): void {
   const fixes = program
@@ -144,12 +150,12 @@ export function registerCatalog(program: Command): void {
         const best = result.matches[0]!;
         const ev = best.evidence[0]!;
         const reason = getEntry(best.entryId).symptoms.find((s) => s.id === ev.symptomId)?.reason[lang];
-        console.log(`${zh ? '最可能' : 'Best match'}: ${best.entryId} (${zh ? '第' : 'line '}${ev.line}${zh ? ' 行' : ''})${reason ? ` — ${reason}` : ''}`);
+        console.log(`${zh ? '最可能' : 'Best match'}: ${best.entryId} (${lineRef(ev, zh)})${reason ? ` — ${reason}` : ''}`);
       }
       for (const m of result.matches) {
         const e = getEntry(m.entryId);
         console.log(`\n[${m.entryId}] ${e.title[lang]} (score ${m.score})`);
-        for (const ev of m.evidence.slice(0, 3)) console.log(`  ${zh ? '第' : 'line '}${ev.line}${zh ? ' 行' : ''}: ${ev.text.trim().slice(0, 200)}`);
+        for (const ev of m.evidence.slice(0, 3)) console.log(`  ${lineRef(ev, zh)}: ${ev.text.trim().slice(0, 200)}`);
         console.log(`  ${e.explanation[lang].split('\n')[0]}`);
         if (e.playbook) console.log(`  ${zh ? '修复' : 'fix'}: crane-fix apply -i <inventory> ${e.id} --dry-run`);
         else console.log(`  ${zh ? '建议' : 'action'}: ${e.action[lang].split('\n')[0]}`);

@@ -71,7 +71,16 @@ describe("diagnose on the notes' own log blocks", () => {
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
     // evidence line numbers point into the joined text
     const lines = all.split('\n');
-    for (const m of r.matches) for (const e of m.evidence) expect(lines[e.line - 1]).toBe(e.text);
+    for (const m of r.matches) for (const e of m.evidence) if (!e.lastLine) expect(lines[e.line - 1]).toBe(e.text);
+  });
+
+  it('gives a message wrapped over two lines as both lines, joined as the signature matched them', () => {
+    // fast-check found this pair: the first line alone was given as evidence, which its signature does not match
+    const r = diagnose('+ iptables -t nat -N ISTIO_REDIRECT\niptables: Chain already exists.');
+    const ev = r.matches.find((m) => m.entryId === 'istio-init-prune')!.evidence;
+    const wrapped = ev.find((e) => e.symptomId === 'istio-init-chain-exists')!;
+    expect(wrapped).toMatchObject({ line: 1, lastLine: 2, text: '+ iptables -t nat -N ISTIO_REDIRECT iptables: Chain already exists.' });
+    expect(ev.filter((e) => e !== wrapped).every((e) => e.lastLine === undefined)).toBe(true);
   });
 });
 
