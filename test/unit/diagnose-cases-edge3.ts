@@ -2,9 +2,83 @@
  * Wordings of hostname-lowercase and ctl-path (helper 18A), third source round (issue 18), one case per format string and release,
  * each built from the printing program's format string; run by diagnose-sources.test.ts.
  */
-import type { OtherFailure, SourceCase } from './log-formats.js';
+import { ansibleFailed, fmt, type OtherFailure, type SourceCase } from './log-formats.js';
 
-export const EDGE3_CASES: SourceCase[] = [];
+// Ubuntu's command-not-found: a recent copy (ottok's mirror), one as shipped in an 18.04-based image, and the 2008 one (zyga's).
+const CNF_NEW = 'https://github.com/ottok/command-not-found/blob/6ad03a97de17c84b52993069e10bb8b3c6146418/CommandNotFound/CommandNotFound.py';
+const CNF_1804 =
+  'https://github.com/eXtern-OS/eXternOS-Base/blob/1705742e02a61976ac3c6045ab9982afddc30c47/squashfs-root/usr/lib/python3/dist-packages/CommandNotFound/CommandNotFound.py';
+const CNF_2008 = 'https://github.com/zyga/command-not-found/blob/5cb4fc37fd67e7dd235b1f694af6f16a640a4013/CommandNotFound/CommandNotFound.py';
+
+export const EDGE3_CASES: SourceCase[] = [
+  // ctl-path: Ubuntu's command-not-found handler
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-ubuntu-command-not-found',
+    from: CNF_NEW, // _print_exact_header: _("Command '%(command)s' not found, but can be installed with:")
+    line: ansibleFailed('node1', { changed: true, cmd: 'kubectl get nodes', msg: 'non-zero return code', rc: 127, stderr: fmt("Command '%s' not found, but can be installed with:", 'kubectl') }),
+  },
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-ubuntu-command-not-found',
+    from: CNF_NEW, // print_spelling_suggestions: _("Command '%s' not found, did you mean:")
+    line: fmt("Command '%s' not found, did you mean:", 'crictl'),
+  },
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-ubuntu-command-not-found',
+    from: CNF_1804, // print_spelling_suggestions: _("Command '%s' not found, but there are %s similar ones.")
+    line: fmt("Command '%s' not found, but there are %s similar ones.", 'helm', 17),
+  },
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-ubuntu-command-not-found',
+    from: CNF_NEW, // advise: _("Command '%(command)s' is available in '%(place)s'") when a prefix has it but PATH lacks it
+    line: fmt("Command '%s' is available in '%s'", 'kubectl', '/usr/local/bin/kubectl'),
+  },
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-ubuntu-command-not-found',
+    from: CNF_2008, // advise: _("Command '%(command)s' is available in the following places"), then " * <path>" lines
+    line: fmt("Command '%s' is available in the following places", 'crictl'),
+  },
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-ubuntu-command-not-found',
+    from: CNF_NEW, // advise: the line after "is available in", naming the missing prefixes joined by ':'
+    line: fmt("The command could not be located because '%s' is not included in the PATH environment variable.", '/usr/local/bin'),
+  },
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-ubuntu-command-not-found',
+    from: CNF_2008, // advise: _("The program '%s' is currently not installed. ") + _("You can install it by typing:") on one line
+    line: `${fmt("The program '%s' is currently not installed. ", 'kubectl')}You can install it by typing:`,
+  },
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-ubuntu-command-not-found',
+    from: CNF_2008, // advise: _("The program '%s' can be found in the following packages:")
+    line: fmt("The program '%s' can be found in the following packages:", 'docker'),
+  },
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-ubuntu-command-not-found',
+    // print_spelling_suggestion: _("No command '%s' found, did you mean:"). Read in a stored Python 3 copy of CommandNotFound.py
+    // (the gdbm-era one, between the 2008 and the snap-era files above) whose repository the search tool did not name; the
+    // 2008 copy linked here predates the message.
+    from: CNF_2008,
+    line: fmt("No command '%s' found, did you mean:", 'kubectl'),
+  },
+];
 
 /** Lines from the same programs that mean another failure: they must name no entry. */
-export const EDGE3_OTHER_FAILURES: OtherFailure[] = [];
+export const EDGE3_OTHER_FAILURES: OtherFailure[] = [
+  // command-not-found for a binary that is not one of the ctl binaries
+  { why: 'CNF other binary', line: "Command 'git' not found, but can be installed with:" },
+  // a typo: the handler suggests the real name on the next line, which is no PATH problem
+  { why: 'CNF typo suggestion', line: "No command 'kubeclt' found, did you mean:\n Command 'kubectl' from package 'kubectl' (universe)" },
+  { why: 'CNF snap suggestion', line: "  command 'kubectl' from snap kubectl (1.29.0)" },
+  // the sbin prefixes of a non-admin user, not the ctl path
+  { why: 'CNF sbin not on PATH', line: "The command could not be located because '/usr/sbin:/sbin' is not included in the PATH environment variable." },
+  { why: 'CNF games not on PATH', line: "The command could not be located because '/usr/games' is not included in the PATH environment variable." },
+];

@@ -81,13 +81,32 @@ export const entry: CatalogEntry = {
     {
       id: 'ctl-not-found-other-shells',
       // zsh Src/exec.c zerr("command not found: %s"); fish "Unknown command: %s" (3.x) and "Unknown command '%s'" (2.x)
-      // Ubuntu's command-not-found handler: "Command 'kubectl' not found, but can be installed with:"; which(1): "which: no
-      // kubectl in (<PATH>)", which also shows the PATH that lacks the directory. tcsh/csh (sh.err.c stderror ERR_NAME|
-      // ERR_NOTFOUND): "<name>: Command not found." with a capital C and a final period.
-      pattern: new RegExp(`\\bzsh: command not found: ${BIN}\\b|\\bfish: Unknown command:? '?${BIN}\\b|\\bCommand '${BIN}' not found|\\bwhich: no ${BIN} in \\(|(?:^|[\\s"'\\[/:])${BIN}: Command not found\\.`),
+      // which(1): "which: no kubectl in (<PATH>)", which also shows the PATH that lacks the directory. tcsh/csh (sh.err.c
+      // stderror ERR_NAME|ERR_NOTFOUND): "<name>: Command not found." with a capital C and a final period.
+      pattern: new RegExp(`\\bzsh: command not found: ${BIN}\\b|\\bfish: Unknown command:? '?${BIN}\\b|\\bwhich: no ${BIN} in \\(|(?:^|[\\s"'\\[/:])${BIN}: Command not found\\.`),
       example: 'zsh: command not found: crictl',
       source: 'zsh (Src/exec.c), fish (src/parse_execution.cpp)',
       reason: { en: 'This shell does not have the binary on its PATH.', zh: '当前 shell 的 PATH 中没有该二进制。' },
+    },
+    {
+      id: 'ctl-ubuntu-command-not-found',
+      // Ubuntu/Debian's command-not-found handler (CommandNotFound.py, run by bash's command_not_found_handle): the snap-era
+      // releases say "Command '%s' not found, but can be installed with:" / ", did you mean:" / ", but there are %s similar
+      // ones."; the older ones "No command '%s' found, did you mean:" (/ "..., but there are %s similar ones"), "The program
+      // '%s' is currently not installed." and "The program '%s' can be found in the following packages:". When the binary is
+      // in one of its prefixes (/usr/local/bin among them) but not on PATH, every release says so outright: "Command '%s' is
+      // available in '%s'" (or "... in the following places") then "The command could not be located because '%s' is not
+      // included in the PATH environment variable." - that line names no binary, so only the default ctl path counts.
+      pattern: new RegExp(
+        `\\bCommand '${BIN}' (?:not found|is available in (?:'|the following places))|\\bNo command '${BIN}' found|\\bThe program '${BIN}' (?:is currently not installed|can be found in the following packages)|` +
+          `\\bThe command could not be located because '(?:[^']*:)?/usr/local/bin(?::[^']*)?' is not included in the PATH`,
+      ),
+      example: "Command 'kubectl' is available in '/usr/local/bin/kubectl'",
+      source: 'command-not-found (CommandNotFound/CommandNotFound.py)',
+      reason: {
+        en: "Ubuntu's command-not-found handler ran: the shell did not find the binary on its PATH.",
+        zh: 'Ubuntu 的 command-not-found 处理程序被触发：shell 在其 PATH 中没有找到该二进制。',
+      },
     },
     {
       id: 'ctl-exec-enoent-other-programs',
