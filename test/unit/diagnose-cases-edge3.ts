@@ -8,66 +8,102 @@ import { ansibleFailed, fmt, type OtherFailure, type SourceCase } from './log-fo
 const CNF_NEW = 'https://github.com/ottok/command-not-found/blob/6ad03a97de17c84b52993069e10bb8b3c6146418/CommandNotFound/CommandNotFound.py';
 const CNF_1804 =
   'https://github.com/eXtern-OS/eXternOS-Base/blob/1705742e02a61976ac3c6045ab9982afddc30c47/squashfs-root/usr/lib/python3/dist-packages/CommandNotFound/CommandNotFound.py';
+const PK_CNF = 'https://github.com/PackageKit/PackageKit/blob/ce879da454520e67e6a2001c1da3bc2763440282/contrib/command-not-found/pk-command-not-found.c';
+const MKSH_EXEC = 'https://github.com/MirBSD/mksh/blob/30cae6246884bfccaa5b2be23b6d881247598d12/exec.c';
 const CNF_2008 = 'https://github.com/zyga/command-not-found/blob/5cb4fc37fd67e7dd235b1f694af6f16a640a4013/CommandNotFound/CommandNotFound.py';
 
 export const EDGE3_CASES: SourceCase[] = [
   // ctl-path: Ubuntu's command-not-found handler
   {
     entry: 'ctl-path',
-    symptom: 'ctl-ubuntu-command-not-found',
+    symptom: 'ctl-distro-command-not-found',
     from: CNF_NEW, // _print_exact_header: _("Command '%(command)s' not found, but can be installed with:")
     line: ansibleFailed('node1', { changed: true, cmd: 'kubectl get nodes', msg: 'non-zero return code', rc: 127, stderr: fmt("Command '%s' not found, but can be installed with:", 'kubectl') }),
   },
   {
     entry: 'ctl-path',
-    symptom: 'ctl-ubuntu-command-not-found',
+    symptom: 'ctl-distro-command-not-found',
     from: CNF_NEW, // print_spelling_suggestions: _("Command '%s' not found, did you mean:")
     line: fmt("Command '%s' not found, did you mean:", 'crictl'),
   },
   {
     entry: 'ctl-path',
-    symptom: 'ctl-ubuntu-command-not-found',
+    symptom: 'ctl-distro-command-not-found',
     from: CNF_1804, // print_spelling_suggestions: _("Command '%s' not found, but there are %s similar ones.")
     line: fmt("Command '%s' not found, but there are %s similar ones.", 'helm', 17),
   },
   {
     entry: 'ctl-path',
-    symptom: 'ctl-ubuntu-command-not-found',
+    symptom: 'ctl-distro-command-not-found',
     from: CNF_NEW, // advise: _("Command '%(command)s' is available in '%(place)s'") when a prefix has it but PATH lacks it
     line: fmt("Command '%s' is available in '%s'", 'kubectl', '/usr/local/bin/kubectl'),
   },
   {
     entry: 'ctl-path',
-    symptom: 'ctl-ubuntu-command-not-found',
+    symptom: 'ctl-distro-command-not-found',
     from: CNF_2008, // advise: _("Command '%(command)s' is available in the following places"), then " * <path>" lines
     line: fmt("Command '%s' is available in the following places", 'crictl'),
   },
   {
     entry: 'ctl-path',
-    symptom: 'ctl-ubuntu-command-not-found',
+    symptom: 'ctl-distro-command-not-found',
     from: CNF_NEW, // advise: the line after "is available in", naming the missing prefixes joined by ':'
     line: fmt("The command could not be located because '%s' is not included in the PATH environment variable.", '/usr/local/bin'),
   },
   {
     entry: 'ctl-path',
-    symptom: 'ctl-ubuntu-command-not-found',
+    symptom: 'ctl-distro-command-not-found',
     from: CNF_2008, // advise: _("The program '%s' is currently not installed. ") + _("You can install it by typing:") on one line
     line: `${fmt("The program '%s' is currently not installed. ", 'kubectl')}You can install it by typing:`,
   },
   {
     entry: 'ctl-path',
-    symptom: 'ctl-ubuntu-command-not-found',
+    symptom: 'ctl-distro-command-not-found',
     from: CNF_2008, // advise: _("The program '%s' can be found in the following packages:")
     line: fmt("The program '%s' can be found in the following packages:", 'docker'),
   },
   {
     entry: 'ctl-path',
-    symptom: 'ctl-ubuntu-command-not-found',
+    symptom: 'ctl-distro-command-not-found',
     // print_spelling_suggestion: _("No command '%s' found, did you mean:"). Read in a stored Python 3 copy of CommandNotFound.py
     // (the gdbm-era one, between the 2008 and the snap-era files above) whose repository the search tool did not name; the
     // 2008 copy linked here predates the message.
     from: CNF_2008,
     line: fmt("No command '%s' found, did you mean:", 'kubectl'),
+  },
+  // ctl-path: Fedora/RHEL's PackageKit handler
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-command-not-found',
+    from: PK_CNF, // g_printerr ("bash: %s: %s...\n", argv[1], _("command not found"))
+    line: fmt('bash: %s: %s...', 'crictl', 'command not found'),
+  },
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-command-not-found',
+    from: 'https://github.com/PackageKit/PackageKit/blob/10e315debfc02a6d111059b7d68a51f9f74135eb/contrib/command-not-found/PackageKit.sh.in', // non-interactive fallback
+    line: fmt('bash: %scommand not found', 'kubectl: '),
+  },
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-distro-command-not-found',
+    from: PK_CNF, // _("Install package '%s' to provide command '%s'?") when SingleInstall=ask
+    line: `${fmt("Install package '%s' to provide command '%s'?", 'kubernetes-client', 'kubectl')} [N/y]`,
+  },
+  // ctl-path: mksh, warningf(true, Tf_sD_s, cp, Tnot_found) for ENOENT, with the shell's name (or script[line]) before
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-command-not-found',
+    from: MKSH_EXEC,
+    line: fmt('%s: %s: %s', 'mksh: /tmp/crane/install.sh[12]', 'kubeadm', 'not found'),
+  },
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-command-not-found',
+    // later mksh passes Tinacc_not_found ("inaccessible or not found") here: read in a stored later sh.h and exec.c whose
+    // repository the search tool did not name, and in Android pastes (/system/bin/sh is mksh); the file linked has "not found"
+    from: MKSH_EXEC,
+    line: fmt('%s: %s: %s', '/system/bin/sh', 'kubectl', 'inaccessible or not found'),
   },
 ];
 
@@ -80,5 +116,9 @@ export const EDGE3_OTHER_FAILURES: OtherFailure[] = [
   { why: 'CNF snap suggestion', line: "  command 'kubectl' from snap kubectl (1.29.0)" },
   // the sbin prefixes of a non-admin user, not the ctl path
   { why: 'CNF sbin not on PATH', line: "The command could not be located because '/usr/sbin:/sbin' is not included in the PATH environment variable." },
+  // PackageKit's typo suggestion after a misspelt name
+  { why: 'PackageKit similar command', line: "bash: kubeclt: command not found...\nSimilar command is: 'kubectl'" },
+  // mksh: the binary is there but not executable (EACCES), not a PATH problem
+  { why: 'mksh cannot execute', line: "mksh: kubectl: can't execute: Permission denied" },
   { why: 'CNF games not on PATH', line: "The command could not be located because '/usr/games' is not included in the PATH environment variable." },
 ];

@@ -63,8 +63,10 @@ export const entry: CatalogEntry = {
   symptoms: [
     {
       id: 'ctl-command-not-found',
-      // bash "<name>: command not found" (also as /bin/sh and under sudo), dash "/bin/sh: 1: <name>: not found", busybox ash "sh: <name>: not found"
-      pattern: new RegExp(`(?:^|[\\s"'\\[/:])${BIN}: (?:command )?not found`),
+      // bash "<name>: command not found" (also as /bin/sh, "line N:" when not interactive, and under sudo; Fedora's PackageKit
+      // handler adds "..."), dash "/bin/sh: 1: <name>: not found", busybox ash "sh: <name>: not found", mksh "<name>: not
+      // found" and, in later releases (Android's /system/bin/sh), "<name>: inaccessible or not found".
+      pattern: new RegExp(`(?:^|[\\s"'\\[/:])${BIN}: (?:command |inaccessible or )?not found`),
       example:
         'fatal: [192.168.6.96]: FAILED! => {"changed": true, "cmd": "ctr -n k8s.io i import /tmp/crane/kubernetes.tar.gz", "delta": "0:00:00.018852", "end": "2020-12-22 15:54:19.290911", "msg": "non-zero return code", "rc": 127, "start": "2020-12-22 15:54:19.272059", "stderr": "/bin/sh: ctr: command not found", "stderr_lines": ["/bin/sh: ctr: command not found"], "stdout": "", "stdout_lines": []}',
       source: 'notes',
@@ -89,7 +91,7 @@ export const entry: CatalogEntry = {
       reason: { en: 'This shell does not have the binary on its PATH.', zh: '当前 shell 的 PATH 中没有该二进制。' },
     },
     {
-      id: 'ctl-ubuntu-command-not-found',
+      id: 'ctl-distro-command-not-found',
       // Ubuntu/Debian's command-not-found handler (CommandNotFound.py, run by bash's command_not_found_handle): the snap-era
       // releases say "Command '%s' not found, but can be installed with:" / ", did you mean:" / ", but there are %s similar
       // ones."; the older ones "No command '%s' found, did you mean:" (/ "..., but there are %s similar ones"), "The program
@@ -97,15 +99,18 @@ export const entry: CatalogEntry = {
       // in one of its prefixes (/usr/local/bin among them) but not on PATH, every release says so outright: "Command '%s' is
       // available in '%s'" (or "... in the following places") then "The command could not be located because '%s' is not
       // included in the PATH environment variable." - that line names no binary, so only the default ctl path counts.
+      // Fedora/RHEL's PackageKit handler (contrib/command-not-found/pk-command-not-found.c), after its "bash: %s: command not
+      // found...": "Install package '%s' to provide command '%s'?". Its "Similar command is: '%s'" is a typo, left alone.
       pattern: new RegExp(
         `\\bCommand '${BIN}' (?:not found|is available in (?:'|the following places))|\\bNo command '${BIN}' found|\\bThe program '${BIN}' (?:is currently not installed|can be found in the following packages)|` +
+          `\\bto provide command '${BIN}'\\?|` +
           `\\bThe command could not be located because '(?:[^']*:)?/usr/local/bin(?::[^']*)?' is not included in the PATH`,
       ),
       example: "Command 'kubectl' is available in '/usr/local/bin/kubectl'",
-      source: 'command-not-found (CommandNotFound/CommandNotFound.py)',
+      source: 'command-not-found (CommandNotFound/CommandNotFound.py), PackageKit (contrib/command-not-found)',
       reason: {
-        en: "Ubuntu's command-not-found handler ran: the shell did not find the binary on its PATH.",
-        zh: 'Ubuntu 的 command-not-found 处理程序被触发：shell 在其 PATH 中没有找到该二进制。',
+        en: "The distribution's command-not-found handler ran: the shell did not find the binary on its PATH.",
+        zh: '发行版的 command-not-found 处理程序被触发：shell 在其 PATH 中没有找到该二进制。',
       },
     },
     {
