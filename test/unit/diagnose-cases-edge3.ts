@@ -2,7 +2,7 @@
  * Wordings of hostname-lowercase and ctl-path (helper 18A), third source round (issue 18), one case per format string and release,
  * each built from the printing program's format string; run by diagnose-sources.test.ts.
  */
-import { ansibleFailed, fmt, type OtherFailure, type SourceCase } from './log-formats.js';
+import { ansibleFailed, fmt, klog, klogS, type OtherFailure, type SourceCase } from './log-formats.js';
 
 // Ubuntu's command-not-found: a recent copy (ottok's mirror), one as shipped in an 18.04-based image, and the 2008 one (zyga's).
 const CNF_NEW = 'https://github.com/ottok/command-not-found/blob/6ad03a97de17c84b52993069e10bb8b3c6146418/CommandNotFound/CommandNotFound.py';
@@ -10,9 +10,59 @@ const CNF_1804 =
   'https://github.com/eXtern-OS/eXternOS-Base/blob/1705742e02a61976ac3c6045ab9982afddc30c47/squashfs-root/usr/lib/python3/dist-packages/CommandNotFound/CommandNotFound.py';
 const PK_CNF = 'https://github.com/PackageKit/PackageKit/blob/ce879da454520e67e6a2001c1da3bc2763440282/contrib/command-not-found/pk-command-not-found.c';
 const MKSH_EXEC = 'https://github.com/MirBSD/mksh/blob/30cae6246884bfccaa5b2be23b6d881247598d12/exec.c';
+// kube-apiserver's Node authorizer and NodeRestriction admission, as stored (the commits of the copies opened)
+const NODE_AUTHZ = 'https://github.com/kubernetes/kubernetes/blob/00d03ec049aaa34f7d77b1bb86072e1b9a033177/plugin/pkg/auth/authorizer/node/node_authorizer.go';
+const NODE_ADMIT = 'https://github.com/kubernetes/kubernetes/blob/aab56e9b70b7d80f2a5a5f2907e172de257662b5/plugin/pkg/admission/noderestriction/admission.go';
+const KUBEADM_VALIDATION =
+  'https://github.com/kubernetes/kubernetes/blob/00d24de699fe4409b5829a5e51b73c1fc7bcba12/cmd/kubeadm/app/apis/kubeadm/validation/validation.go';
 const CNF_2008 = 'https://github.com/zyga/command-not-found/blob/5cb4fc37fd67e7dd235b1f694af6f16a640a4013/CommandNotFound/CommandNotFound.py';
 
 export const EDGE3_CASES: SourceCase[] = [
+  // hostname-lowercase: the Node authorizer (kube-apiserver) with a capital in the kubelet's identity
+  {
+    entry: 'hostname-lowercase',
+    symptom: 'node-user-uppercase',
+    from: NODE_AUTHZ, // klog.V(2).Infof("NODE DENY: '%s' %#v", nodeName, attrs)
+    line: klog('I', 'node_authorizer.go:285', fmt("NODE DENY: '%s' %s", 'Worker-2', '&authorizer.AttributesRecord{User:(*user.DefaultInfo)(0xc010247380), Verb:"get", Namespace:"", APIGroup:"storage.k8s.io", APIVersion:"v1", Resource:"csinodes", Subresource:"", Name:"worker-2", ResourceRequest:true}')),
+  },
+  {
+    entry: 'hostname-lowercase',
+    symptom: 'node-user-uppercase',
+    from: NODE_AUTHZ, // authorizeNode (AuthorizeNodeWithSelectors): fmt.Sprintf("node '%s' cannot read '%s', only its own Node object")
+    line: klogS('E', 'kubelet_node_status.go:95', 'Unable to register node with API server', {
+      err: `nodes "master01" is forbidden: User "system:node:Master01" cannot get resource "nodes" in API group "" at the cluster scope: ${fmt("node '%s' cannot read '%s', only its own Node object", 'Master01', 'master01')}`,
+      node: 'master01',
+    }),
+  },
+  // hostname-lowercase: NodeRestriction on the kubelet's mirror pods
+  {
+    entry: 'hostname-lowercase',
+    symptom: 'node-identity-case-mismatch',
+    from: NODE_ADMIT, // admitPodCreate: fmt.Errorf("node %q can only create pods with spec.nodeName set to itself", nodeName)
+    line: klog('E', 'kubelet.go:1780', `Failed creating a mirror pod for "kube-apiserver-master01_kube-system(1b2c)": pods "kube-apiserver-master01" is forbidden: ${fmt('node %q can only create pods with spec.nodeName set to itself', 'Master01')}`),
+  },
+  {
+    entry: 'hostname-lowercase',
+    symptom: 'node-identity-case-mismatch',
+    from: NODE_ADMIT, // admitPodStatus: fmt.Errorf("node %q can only update pod status for pods with spec.nodeName set to itself", nodeName)
+    line: klogS('I', 'status_manager.go:877', 'Failed to update status for pod', {
+      pod: 'kube-system/kube-proxy-7xk2p',
+      err: `pods "kube-proxy-7xk2p" is forbidden: ${fmt('node %q can only update pod status for pods with spec.nodeName set to itself', 'Worker-2')}`,
+    }),
+  },
+  {
+    entry: 'hostname-lowercase',
+    symptom: 'node-identity-case-mismatch',
+    from: NODE_ADMIT, // admitNode: fmt.Errorf("node %q is not allowed to modify node %q", nodeName, requestedName), via kubectl
+    line: `Error from server (Forbidden): nodes "master01" is forbidden: ${fmt('node %q is not allowed to modify node %q', 'Master01', 'master01')}`,
+  },
+  // hostname-lowercase: kubeadm init/join --node-name with capitals (ValidateNodeRegistrationOptions, IsDNS1123Subdomain)
+  {
+    entry: 'hostname-lowercase',
+    symptom: 'node-name-not-lowercase',
+    from: KUBEADM_VALIDATION, // field.Invalid(fldPath.Child("name"), nro.Name, err) with fldPath "nodeRegistration"
+    line: `nodeRegistration.name: Invalid value: "Master01": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+  },
   // ctl-path: Ubuntu's command-not-found handler
   {
     entry: 'ctl-path',
@@ -109,6 +159,17 @@ export const EDGE3_CASES: SourceCase[] = [
 
 /** Lines from the same programs that mean another failure: they must name no entry. */
 export const EDGE3_OTHER_FAILURES: OtherFailure[] = [
+  // the Node authorizer denying a lowercase node (a real cross-node access, not capitals), and one it cannot identify
+  { why: 'NODE DENY lowercase', line: klog('I', 'node_authorizer.go:285', "NODE DENY: 'worker-2' &authorizer.AttributesRecord{Verb:\"get\", Resource:\"secrets\", Name:\"db\"}") },
+  { why: 'NODE DENY unknown node', line: klog('I', 'node_authorizer.go:97', fmt('NODE DENY: unknown node for user %q', 'system:node:')) },
+  { why: 'node reads another node', line: "node 'worker-2' cannot read 'worker-3', only its own Node object" },
+  // NodeRestriction refusing a lowercase kubelet for reasons of its own (labels, taints, mirror pods without the annotation)
+  { why: 'NodeRestriction labels', line: 'nodes "worker-2" is forbidden: node "worker-2" is not allowed to set the following labels: node-restriction.kubernetes.io/zone' },
+  { why: 'NodeRestriction mirror pod', line: 'pods "web" is forbidden: node "worker-2" can only create pods with spec.nodeName set to itself' },
+  // kubeadm preflight (cmd/kubeadm/app/preflight/checks.go HostnameCheck, read in stored copies): a node name DNS cannot
+  // resolve is another problem
+  { why: 'kubeadm hostname unreachable', line: '\t[WARNING Hostname]: hostname "master01" could not be reached' },
+  { why: 'kubeadm hostname lookup', line: '\t[WARNING Hostname]: hostname "master01": lookup master01 on 10.0.0.2:53: no such host' },
   // command-not-found for a binary that is not one of the ctl binaries
   { why: 'CNF other binary', line: "Command 'git' not found, but can be installed with:" },
   // a typo: the handler suggests the real name on the next line, which is no PATH problem
