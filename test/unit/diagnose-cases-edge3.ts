@@ -9,6 +9,7 @@ const CNF_NEW = 'https://github.com/ottok/command-not-found/blob/6ad03a97de17c84
 const CNF_1804 =
   'https://github.com/eXtern-OS/eXternOS-Base/blob/1705742e02a61976ac3c6045ab9982afddc30c47/squashfs-root/usr/lib/python3/dist-packages/CommandNotFound/CommandNotFound.py';
 const PK_CNF = 'https://github.com/PackageKit/PackageKit/blob/ce879da454520e67e6a2001c1da3bc2763440282/contrib/command-not-found/pk-command-not-found.c';
+const BASH_ERROR = 'https://github.com/bminor/bash/blob/b8c60bc9ca365f8261fa97900b6fa939f6ebc303/error.c';
 const MKSH_EXEC = 'https://github.com/MirBSD/mksh/blob/30cae6246884bfccaa5b2be23b6d881247598d12/exec.c';
 // kube-apiserver's Node authorizer and NodeRestriction admission, as stored (the commits of the copies opened)
 const NODE_AUTHZ = 'https://github.com/kubernetes/kubernetes/blob/00d03ec049aaa34f7d77b1bb86072e1b9a033177/plugin/pkg/auth/authorizer/node/node_authorizer.go';
@@ -120,6 +121,20 @@ export const EDGE3_CASES: SourceCase[] = [
     // 2008 copy linked here predates the message.
     from: CNF_2008,
     line: fmt("No command '%s' found, did you mean:", 'kubectl'),
+  },
+  // ctl-path: bash's error_prolog before execute_cmd.c's internal_error (_("%s: command not found"), pathname) (that call read
+  // in search excerpts whose repository was not named): "NAME: line N: " when not interactive, NAME the script ($BASH_SOURCE)
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-command-not-found',
+    from: BASH_ERROR, // fprintf (stderr, "%s:%s%d: ", ename, gnu_error_format ? "" : _(" line "), line)
+    line: `${fmt('%s:%s%d: ', '/tmp/crane/install.sh', ' line ', 12)}${fmt('%s: command not found', 'kubectl')}`,
+  },
+  {
+    entry: 'ctl-path',
+    symptom: 'ctl-command-not-found',
+    from: BASH_ERROR, // the same with gnu_error_format set: no " line "
+    line: `${fmt('%s:%s%d: ', 'bash', '', 1)}${fmt('%s: command not found', 'crictl')}`,
   },
   // ctl-path: Fedora/RHEL's PackageKit handler
   {
