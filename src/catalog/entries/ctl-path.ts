@@ -63,8 +63,10 @@ export const entry: CatalogEntry = {
   symptoms: [
     {
       id: 'ctl-command-not-found',
-      // bash "<name>: command not found" (also as /bin/sh and under sudo), dash "/bin/sh: 1: <name>: not found", busybox ash "sh: <name>: not found"
-      pattern: new RegExp(`(?:^|[\\s"'\\[/:])${BIN}: (?:command )?not found`),
+      // bash "<name>: command not found" (also as /bin/sh, "line N:" when not interactive, and under sudo; Fedora's PackageKit
+      // handler adds "..."), dash "/bin/sh: 1: <name>: not found", busybox ash "sh: <name>: not found", mksh "<name>: not
+      // found" and, in later releases (Android's /system/bin/sh), "<name>: inaccessible or not found".
+      pattern: new RegExp(`(?:^|[\\s"'\\[/:])${BIN}: (?:command |inaccessible or )?not found`),
       example:
         'fatal: [192.168.6.96]: FAILED! => {"changed": true, "cmd": "ctr -n k8s.io i import /tmp/crane/kubernetes.tar.gz", "delta": "0:00:00.018852", "end": "2020-12-22 15:54:19.290911", "msg": "non-zero return code", "rc": 127, "start": "2020-12-22 15:54:19.272059", "stderr": "/bin/sh: ctr: command not found", "stderr_lines": ["/bin/sh: ctr: command not found"], "stdout": "", "stdout_lines": []}',
       source: 'notes',
@@ -81,13 +83,35 @@ export const entry: CatalogEntry = {
     {
       id: 'ctl-not-found-other-shells',
       // zsh Src/exec.c zerr("command not found: %s"); fish "Unknown command: %s" (3.x) and "Unknown command '%s'" (2.x)
-      // Ubuntu's command-not-found handler: "Command 'kubectl' not found, but can be installed with:"; which(1): "which: no
-      // kubectl in (<PATH>)", which also shows the PATH that lacks the directory. tcsh/csh (sh.err.c stderror ERR_NAME|
-      // ERR_NOTFOUND): "<name>: Command not found." with a capital C and a final period.
-      pattern: new RegExp(`\\bzsh: command not found: ${BIN}\\b|\\bfish: Unknown command:? '?${BIN}\\b|\\bCommand '${BIN}' not found|\\bwhich: no ${BIN} in \\(|(?:^|[\\s"'\\[/:])${BIN}: Command not found\\.`),
+      // which(1): "which: no kubectl in (<PATH>)", which also shows the PATH that lacks the directory. tcsh/csh (sh.err.c
+      // stderror ERR_NAME|ERR_NOTFOUND): "<name>: Command not found." with a capital C and a final period.
+      pattern: new RegExp(`\\bzsh: command not found: ${BIN}\\b|\\bfish: Unknown command:? '?${BIN}\\b|\\bwhich: no ${BIN} in \\(|(?:^|[\\s"'\\[/:])${BIN}: Command not found\\.`),
       example: 'zsh: command not found: crictl',
       source: 'zsh (Src/exec.c), fish (src/parse_execution.cpp)',
       reason: { en: 'This shell does not have the binary on its PATH.', zh: '当前 shell 的 PATH 中没有该二进制。' },
+    },
+    {
+      id: 'ctl-distro-command-not-found',
+      // Ubuntu/Debian's command-not-found handler (CommandNotFound.py, run by bash's command_not_found_handle): the snap-era
+      // releases say "Command '%s' not found, but can be installed with:" / ", did you mean:" / ", but there are %s similar
+      // ones."; the older ones "No command '%s' found, did you mean:" (/ "..., but there are %s similar ones"), "The program
+      // '%s' is currently not installed." and "The program '%s' can be found in the following packages:". When the binary is
+      // in one of its prefixes (/usr/local/bin among them) but not on PATH, every release says so outright: "Command '%s' is
+      // available in '%s'" (or "... in the following places") then "The command could not be located because '%s' is not
+      // included in the PATH environment variable." - that line names no binary, so only the default ctl path counts.
+      // Fedora/RHEL's PackageKit handler (contrib/command-not-found/pk-command-not-found.c), after its "bash: %s: command not
+      // found...": "Install package '%s' to provide command '%s'?". Its "Similar command is: '%s'" is a typo, left alone.
+      pattern: new RegExp(
+        `\\bCommand '${BIN}' (?:not found|is available in (?:'|the following places))|\\bNo command '${BIN}' found|\\bThe program '${BIN}' (?:is currently not installed|can be found in the following packages)|` +
+          `\\bto provide command '${BIN}'\\?|` +
+          `\\bThe command could not be located because '(?:[^']*:)?/usr/local/bin(?::[^']*)?' is not included in the PATH`,
+      ),
+      example: "Command 'kubectl' is available in '/usr/local/bin/kubectl'",
+      source: 'command-not-found (CommandNotFound/CommandNotFound.py), PackageKit (contrib/command-not-found)',
+      reason: {
+        en: "The distribution's command-not-found handler ran: the shell did not find the binary on its PATH.",
+        zh: '发行版的 command-not-found 处理程序被触发：shell 在其 PATH 中没有找到该二进制。',
+      },
     },
     {
       id: 'ctl-exec-enoent-other-programs',

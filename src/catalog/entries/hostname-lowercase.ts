@@ -68,8 +68,10 @@ export const entry: CatalogEntry = {
     },
     {
       id: 'node-identity-case-mismatch',
-      // plugin/pkg/admission/noderestriction/admission.go: "node %q cannot modify node %q" (1.7-1.1x), "node %q is not allowed to modify node %q" (later)
-      pattern: /node "[^"]*[A-Z][^"]*" (?:is not allowed to|cannot) modify node "[^"]*"/,
+      // plugin/pkg/admission/noderestriction/admission.go: "node %q cannot modify node %q" (1.7-1.1x), "node %q is not allowed to
+      // modify node %q" (later); the kubelet's mirror pods carry the lowercase Node name, so with a capital identity it also
+      // gets "node %q can only create|delete pods with spec.nodeName set to itself" / "can only update pod status for pods ...".
+      pattern: /node "[^"]*[A-Z][^"]*" (?:(?:is not allowed to|cannot) modify node "[^"]*"|can only (?:create|delete|update pod status for) pods with spec\.nodeName set to itself)/,
       example:
         'E1221 13:01:04.105330  353352 kubelet_node_status.go:92] Unable to register node "bj-m8-hadoop-105-145" with API server: nodes "bj-m8-hadoop-105-145" is forbidden: node "BJ-M8-HADOOP-105-145" is not allowed to modify node "bj-m8-hadoop-105-145"',
       source: 'kube-apiserver NodeRestriction admission',
@@ -77,8 +79,11 @@ export const entry: CatalogEntry = {
     },
     {
       id: 'node-user-uppercase',
-      // RBAC/Node authorizer refusals name the user; the Node authorizer adds "no relationship found between node '%s' and this object"
-      pattern: /User "system:node:[^"\s]*[A-Z][^"\s]*" cannot|no relationship found between node '[^']*[A-Z][^']*'/,
+      // RBAC/Node authorizer refusals name the user; the Node authorizer adds "no relationship found between node '%s' and this
+      // object", and with AuthorizeNodeWithSelectors "node '%s' cannot read '%s', only its own Node object" (or "cannot read all
+      // nodes"). kube-apiserver logs each denial at -v=2 as "NODE DENY: '%s' %#v". The name is the one in the kubelet's
+      // credentials (system:node:<name>); no Node can have a capital, so a capital there is the hostname's.
+      pattern: /User "system:node:[^"\s]*[A-Z][^"\s]*" cannot|no relationship found between node '[^']*[A-Z][^']*'|\bnode '[^']*[A-Z][^']*' cannot read |NODE DENY: '[^']*[A-Z][^']*'/,
       example: 'leases.coordination.k8s.io "mattpolzin-scrappy" is forbidden: User "system:node:MattPolzin-Scrappy" cannot get resource "leases" in API group "coordination.k8s.io" in the namespace "kube-node-lease": can only access node lease with the same name as the requesting node',
       source: 'NixOS/nixpkgs#315144',
       reason: { en: 'The kubelet credentials carry the hostname with capitals, the Node object is lowercase.', zh: 'kubelet 证书中的主机名含大写字母，而 Node 对象名为小写。' },
