@@ -14,6 +14,17 @@ const ISTIO = 'https://github.com/istio/istio/blob';
 // pilot/pkg/networking/core/v1alpha3/accesslog.go EnvoyTextLogFormat / EnvoyJSONLogFormatIstio (Istio 1.9+, read at this commit).
 const ISTIO_ACCESSLOG = `${ISTIO}/0c1ce1383ff121a6ff5649b4b1306043fbf08407/pilot/pkg/networking/core/v1alpha3/accesslog.go`;
 
+// tools/istio-iptables/pkg/dependencies/implementation.go (1.8-1.10 form: RunOrFail fmt.Printf, stderr via fmt.Fprintln),
+// implementation_linux.go (1.2x: log.Errorf("Command error output: %v")) and capture/run.go (1.2x), read at these commits.
+const ISTIO_IMPL_OLD = `${ISTIO}/020e7236ae230fece50ec079e05669a8a08666d1/tools/istio-iptables/pkg/dependencies/implementation.go`;
+const ISTIO_IMPL_LINUX = `${ISTIO}/0ea736d3206934d6b76114b78c43a344050399aa/tools/istio-iptables/pkg/dependencies/implementation_linux.go`;
+const ISTIO_RUN = `${ISTIO}/0098d99f8e43fe516aaac5a84a131b4ce3c8b9d1/tools/istio-iptables/pkg/capture/run.go`;
+// tools/packaging/common/istio-iptables.sh (Istio 1.0-1.4): `set -x`, then `iptables -t nat -N ISTIO_REDIRECT`.
+const ISTIO_SH = `${ISTIO}/0368884fb4033101386370a335469ccfa2285b77/tools/packaging/common/istio-iptables.sh`;
+
+/** istio's log package (zap console encoder): time, level, message separated by tabs. */
+const istioLog = (level: string, msg: string) => `2021-03-01T11:13:10.571590Z\t${level}\t${msg}`;
+
 /** An access-log line in Istio's default text format: the request reached the gateway's Envoy, which answered it. */
 function envoyText(code: number, flags: string, details: string, cluster: string): string {
   return `[2020-12-24T03:13:31.677Z] "GET /productpage HTTP/1.1" ${code} ${flags} ${details} - "-" 0 ${code === 503 ? 19 : 0} 0 - ` +
@@ -54,6 +65,43 @@ export const MESH_CASES: SourceCase[] = [
     from: IPVS_SCHED, // firewall-mark service: "%s: FWM %u 0x%08X - %s" (fmt has no %X: the mark written out)
     line: dmesg(`IPVS: ${fmt('%s: FWM %u 0x00001000 - %s', 'wrr', 4096, NO_DEST)}`),
   },
+  // istio-init-prune
+  {
+    entry: 'istio-init-prune',
+    symptom: 'istio-command-error-output',
+    from: ISTIO_IMPL_OLD, // transformToXTablesErrorMessage("%v: %v") of "iptables-restore: line 2 failed", printed bare to stderr
+    line: fmt('%v: %v', 'xtables other problem', 'line 2 failed'),
+  },
+  {
+    entry: 'istio-init-prune',
+    symptom: 'istio-iptables-failed-to-execute',
+    from: ISTIO_IMPL_OLD, // RunOrFail: fmt.Printf("Failed to execute: %s %s, %v\n") with no log header, in the CRI log
+    line: `2021-03-01T11:13:10.571590423Z stdout F ${fmt('Failed to execute: %s %s, %v', 'iptables-restore', '--noflush /tmp/iptables-rules-1614597190571590423.txt1583024907', 'exit status 1')}`,
+  },
+  {
+    entry: 'istio-init-prune',
+    symptom: 'istio-command-error-output',
+    from: ISTIO_IMPL_LINUX, // executeXTables: log.Errorf("Command error output: %v", transformed stderr), restore fed on stdin
+    line: istioLog('error', fmt('Command error output: %v', fmt('%v: %v', 'xtables other problem', 'line 2 failed'))),
+  },
+  {
+    entry: 'istio-init-prune',
+    symptom: 'istio-init-nft-chain-exists',
+    from: ISTIO_IMPL_LINUX, // the same with iptables-nft's stderr: the part after the first ":" is kept
+    line: istioLog('error', fmt('Command error output: %v', fmt('%v: %v', 'xtables other problem', 'line 2: CHAIN_USER_ADD failed (File exists): chain ISTIO_INBOUND'))),
+  },
+  {
+    entry: 'istio-init-prune',
+    symptom: 'istio-iptables-no-reconcile',
+    from: ISTIO_RUN, // executeCommands: residue and delta found, --reconcile=false
+    line: istioLog('info', 'reconcile is recommended but no-reconcile flag is set. Unexpected behavior may occur due to preexisting iptables rules'),
+  },
+  {
+    entry: 'istio-init-prune',
+    symptom: 'istio-init-chain-exists',
+    from: ISTIO_SH, // set -x echoes the command, iptables answers on the next line (diagnose joins the two)
+    line: '+ iptables -t nat -N ISTIO_REDIRECT\niptables: Chain already exists.',
+  },
 ];
 
 /** Lines from the same programs that mean another failure: they must name no entry. */
@@ -74,4 +122,10 @@ export const MESH_OTHER_FAILURES: OtherFailure[] = [
   { why: 'IST0101 gateway selector', line: `Error [IST0101] (Gateway istio-system/bookinfo-gateway) ${fmt('Referenced %s not found: %q', 'selector', 'istio=aws-ingressgateway')}` },
   { why: 'IST0101 virtualservice host', line: `Error [IST0101] (VirtualService default/bookinfo) ${fmt('Referenced %s not found: %q', 'host', 'productpage')}` },
   { why: 'IST0132 host not in gateway', line: `Warning [IST0132] (VirtualService default/bookinfo) ${fmt('one or more host %v defined in VirtualService %s not found in Gateway %s.', '[bookinfo.example.com]', 'default/bookinfo', 'istio-system/bookinfo-gateway')}` },
+  // istio-iptables failing for reasons other than a re-run over its own chains (ISTIO_IMPL_OLD / ISTIO_IMPL_LINUX):
+  // no nat table in the kernel (version problem, exit 3), the xtables lock held by another program (resource, exit 4)
+  { why: 'istio nat table missing', line: istioLog('error', fmt('Command error output: %v', fmt('%v: %v', 'xtables version problem', "can't initialize iptables table `nat': Table does not exist (do you need to insmod?)"))) },
+  { why: 'istio xtables lock', line: fmt('Failed to execute: %s %s, %v', 'iptables-restore', '--noflush /tmp/iptables-rules-1614597190571590423.txt1583024907', 'exit status 4') },
+  // 1.2x with --reconcile (ISTIO_RUN): it cleans its earlier rules up and the re-run succeeds
+  { why: 'istio reconcile cleanup', line: istioLog('info', 'Performing cleanup of existing iptables') },
 ];
