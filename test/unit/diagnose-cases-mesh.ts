@@ -11,8 +11,8 @@ const IPVS_SCHED = `${LINUX}/0d6ef0688d8744454646298b85336407be05e309/net/netfil
 const NO_DEST = 'no destination available';
 
 const ISTIO = 'https://github.com/istio/istio/blob';
-// pilot/pkg/networking/core/v1alpha3/accesslog.go EnvoyTextLogFormat / EnvoyJSONLogFormatIstio (Istio 1.9+, read at this commit).
-const ISTIO_ACCESSLOG = `${ISTIO}/0c1ce1383ff121a6ff5649b4b1306043fbf08407/pilot/pkg/networking/core/v1alpha3/accesslog.go`;
+// The access-log formats below: istio/istio pilot/pkg/networking/core/v1alpha3/accesslog.go EnvoyTextLogFormat /
+// EnvoyJSONLogFormatIstio (Istio 1.9+), read at 0c1ce1383ff121a6ff5649b4b1306043fbf08407.
 
 // tools/istio-iptables/pkg/dependencies/implementation.go (1.8-1.10 form: RunOrFail fmt.Printf, stderr via fmt.Fprintln),
 // implementation_linux.go (1.2x: log.Errorf("Command error output: %v")) and capture/run.go (1.2x), read at these commits.
@@ -21,6 +21,16 @@ const ISTIO_IMPL_LINUX = `${ISTIO}/0ea736d3206934d6b76114b78c43a344050399aa/tool
 const ISTIO_RUN = `${ISTIO}/0098d99f8e43fe516aaac5a84a131b4ce3c8b9d1/tools/istio-iptables/pkg/capture/run.go`;
 // tools/packaging/common/istio-iptables.sh (Istio 1.0-1.4): `set -x`, then `iptables -t nat -N ISTIO_REDIRECT`.
 const ISTIO_SH = `${ISTIO}/0368884fb4033101386370a335469ccfa2285b77/tools/packaging/common/istio-iptables.sh`;
+
+const JENKINS = 'https://github.com/jenkinsci/jenkins/blob';
+// core/src/main/java/hudson/security/csrf/CrumbFilter.java, an older form (d703b10: "for {0}. Returning {1}.", "Will check
+// remaining parameters") and a newer one (00c7c07: "for {0} by {1}. Returning {2}.", "If you are calling this URL with a script").
+const CRUMB_OLD = `${JENKINS}/d703b10fd6f9b6412d5e3450d5d637dae98d9550/core/src/main/java/hudson/security/csrf/CrumbFilter.java`;
+const CRUMB_NEW = `${JENKINS}/00c7c075a606a95f7458b6921d0b3ac83b8785c1/core/src/main/java/hudson/security/csrf/CrumbFilter.java`;
+/** Jenkins 2.x's log format, as in the entry's example paste: time, [id=N], level, logger#method (formatter not read). */
+const jenkinsLog = (level: string, logger: string, msg: string) => `2021-03-01 11:13:10.571+0000 [id=11]\t${level}\t${logger}: ${msg}`;
+/** java.util.logging.SimpleFormatter's default two-line format (Jenkins 1.x, and `java -jar jenkins.war` on a console). */
+const julLog = (cls: string, method: string, level: string, msg: string) => `Mar 1, 2021 11:13:10 AM ${cls} ${method}\n${level}: ${msg}`;
 
 /** istio's log package (zap console encoder): time, level, message separated by tabs. */
 const istioLog = (level: string, msg: string) => `2021-03-01T11:13:10.571590Z\t${level}\t${msg}`;
@@ -102,11 +112,43 @@ export const MESH_CASES: SourceCase[] = [
     from: ISTIO_SH, // set -x echoes the command, iptables answers on the next line (diagnose joins the two)
     line: '+ iptables -t nat -N ISTIO_REDIRECT\niptables: Chain already exists.',
   },
+  // jenkins-403-calico-bgp
+  {
+    entry: 'jenkins-403-calico-bgp',
+    symptom: 'jenkins-no-valid-crumb',
+    from: CRUMB_NEW, // LOGGER.log(level, ...) with the logger name abbreviated as newer Jenkins prints it
+    line: jenkinsLog('WARNING', 'h.s.csrf.CrumbFilter#doFilter', fmt('No valid crumb was included in request for {0} by {1}. Returning {2}.', '/job/demo/build', 'admin', 403)),
+  },
+  {
+    entry: 'jenkins-403-calico-bgp',
+    symptom: 'jenkins-no-valid-crumb',
+    from: CRUMB_OLD, // the older message without the user, in java.util.logging's two-line format
+    line: julLog('hudson.security.csrf.CrumbFilter', 'doFilter', 'WARNING', fmt('No valid crumb was included in request for {0}. Returning {1}.', '/job/demo/build', 403)),
+  },
+  {
+    entry: 'jenkins-403-calico-bgp',
+    symptom: 'jenkins-no-valid-crumb',
+    from: CRUMB_NEW, // httpResponse.sendError(SC_FORBIDDEN, "No valid crumb was included in the request") as Jetty's error page
+    // prints it (the "HTTP ERROR 403" frame is Jetty's ErrorHandler, written from pastes, not read)
+    line: 'HTTP ERROR 403 No valid crumb was included in the request',
+  },
+  {
+    entry: 'jenkins-403-calico-bgp',
+    symptom: 'jenkins-invalid-crumb',
+    from: CRUMB_NEW, // a crumb was sent but does not validate (another client address or session), abbreviated logger
+    line: jenkinsLog('WARNING', 'h.s.csrf.CrumbFilter#doFilter', fmt('Found invalid crumb {0}. If you are calling this URL with a script, please use the API Token instead. More information: https://jenkins.io/redirect/crumb-cannot-be-used-for-script', '5d3b4f3e0c8a1b2c7e9f')),
+  },
+  {
+    entry: 'jenkins-403-calico-bgp',
+    symptom: 'jenkins-invalid-crumb',
+    from: CRUMB_OLD, // the older message (two spaces after the crumb) in the two-line format
+    line: julLog('hudson.security.csrf.CrumbFilter', 'doFilter', 'WARNING', fmt('Found invalid crumb {0}.  Will check remaining parameters for a valid one...', '5d3b4f3e0c8a1b2c7e9f')),
+  },
 ];
 
 /** Lines from the same programs that mean another failure: they must name no entry. */
 export const MESH_OTHER_FAILURES: OtherFailure[] = [
-  // ingressgateway-no-destination is about the NodePort reaching no gateway Pod. An access-log line (ISTIO_ACCESSLOG)
+  // ingressgateway-no-destination is about the NodePort reaching no gateway Pod. An access-log line (envoyText, envoyJson)
   // proves the gateway's Envoy got the request: no route (NR), no healthy backend behind it (UH) or no cluster (NC)
   // is a VirtualService / backend problem, another failure.
   { why: 'Envoy NR route_not_found (text)', line: envoyText(404, 'NR', 'route_not_found', '-') },
@@ -128,4 +170,13 @@ export const MESH_OTHER_FAILURES: OtherFailure[] = [
   { why: 'istio xtables lock', line: fmt('Failed to execute: %s %s, %v', 'iptables-restore', '--noflush /tmp/iptables-rules-1614597190571590423.txt1583024907', 'exit status 4') },
   // 1.2x with --reconcile (ISTIO_RUN): it cleans its earlier rules up and the re-run succeeds
   { why: 'istio reconcile cleanup', line: istioLog('info', 'Performing cleanup of existing iptables') },
+  // calico-node's readiness probe (projectcalico/calico node/pkg/health/health.go checkBIRDReady, read at 00b9aad) and BIRD's protocol status (projectcalico/bird
+  // proto/bgp/bgp.c bgp_get_status "%-14s%s%s", read at 00a09f3): BGP peering down is a cluster already routing by BGP
+  // and failing to, not Jenkins' crumb check behind IPIP.
+  { why: 'calico BIRD not ready', line: `Readiness probe failed: 2022-11-21 01:46:49.282 [INFO][1063] confd/health.go 180: Number of node(s) with BGP peering established = 0\n${fmt('calico/node is not ready: BIRD is not ready: %v', fmt('BGP not established with %v', '10.0.3.142,10.0.3.78'))}` },
+  { why: 'calico BIRD6 not ready', line: fmt('calico/node is not ready: BIRD6 is not ready: %v', fmt('BGP not established with %v', 'fd00::3:142')) },
+  { why: 'bird socket refused', line: `Mesh_10_0_3_142 BGP      master   start  01:46:49    ${'Active'.padEnd(14)}Socket: Connection refused` },
+  { why: 'bird last error', line: '    Last error:       Socket: Connection refused' },
+  // Jenkins refusing a build for a missing permission is a 403 that is not the crumb (message as Jenkins prints it, from pastes)
+  { why: 'Jenkins missing permission', line: 'hudson.security.AccessDeniedException3: admin is missing the Job/Build permission' },
 ];
