@@ -10,6 +10,9 @@ const LINUX = 'https://github.com/torvalds/linux/blob';
 const IPVS_SCHED = `${LINUX}/0d6ef0688d8744454646298b85336407be05e309/net/netfilter/ipvs/ip_vs_sched.c`;
 const NO_DEST = 'no destination available';
 
+// kube-proxy's nftables mode: Service ports without endpoints as commented elements of the no-endpoint-* maps.
+const KUBE_PROXY_NFT = 'https://github.com/kubernetes/kubernetes/blob/b0f823e6ccd8a10b3893fc75011b9981af39285c/pkg/proxy/nftables/proxier.go';
+
 const ISTIO = 'https://github.com/istio/istio/blob';
 // The access-log formats below: istio/istio pilot/pkg/networking/core/v1alpha3/accesslog.go EnvoyTextLogFormat /
 // EnvoyJSONLogFormatIstio (Istio 1.9+), read at 0c1ce1383ff121a6ff5649b4b1306043fbf08407.
@@ -74,6 +77,24 @@ export const MESH_CASES: SourceCase[] = [
     symptom: 'ipvs-no-destination',
     from: IPVS_SCHED, // firewall-mark service: "%s: FWM %u 0x%08X - %s" (fmt has no %X: the mark written out)
     line: dmesg(`IPVS: ${fmt('%s: FWM %u 0x00001000 - %s', 'wrr', 4096, NO_DEST)}`),
+  },
+  {
+    entry: 'ingressgateway-no-destination',
+    symptom: 'kube-proxy-nft-ingressgateway-no-endpoints',
+    from: KUBE_PROXY_NFT, // externalTrafficPolicy: Local, no gateway Pod on this node: noEndpointNodePortsMap element, verdict drop
+    line: '\t\telements = { tcp . 31380 comment "istio-system/istio-ingressgateway:http2" : drop,',
+  },
+  {
+    entry: 'ingressgateway-no-destination',
+    symptom: 'kube-proxy-nft-ingressgateway-no-endpoints',
+    from: KUBE_PROXY_NFT, // no gateway endpoints at all: noEndpointServicesMap element for the ClusterIP, "goto reject-chain"
+    line: '\t\t\t     10.96.12.7 . tcp . 80 comment "istio-system/aws-ingressgateway:http2" : goto reject-chain,',
+  },
+  {
+    entry: 'ingressgateway-no-destination',
+    symptom: 'kube-proxy-nft-ingressgateway-no-endpoints',
+    from: KUBE_PROXY_NFT, // the transaction kube-proxy writes (`nft -f`; the element syntax as in nftables/proxier_test.go)
+    line: 'add element ip kube-proxy no-endpoint-nodeports { tcp . 44693 comment "istio-system/aws-ingressgateway:" : drop }',
   },
   // istio-init-prune
   {
@@ -164,6 +185,8 @@ export const MESH_OTHER_FAILURES: OtherFailure[] = [
   { why: 'IST0101 gateway selector', line: `Error [IST0101] (Gateway istio-system/bookinfo-gateway) ${fmt('Referenced %s not found: %q', 'selector', 'istio=aws-ingressgateway')}` },
   { why: 'IST0101 virtualservice host', line: `Error [IST0101] (VirtualService default/bookinfo) ${fmt('Referenced %s not found: %q', 'host', 'productpage')}` },
   { why: 'IST0132 host not in gateway', line: `Warning [IST0132] (VirtualService default/bookinfo) ${fmt('one or more host %v defined in VirtualService %s not found in Gateway %s.', '[bookinfo.example.com]', 'default/bookinfo', 'istio-system/bookinfo-gateway')}` },
+  // kube-proxy nftables (KUBE_PROXY_NFT): another Service without endpoints
+  { why: 'nft other service no endpoints', line: 'elements = { tcp . 30080 comment "default/web:http" : drop }' },
   // istio-iptables failing for reasons other than a re-run over its own chains (ISTIO_IMPL_OLD / ISTIO_IMPL_LINUX):
   // no nat table in the kernel (version problem, exit 3), the xtables lock held by another program (resource, exit 4)
   { why: 'istio nat table missing', line: istioLog('error', fmt('Command error output: %v', fmt('%v: %v', 'xtables version problem', "can't initialize iptables table `nat': Table does not exist (do you need to insmod?)"))) },
