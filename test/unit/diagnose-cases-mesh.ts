@@ -35,7 +35,7 @@ const jenkinsLog = (level: string, logger: string, msg: string) => `2021-03-01 1
 /** java.util.logging.SimpleFormatter's default two-line format (Jenkins 1.x, and `java -jar jenkins.war` on a console). */
 const julLog = (cls: string, method: string, level: string, msg: string) => `Mar 1, 2021 11:13:10 AM ${cls} ${method}\n${level}: ${msg}`;
 
-/** istio's log package (zap console encoder): time, level, message separated by tabs. */
+/** istio's log package as the entry's examples show it: time, level, message separated by tabs. */
 const istioLog = (level: string, msg: string) => `2021-03-01T11:13:10.571590Z\t${level}\t${msg}`;
 
 /** An access-log line in Istio's default text format: the request reached the gateway's Envoy, which answered it. */
