@@ -62,6 +62,19 @@ export const entry: CatalogEntry = {
         zh: 'kube-proxy（iptables 模式）没有可转发该端口的就绪 ingressgateway Pod（本节点上或整个集群中）。',
       },
     },
+    {
+      id: 'kube-proxy-nft-ingressgateway-no-endpoints',
+      // kube-proxy's nftables mode (pkg/proxy/nftables/proxier.go, 1.29+) has no rule comments: a Service port without
+      // (local) endpoints becomes an element of the no-endpoint-nodeports / no-endpoint-services maps, commented with
+      // namespace/name:port and mapped to drop (externalTrafficPolicy: Local) or goto reject-chain, as `nft list` shows it.
+      pattern: /comment "[\w.-]+\/[\w.-]*ingressgateway[\w.-]*(?::[\w.-]*)?" : (?:drop|goto reject-chain)\b/,
+      example: 'elements = { tcp . 31380 comment "istio-system/istio-ingressgateway:http2" : drop }',
+      source: 'kube-proxy nftables mode (pkg/proxy/nftables/proxier.go)',
+      reason: {
+        en: 'kube-proxy (nftables mode) drops or rejects this ingressgateway port: no ready gateway Pod, on this node or at all.',
+        zh: 'kube-proxy（nftables 模式）丢弃或拒绝该 ingressgateway 端口的流量：本节点上或整个集群中没有就绪的 ingressgateway Pod。',
+      },
+    },
   ],
   reversible: true,
   vars: [

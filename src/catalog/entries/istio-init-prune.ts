@@ -89,9 +89,10 @@ export const entry: CatalogEntry = {
     },
     {
       id: 'istio-command-error-output',
-      // Istio 1.8+ (tools/istio-iptables/pkg/dependencies/implementation.go) logs the stderr as "Command error output: %v",
-      // and from ~1.11 rewrites "<prog>: <hint>" to "xtables other problem: <hint>" (exit status 1): istio-init's own line.
-      pattern: /Command error output: (?:ip6?tables-restore|xtables other problem): line \d+ failed/,
+      // Istio 1.8+ (tools/istio-iptables/pkg/dependencies/implementation.go) logs the stderr as "Command error output: %v";
+      // transformToXTablesErrorMessage rewrites "<prog>: <hint>" to "xtables other problem: <hint>" (exit status 1), which
+      // releases that print stderr bare (fmt.Fprintln) show without the prefix. Either way a line only istio-init prints.
+      pattern: /(?:Command error output: ip6?tables-restore|xtables other problem): line \d+ failed/,
       example: 'Command error output: xtables other problem: line 2 failed',
       source: 'istio tools/istio-iptables (1.8+)',
       reason: RULES_REFUSED,
@@ -133,6 +134,15 @@ export const entry: CatalogEntry = {
       example: '2021-03-01T11:13:10.571590Z\terror\tFailed to execute: iptables-restore --noflush /tmp/iptables-rules-1614597190571590423.txt1583024907, exit status 1',
       source: 'istio (tools/istio-iptables/pkg/dependencies/implementation.go, 1.8+)',
       reason: { en: 'istio-init could not load its iptables rules (Istio 1.8+ wording), as when it runs again over its own chains.', zh: 'istio-init 无法写入 iptables 规则（Istio 1.8+ 的报错），常见于它在自己已建的规则链上再次运行。' },
+    },
+    {
+      id: 'istio-iptables-no-reconcile',
+      // Istio 1.2x tools/istio-iptables/pkg/capture/run.go executeCommands: VerifyIptablesState found ISTIO_* rules
+      // left by an earlier run that differ from the ones it would write, and --reconcile is off, so they stay.
+      pattern: /reconcile is recommended but no-reconcile flag is set\. Unexpected behavior may occur due to preexisting iptables rules/,
+      example: '2024-08-25T10:50:29.240073Z\tinfo\treconcile is recommended but no-reconcile flag is set. Unexpected behavior may occur due to preexisting iptables rules',
+      source: 'istio tools/istio-iptables/pkg/capture/run.go (1.2x)',
+      reason: { en: 'istio-init ran again over the iptables rules its first run left and did not clean them up.', zh: 'istio-init 再次运行时发现首次运行留下的 iptables 规则，且未清理。' },
     },
   ],
   detector: makeDetector({
