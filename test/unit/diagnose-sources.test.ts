@@ -9,13 +9,15 @@ import { diagnose } from '../../src/catalog/diagnose.js';
 import { HOST_CASES } from './diagnose-cases-host.js';
 import { K8S_CASES } from './diagnose-cases-k8s.js';
 import { K8S2_CASES, K8S2_OTHER_FAILURES } from './diagnose-cases-k8s2.js';
+import { K8S3_CASES, K8S3_OTHER_FAILURES } from './diagnose-cases-k8s3.js';
+import { DSD_CASES, DSD_OTHER_FAILURES } from './diagnose-cases-dsd.js';
 import { EDGE3_CASES, EDGE3_OTHER_FAILURES } from './diagnose-cases-edge3.js';
 import { MESH_CASES, MESH_OTHER_FAILURES } from './diagnose-cases-mesh.js';
 import { RUNTIME2_CASES } from './diagnose-cases-runtime2.js';
 import { RUNTIME3_CASES, RUNTIME3_OTHER_FAILURES } from './diagnose-cases-runtime3.js';
 import { dmesg, fmt, klog, klogS, type OtherFailure, type SourceCase } from './log-formats.js';
 
-const CASES: SourceCase[] = [...K8S_CASES, ...HOST_CASES, ...K8S2_CASES, ...RUNTIME2_CASES, ...EDGE3_CASES, ...MESH_CASES, ...RUNTIME3_CASES];
+const CASES: SourceCase[] = [...K8S_CASES, ...HOST_CASES, ...K8S2_CASES, ...RUNTIME2_CASES, ...EDGE3_CASES, ...MESH_CASES, ...RUNTIME3_CASES, ...DSD_CASES, ...K8S3_CASES];
 
 describe('signatures match what their programs print (format strings from the sources, several releases)', () => {
   it.each(CASES.map((c) => [`${c.entry} / ${c.symptom} <- ${c.from}`, c] as const))('%s', (_name, c) => {
@@ -78,7 +80,7 @@ const OTHER_FAILURES: OtherFailure[] = [
 ];
 
 describe('signatures leave the same programs\' other failures alone', () => {
-  it.each([...OTHER_FAILURES, ...K8S2_OTHER_FAILURES, ...EDGE3_OTHER_FAILURES, ...MESH_OTHER_FAILURES, ...RUNTIME3_OTHER_FAILURES].map((o) => [o.why, o.line] as const))('%s', (_why, line) => {
+  it.each([...OTHER_FAILURES, ...K8S2_OTHER_FAILURES, ...EDGE3_OTHER_FAILURES, ...MESH_OTHER_FAILURES, ...RUNTIME3_OTHER_FAILURES, ...DSD_OTHER_FAILURES, ...K8S3_OTHER_FAILURES].map((o) => [o.why, o.line] as const))('%s', (_why, line) => {
     expect(diagnose(line).matches).toEqual([]);
   });
 });
