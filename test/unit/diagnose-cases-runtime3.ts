@@ -3,9 +3,11 @@
  * each built from the printing program's format string; run by diagnose-sources.test.ts.
  * A `from` naming a commit was opened at that commit with read_file; a comment says so where only a source excerpt was seen.
  */
-import { fmt, journald, klog, type OtherFailure, type SourceCase } from './log-formats.js';
+import { fmt, journald, klog, klogS, type OtherFailure, type SourceCase } from './log-formats.js';
 
 const ETCD = 'https://github.com/etcd-io/etcd/blob';
+const VALIDATORS = 'https://github.com/kubernetes/system-validators/blob';
+const K8S = 'https://github.com/kubernetes/kubernetes/blob';
 const CAPNS = 'rejected connection from %q (error %q, ServerName %q)';
 
 /** etcd's zap JSON encoder (logutil.DefaultZapLoggerConfig): level, ts, caller, msg, then the fields in call order. */
@@ -45,6 +47,46 @@ export const RUNTIME3_CASES: SourceCase[] = [
     from: `${ETCD}/061d8e8ead3107a230548a66ec3a24d343e446ad/embed/config_logging.go`, // the zap line of etcd run as a systemd unit, read with journalctl
     line: journald('etcd', etcdZap('rejected connection', { 'remote-addr': '10.200.1.127:47606', 'server-name': '', error: 'read tcp 10.200.1.5:2379->10.200.1.127:47606: read: connection reset by peer' })),
   },
+  // kernel-min-version
+  {
+    entry: 'kernel-min-version',
+    symptom: 'kubeadm-old-kernel',
+    from: `${VALIDATORS}/3f6418b9949c6260cc6f1c061abaa43be54e0769/validators/kernel_validator.go`, // warn = fmt.Errorf("unsuggested kernel release: %s")
+    line: `\t[WARNING SystemVerification]: ${fmt('unsuggested kernel release: %s', '4.9.0-8-amd64')}`,
+  },
+  {
+    entry: 'kernel-min-version',
+    symptom: 'kubeadm-old-kernel',
+    from: `${VALIDATORS}/d24a9dd69d12557c1dc13cb250fa65b933c1f084/validators/kernel_validator.go`, // fmt.Errorf("unsupported kernel release: %s") in a kubeadm join failure
+    line: `error execution phase preflight: [preflight] Some fatal errors occurred:\n\t[ERROR SystemVerification]: ${fmt('unsupported kernel release: %s', '2.6.32-754.35.1.el6.x86_64')}`,
+  },
+  {
+    entry: 'kernel-min-version',
+    symptom: 'kubeadm-old-kernel',
+    from: `${K8S}/13905e2a77d37ccb31d8c74ceab1465687ffaa6a/test/e2e_node/system/kernel_validator.go`, // the validator's home before system-validators: same error text
+    line: `[preflight] WARNING: ${fmt('unsupported kernel release: %s', '3.2.0-4-amd64')}`,
+  },
+  {
+    entry: 'kernel-min-version',
+    symptom: 'kube-proxy-ipvs-old-kernel',
+    // wording read in source excerpts (find_string) of pkg/proxy/ipvs/proxier.go, klog.Errorf form (k8s 1.19 era); this tag was not opened
+    from: `${K8S}/v1.19.0/pkg/proxy/ipvs/proxier.go`,
+    line: klog('E', 'proxier.go:412', fmt("can't set sysctl %s, kernel version must be at least %s", 'net/ipv4/vs/conn_reuse_mode', '4.1')),
+  },
+  {
+    entry: 'kernel-min-version',
+    symptom: 'kube-proxy-ipvs-old-kernel',
+    // ErrorS form read in source excerpts; confirmed by kube-proxy logs pasted in docs ("proxier.go:377] ..."); this tag was not opened
+    from: `${K8S}/v1.22.0/pkg/proxy/ipvs/proxier.go`,
+    line: klogS('E', 'proxier.go:377', "Can't set sysctl, kernel version doesn't satisfy minimum version requirements", { sysctl: 'net/ipv4/vs/conn_reuse_mode', minimumKernelVersion: '4.1' }),
+  },
+  {
+    entry: 'kernel-min-version',
+    symptom: 'kube-proxy-ipvs-old-kernel',
+    // logger.Error form (contextual logging) in klog JSON output (--logging-format=json): the message in "msg"; tag not opened
+    from: `${K8S}/v1.30.0/pkg/proxy/ipvs/proxier.go`,
+    line: JSON.stringify({ ts: 1718104335485.477, caller: 'ipvs/proxier.go:371', msg: "Can't set sysctl, kernel version doesn't satisfy minimum version requirements", ipFamily: 'IPv4', sysctl: 'net/ipv4/vs/conn_reuse_mode', minimumKernelVersion: '4.1' }),
+  },
 ];
 
 /** Lines from the same programs that mean another failure: they must name no entry. */
@@ -56,4 +98,9 @@ export const RUNTIME3_OTHER_FAILURES: OtherFailure[] = [
   { why: 'TLS first record not TLS', line: klog('I', 'log.go:184', fmt('http: TLS handshake error from %s: %v', '10.200.1.127:47718', 'tls: first record does not look like a TLS handshake')) },
   { why: 'TLS unknown CA', line: klog('I', 'log.go:184', fmt('http: TLS handshake error from %s: %v', '10.200.1.127:47718', 'remote error: tls: unknown certificate authority')) },
   { why: 'TLS old client version', line: klog('I', 'log.go:184', fmt('http: TLS handshake error from %s: %v', '10.200.1.127:47718', 'tls: client offered only unsupported versions: [301]')) },
+  // kernel-min-version: kubeadm's check on a supported kernel, and IPVS leaving conn_reuse_mode as-is on a fixed kernel
+  { why: 'unsuggested 4.19 kernel', line: `\t[WARNING SystemVerification]: ${fmt('unsuggested kernel release: %s', '4.19.0-26-amd64')}` },
+  { why: 'unsupported 5.x kernel', line: `\t[ERROR SystemVerification]: ${fmt('unsupported kernel release: %s', '5.4.0-42-generic')}` },
+  { why: 'ipvs left as-is', line: klogS('I', 'proxier.go:387', 'Left as-is', { sysctl: 'net/ipv4/vs/conn_reuse_mode' }) },
+  { why: 'kubeadm kernel config', line: `\t[ERROR SystemVerification]: ${fmt('unexpected kernel config: %s', 'CONFIG_CGROUP_FREEZER')}` },
 ];

@@ -125,12 +125,25 @@ export const entry: CatalogEntry = {
     },
     {
       id: 'kubeadm-old-kernel',
-      // system-validators kernel_validator.go: the report line "KERNEL_VERSION: %s" and "unsupported kernel release: %s"
-      // (kubeadm preflight SystemVerification); only releases older than 4.14 count here.
-      pattern: new RegExp(`(?:^KERNEL_VERSION: |unsupported kernel release: )${OLD_RELEASE}`),
+      // system-validators kernel_validator.go (and test/e2e_node/system before it): the report line "KERNEL_VERSION: %s",
+      // the error "unsupported kernel release: %s" and, in releases with SuggestedVersions, the warning "unsuggested
+      // kernel release: %s" (kubeadm preflight SystemVerification); only releases older than 4.14 count here.
+      pattern: new RegExp(`(?:^KERNEL_VERSION: |uns(?:upported|uggested) kernel release: )${OLD_RELEASE}`),
       example: '\t[ERROR SystemVerification]: unsupported kernel release: 2.6.32-754.el6.x86_64',
       source: 'kubeadm preflight (system-validators kernel_validator.go)',
       reason: { en: 'kubeadm\'s system check read a kernel older than 4.14.', zh: 'kubeadm 的系统检查读到的内核版本低于 4.14。' },
+    },
+    {
+      id: 'kube-proxy-ipvs-old-kernel',
+      // kube-proxy's IPVS proxier leaves net/ipv4/vs/conn_reuse_mode alone on kernels older than 4.1
+      // (connReuseMinSupportedKernelVersion): klog.Errorf("can't set sysctl %s, kernel version must be at least %s")
+      // up to 1.20, then ErrorS/logger.Error("Can't set sysctl, kernel version doesn't satisfy minimum version requirements").
+      pattern:
+        /can't set sysctl net\/ipv4\/vs\/conn_reuse_mode, kernel version must be at least 4\.1\b|Can't set sysctl, kernel version doesn't satisfy minimum version requirements/i,
+      example:
+        'E0611 11:12:15.485477       1 proxier.go:377] "Can\'t set sysctl, kernel version doesn\'t satisfy minimum version requirements" sysctl="net/ipv4/vs/conn_reuse_mode" minimumKernelVersion="4.1"',
+      source: 'kube-proxy pkg/proxy/ipvs/proxier.go',
+      reason: { en: 'kube-proxy (IPVS) found a kernel older than 4.1.', zh: 'kube-proxy（IPVS 模式）检测到内核版本低于 4.1。' },
     },
     {
       id: 'dmesg-old-kernel',
