@@ -109,7 +109,9 @@ export const entry: CatalogEntry = {
     },
     {
       id: 'runc-child-pid-eof-new',
-      pattern: /(?:getting the final child's pid from pipe caused: EOF|can't get final child's PID from pipe: EOF)/i,
+      // Newer runc appends "; runc init error(s): nsexec-1[..]: <step>: <errno>": with ENOMEM there the cause is memory
+      // (drop-caches), not the kernel.
+      pattern: /(?:getting the final child's pid from pipe caused: EOF|can't get final child's PID from pipe: EOF)(?!; runc init error\(s\):.*Cannot allocate memory)/i,
       example: "OCI runtime create failed: runc create failed: unable to start container process: can't get final child's PID from pipe: EOF: unknown",
       source: 'concourse/concourse#8792',
       reason: { en: "runc could not start the container's init; on 3.10 kernels this is the missing kernel support.", zh: 'runc 无法启动容器的 init 进程；在 3.10 内核上通常是内核功能不足。' },
