@@ -9,6 +9,7 @@ const ETCD = 'https://github.com/etcd-io/etcd/blob';
 const VALIDATORS = 'https://github.com/kubernetes/system-validators/blob';
 const K8S = 'https://github.com/kubernetes/kubernetes/blob';
 const RUNC = 'https://github.com/opencontainers/runc/blob';
+const CRUN = 'https://github.com/containers/crun/blob/00f9bee10aadcaed0d856ce65c635a58836c7bc7/src/libcrun/linux.c';
 /** kubelet's StartContainer failure as `kubectl describe pod` shows the event (reason Failed, message "Error: ..."). */
 const event = (msg: string) => `  Warning  Failed     12s (x3 over 40s)  kubelet            Error: ${msg}`;
 const CAPNS = 'rejected connection from %q (error %q, ServerName %q)';
@@ -131,6 +132,20 @@ export const RUNTIME3_CASES: SourceCase[] = [
     from: 'https://github.com/torvalds/linux/blob/v4.19/mm/page_alloc.c',
     line: journald('kernel', fmt('%s: page allocation failure: order:%u, mode:%#x(%s), nodemask=(null),cpuset=%s,mems_allowed=0', 'containerd-shim', 3, '0x6000c0', 'GFP_KERNEL', 'kubepods')),
   },
+  {
+    entry: 'drop-caches',
+    symptom: 'memory-fragmented',
+    // crun_make_error(err, errno, "clone") in libcrun_run_linux_container; podman's wrapping ("Error: OCI runtime error: crun: ...")
+    // confirmed from pasted podman output ("crun: clone: Resource temporarily unavailable")
+    from: CRUN,
+    line: `Error: OCI runtime error: crun: ${fmt('clone: %m', 'Cannot allocate memory')}`,
+  },
+  {
+    entry: 'drop-caches',
+    symptom: 'memory-fragmented',
+    from: CRUN, // libcrun_join_process (crun exec): crun_make_error(err, errno, "setns `%s`", ns_file), printed as "crun: <msg>: %m"
+    line: journald('conmon', `crun: ${fmt('setns `%s`: %m', 'ipc', 'Cannot allocate memory')}`),
+  },
 ];
 
 /** Lines from the same programs that mean another failure: they must name no entry. */
@@ -154,4 +169,5 @@ export const RUNTIME3_OTHER_FAILURES: OtherFailure[] = [
   { why: 'fork ENOMEM, cause not shown', line: 'docker: Error response from daemon: Cannot start container 4ac0856d4a33: [8] System error: fork/exec /proc/self/exe: cannot allocate memory.' },
   { why: 'nsexec setns EPERM', line: logrus('fatal', 'nsexec-1[28913]: failed to setns to /proc/1234/ns/net: Operation not permitted') },
   { why: 'unshare EINVAL', line: 'runc init error(s): nsexec-1[19437]: failed to unshare remaining namespaces: Invalid argument' },
+  { why: 'crun clone EAGAIN (pids limit)', line: 'Error: OCI runtime error: crun: clone: Resource temporarily unavailable' },
 ];
