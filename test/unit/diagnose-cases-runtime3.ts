@@ -9,6 +9,7 @@ const ETCD = 'https://github.com/etcd-io/etcd/blob';
 const VALIDATORS = 'https://github.com/kubernetes/system-validators/blob';
 const K8S = 'https://github.com/kubernetes/kubernetes/blob';
 const RUNC = 'https://github.com/opencontainers/runc/blob';
+const CILIUM = 'https://github.com/cilium/cilium/blob/0129398eb1af624b99203cdab720f85c5e07c4cc/pkg/datapath/linux/requirements.go';
 const CRUN = 'https://github.com/containers/crun/blob/00f9bee10aadcaed0d856ce65c635a58836c7bc7/src/libcrun/linux.c';
 /** kubelet's StartContainer failure as `kubectl describe pod` shows the event (reason Failed, message "Error: ..."). */
 const event = (msg: string) => `  Warning  Failed     12s (x3 over 40s)  kubelet            Error: ${msg}`;
@@ -91,6 +92,18 @@ export const RUNTIME3_CASES: SourceCase[] = [
     from: `${K8S}/v1.30.0/pkg/proxy/ipvs/proxier.go`,
     line: JSON.stringify({ ts: 1718104335485.477, caller: 'ipvs/proxier.go:371', msg: "Can't set sysctl, kernel version doesn't satisfy minimum version requirements", ipFamily: 'IPv4', sysctl: 'net/ipv4/vs/conn_reuse_mode', minimumKernelVersion: '4.1' }),
   },
+  {
+    entry: 'kernel-min-version',
+    symptom: 'cilium-old-kernel',
+    from: CILIUM, // log.Fatalf("kernel version: NOT OK: minimal supported kernel version is %s; kernel version that is running is: %s")
+    line: logrus('fatal', fmt('kernel version: NOT OK: minimal supported kernel version is %s; kernel version that is running is: %s', '4.8.0', '3.10.0'), { subsys: 'daemon' }),
+  },
+  {
+    entry: 'kernel-min-version',
+    symptom: 'cilium-old-kernel',
+    from: CILIUM, // log.Fatalf("clang (%s) and kernel (%s) version: NOT OK: please upgrade your kernel version to at least %s")
+    line: logrus('fatal', fmt('clang (%s) and kernel (%s) version: NOT OK: please upgrade your kernel version to at least %s', '3.9.1', '4.4.0', '4.9.0'), { subsys: 'daemon' }),
+  },
   // drop-caches
   {
     entry: 'drop-caches',
@@ -170,4 +183,5 @@ export const RUNTIME3_OTHER_FAILURES: OtherFailure[] = [
   { why: 'nsexec setns EPERM', line: logrus('fatal', 'nsexec-1[28913]: failed to setns to /proc/1234/ns/net: Operation not permitted') },
   { why: 'unshare EINVAL', line: 'runc init error(s): nsexec-1[19437]: failed to unshare remaining namespaces: Invalid argument' },
   { why: 'crun clone EAGAIN (pids limit)', line: 'Error: OCI runtime error: crun: clone: Resource temporarily unavailable' },
+  { why: 'cilium min 4.19 on 4.15', line: logrus('fatal', fmt('kernel version: NOT OK: minimal supported kernel version is %s; kernel version that is running is: %s', '>= 4.19.57', '4.15.0'), { subsys: 'daemon' }) },
 ];

@@ -148,6 +148,18 @@ export const entry: CatalogEntry = {
       reason: { en: 'kube-proxy (IPVS) found a kernel older than 4.1.', zh: 'kube-proxy（IPVS 模式）检测到内核版本低于 4.1。' },
     },
     {
+      id: 'cilium-old-kernel',
+      // cilium-agent's CheckMinRequirements (pkg/datapath/linux/requirements.go): log.Fatalf("kernel version: NOT OK:
+      // minimal supported kernel version is %s; kernel version that is running is: %s") and "clang (%s) and kernel (%s)
+      // version: NOT OK: please upgrade your kernel version to at least %s"; only a running kernel older than 4.14 counts.
+      pattern: new RegExp(
+        `kernel version: NOT OK: minimal supported kernel version is [^;]+; kernel version that is running is: ${OLD_RELEASE}|clang \\(\\S+\\) and kernel \\(${OLD_RELEASE}\\) version: NOT OK`,
+      ),
+      example: 'level=fatal msg="kernel version: NOT OK: minimal supported kernel version is >= 4.8.0; kernel version that is running is: 4.4.0" subsys=daemon',
+      source: 'cilium-agent (pkg/datapath/linux/requirements.go)',
+      reason: { en: 'Cilium refused to start on a kernel older than 4.14.', zh: 'Cilium 在低于 4.14 的内核上拒绝启动。' },
+    },
+    {
       id: 'dmesg-old-kernel',
       pattern: new RegExp(`\\bLinux version ${OLD_RELEASE}`),
       example:
