@@ -104,6 +104,14 @@ export const RUNTIME3_CASES: SourceCase[] = [
     from: CILIUM, // log.Fatalf("clang (%s) and kernel (%s) version: NOT OK: please upgrade your kernel version to at least %s")
     line: logrus('fatal', fmt('clang (%s) and kernel (%s) version: NOT OK: please upgrade your kernel version to at least %s', '3.9.1', '4.4.0', '4.9.0'), { subsys: 'daemon' }),
   },
+  {
+    entry: 'kernel-min-version',
+    symptom: 'kubeadm-old-kernel',
+    // kubeadm 1.32+ wording, confirmed only from pasted kubeadm output: the system-validators release that prints it is
+    // not in the index (its format string was not found), so this `from` was not opened
+    from: `${VALIDATORS}/v1.9.0/validators/kernel_validator.go`,
+    line: `\t[ERROR SystemVerification]: kernel release 3.10.0-693.el7.x86_64 is unsupported. Recommended LTS version from the 4.x series is 4.19. Any 5.x or 6.x versions are also supported. For cgroups v2 support, the minimal version is 4.15 and the recommended version is 5.8+`,
+  },
   // drop-caches
   {
     entry: 'drop-caches',
@@ -184,4 +192,5 @@ export const RUNTIME3_OTHER_FAILURES: OtherFailure[] = [
   { why: 'unshare EINVAL', line: 'runc init error(s): nsexec-1[19437]: failed to unshare remaining namespaces: Invalid argument' },
   { why: 'crun clone EAGAIN (pids limit)', line: 'Error: OCI runtime error: crun: clone: Resource temporarily unavailable' },
   { why: 'cilium min 4.19 on 4.15', line: logrus('fatal', fmt('kernel version: NOT OK: minimal supported kernel version is %s; kernel version that is running is: %s', '>= 4.19.57', '4.15.0'), { subsys: 'daemon' }) },
+  { why: 'kubeadm 1.32 on 4.18', line: '\t[ERROR SystemVerification]: kernel release 4.18.0-553.el8_10.x86_64 is unsupported. Recommended LTS version from the 4.x series is 4.19. Any 5.x or 6.x versions are also supported. For cgroups v2 support, the minimal version is 4.15 and the recommended version is 5.8+' },
 ];

@@ -129,8 +129,9 @@ export const entry: CatalogEntry = {
       id: 'kubeadm-old-kernel',
       // system-validators kernel_validator.go (and test/e2e_node/system before it): the report line "KERNEL_VERSION: %s",
       // the error "unsupported kernel release: %s" and, in releases with SuggestedVersions, the warning "unsuggested
-      // kernel release: %s" (kubeadm preflight SystemVerification); only releases older than 4.14 count here.
-      pattern: new RegExp(`(?:^KERNEL_VERSION: |uns(?:upported|uggested) kernel release: )${OLD_RELEASE}`),
+      // kernel release: %s" (kubeadm preflight SystemVerification); kubeadm 1.32+ words it "kernel release %s is unsupported.
+      // Recommended LTS version from the 4.x series is 4.19. ..." (4.18 fails there too: only releases older than 4.14 count).
+      pattern: new RegExp(`(?:^KERNEL_VERSION: |uns(?:upported|uggested) kernel release: )${OLD_RELEASE}|kernel release ${OLD_RELEASE}\\S* is unsupported`),
       example: '\t[ERROR SystemVerification]: unsupported kernel release: 2.6.32-754.el6.x86_64',
       source: 'kubeadm preflight (system-validators kernel_validator.go)',
       reason: { en: 'kubeadm\'s system check read a kernel older than 4.14.', zh: 'kubeadm 的系统检查读到的内核版本低于 4.14。' },
