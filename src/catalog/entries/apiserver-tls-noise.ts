@@ -40,6 +40,19 @@ export const entry: CatalogEntry = {
       source: 'kube-apiserver (TCP health checks)',
       reason: { en: 'A TCP health check opened the HTTPS port and closed it without TLS; harmless.', zh: 'TCP 健康检查只建立连接、未进行 TLS 握手就关闭；无害。' },
     },
+    {
+      id: 'etcd-rejected-noise',
+      // etcd's own TLS handshake log (tls.Config HandshakeFailure): capnslog "rejected connection from %q (error %q,
+      // ServerName %q)" (3.2-3.4, embed/config.go) and zap Warn("rejected connection", remote-addr, server-name, error)
+      // (3.4+, embed/config_logging.go). Only EOF or a reset with no ServerName (no ClientHello came): a bad or unknown
+      // certificate is a real problem. A whole-line zap JSON reaches signatures as "<msg> <error>".
+      pattern:
+        /rejected connection from "\S+" \(error "(?:EOF|[^"]*connection reset by peer)", ServerName ""\)|^rejected connection (?:EOF|read tcp \S+: read: connection reset by peer)$|"msg":"rejected connection","remote-addr":"[^"]*","server-name":"","error":"(?:EOF|[^"]*connection reset by peer)"/,
+      example: '2019-01-14 10:17:49.123456 I | embed: rejected connection from "10.200.1.127:47718" (error "EOF", ServerName "")',
+      source: 'etcd embed/config.go, embed/config_logging.go (TCP health checks of the etcd port)',
+      reason: { en: 'etcd: a TCP health check opened the TLS port and closed it before TLS; harmless.', zh: 'etcd：TCP 健康检查打开 TLS 端口后未握手即关闭；无害。' },
+      weight: 1,
+    },
   ],
   reversible: true,
 };

@@ -64,11 +64,14 @@ export const entry: CatalogEntry = {
       id: 'memory-fragmented',
       // Kernel: "page allocation failure. order:%d" (2.6.x, e.g. RHEL 6), ": order:%d" (3.x+, mm/page_alloc.c warn_alloc);
       // v4.9-v4.14 also warn_alloc("page allocation stalls for %ums, order:%u") for a stalled one.
-      // order >= 1 is a request for contiguous pages. runc's nsexec bail() appends %m: "unable to unshare namespaces"
-      // (runc 1.0.0-rc1/rc2), "failed to unshare namespaces" (rc3..rc92), "failed to unshare remaining namespaces
-      // (except cgroupns)" (1.0+), "unable to fork"/"unable to spawn stage-N" for the clone that follows.
+      // order >= 1 is a request for contiguous pages. runc's nsexec pr_perror()/bail() append %m: "Unable to unshare
+      // namespaces" (0.1), "unable to unshare namespaces" (1.0.0-rc1/rc2), "failed to unshare namespaces" (rc3..rc92),
+      // "failed to unshare remaining namespaces (except cgroupns)" (1.0+; later without the parenthesis), "Unable to
+      // fork"/"unable to fork: <fn>"/"unable to spawn stage-N" for the clone that follows, and "Failed to setns to
+      // <path>" / "failed to setns to <path>" for joining an existing namespace (setns ENOMEM: no memory for the copy).
+      // crun (libcrun/linux.c) prints "crun: <step>: %m" for the same steps: "clone", "unshare", "setns `<ns>`".
       pattern:
-        /page allocation failure[.:] order:[1-9]|page allocation stalls for \d+ms, order:[1-9]|nsenter: (?:unable|failed) to unshare namespaces: Cannot allocate memory|failed to unshare remaining namespaces \(except cgroupns\): Cannot allocate memory|unable to (?:fork|spawn stage-\d)(?:: \w+)?: Cannot allocate memory|\/merged\/dev\/console: cannot allocate memory/i,
+        /page allocation failure[.:] order:[1-9]|page allocation stalls for \d+ms, order:[1-9]|nsenter: (?:unable|failed) to unshare namespaces: Cannot allocate memory|failed to unshare remaining namespaces(?: \(except cgroupns\))?: Cannot allocate memory|unable to (?:fork|spawn stage-\d)(?:: \w+)?: Cannot allocate memory|failed to setns to \S+: Cannot allocate memory|crun: (?:clone|unshare|setns `\w+`): Cannot allocate memory|\/merged\/dev\/console: cannot allocate memory/i,
       example: 'page allocation failure: order:4',
       source: 'unix.stackexchange.com/questions/385266',
       reason: { en: 'The kernel found no contiguous memory for a new container (page cache, fragmentation).', zh: '内核无法为新容器分配连续内存（页缓存占用、内存碎片）。' },

@@ -109,7 +109,9 @@ export const entry: CatalogEntry = {
     },
     {
       id: 'runc-child-pid-eof-new',
-      pattern: /(?:getting the final child's pid from pipe caused: EOF|can't get final child's PID from pipe: EOF)/i,
+      // Newer runc appends "; runc init error(s): nsexec-1[..]: <step>: <errno>": with ENOMEM there the cause is memory
+      // (drop-caches), not the kernel.
+      pattern: /(?:getting the final child's pid from pipe caused: EOF|can't get final child's PID from pipe: EOF)(?!; runc init error\(s\):.*Cannot allocate memory)/i,
       example: "OCI runtime create failed: runc create failed: unable to start container process: can't get final child's PID from pipe: EOF: unknown",
       source: 'concourse/concourse#8792',
       reason: { en: "runc could not start the container's init; on 3.10 kernels this is the missing kernel support.", zh: 'runc 无法启动容器的 init 进程；在 3.10 内核上通常是内核功能不足。' },
@@ -125,12 +127,38 @@ export const entry: CatalogEntry = {
     },
     {
       id: 'kubeadm-old-kernel',
-      // system-validators kernel_validator.go: the report line "KERNEL_VERSION: %s" and "unsupported kernel release: %s"
-      // (kubeadm preflight SystemVerification); only releases older than 4.14 count here.
-      pattern: new RegExp(`(?:^KERNEL_VERSION: |unsupported kernel release: )${OLD_RELEASE}`),
+      // system-validators kernel_validator.go (and test/e2e_node/system before it): the report line "KERNEL_VERSION: %s",
+      // the error "unsupported kernel release: %s" and, in releases with SuggestedVersions, the warning "unsuggested
+      // kernel release: %s" (kubeadm preflight SystemVerification); kubeadm 1.32+ words it "kernel release %s is unsupported.
+      // Recommended LTS version from the 4.x series is 4.19. ..." (4.18 fails there too: only releases older than 4.14 count).
+      pattern: new RegExp(`(?:^KERNEL_VERSION: |uns(?:upported|uggested) kernel release: )${OLD_RELEASE}|kernel release ${OLD_RELEASE}\\S* is unsupported`),
       example: '\t[ERROR SystemVerification]: unsupported kernel release: 2.6.32-754.el6.x86_64',
       source: 'kubeadm preflight (system-validators kernel_validator.go)',
       reason: { en: 'kubeadm\'s system check read a kernel older than 4.14.', zh: 'kubeadm 的系统检查读到的内核版本低于 4.14。' },
+    },
+    {
+      id: 'kube-proxy-ipvs-old-kernel',
+      // kube-proxy's IPVS proxier leaves net/ipv4/vs/conn_reuse_mode alone on kernels older than 4.1
+      // (connReuseMinSupportedKernelVersion): klog.Errorf("can't set sysctl %s, kernel version must be at least %s")
+      // up to 1.20, then ErrorS/logger.Error("Can't set sysctl, kernel version doesn't satisfy minimum version requirements").
+      pattern:
+        /can't set sysctl net\/ipv4\/vs\/conn_reuse_mode, kernel version must be at least 4\.1\b|Can't set sysctl, kernel version doesn't satisfy minimum version requirements/i,
+      example:
+        'E0611 11:12:15.485477       1 proxier.go:377] "Can\'t set sysctl, kernel version doesn\'t satisfy minimum version requirements" sysctl="net/ipv4/vs/conn_reuse_mode" minimumKernelVersion="4.1"',
+      source: 'kube-proxy pkg/proxy/ipvs/proxier.go',
+      reason: { en: 'kube-proxy (IPVS) found a kernel older than 4.1.', zh: 'kube-proxy（IPVS 模式）检测到内核版本低于 4.1。' },
+    },
+    {
+      id: 'cilium-old-kernel',
+      // cilium-agent's CheckMinRequirements (pkg/datapath/linux/requirements.go): log.Fatalf("kernel version: NOT OK:
+      // minimal supported kernel version is %s; kernel version that is running is: %s") and "clang (%s) and kernel (%s)
+      // version: NOT OK: please upgrade your kernel version to at least %s"; only a running kernel older than 4.14 counts.
+      pattern: new RegExp(
+        `kernel version: NOT OK: minimal supported kernel version is [^;]+; kernel version that is running is: ${OLD_RELEASE}|clang \\(\\S+\\) and kernel \\(${OLD_RELEASE}\\) version: NOT OK`,
+      ),
+      example: 'level=fatal msg="kernel version: NOT OK: minimal supported kernel version is >= 4.8.0; kernel version that is running is: 4.4.0" subsys=daemon',
+      source: 'cilium-agent (pkg/datapath/linux/requirements.go)',
+      reason: { en: 'Cilium refused to start on a kernel older than 4.14.', zh: 'Cilium 在低于 4.14 的内核上拒绝启动。' },
     },
     {
       id: 'dmesg-old-kernel',
