@@ -95,19 +95,39 @@ export const entry: CatalogEntry = {
     },
     {
       id: 'docker-info-old-driver',
-      // What docker itself says about its driver: `docker info` prints "Storage Driver: %s" (docker/cli) and the daemon's
-      // warnings (moby daemon/info.go fillDriverInfo: "WARNING: the %s storage-driver is deprecated, ..." for aufs, devicemapper
-      // and overlay in 19.03, "WARNING: The %s ..." with a documentation link in 20.10+; the devicemapper loop-device warning).
-      // Docker 1.12/1.13 logged the loop-device warning as "devmapper: Usage of ...", and the daemon's start line names the
-      // driver ("Docker daemon commit=... graphdriver=devicemapper", "graphdrivers=" in later releases); `docker info --format
-      // '{{json .}}'` and `docker inspect` carry it as "Driver": "<name>". Context, like uname.
-      // Later releases, read in moby daemon/graphdriver/driver.go: "[graphdriver] ERROR: the %s storage-driver has been
-      // deprecated and removed" (24+), "[graphdriver] trying configured driver: %s" (23+), "[graphdriver] using prior storage
-      // driver %q" (1.x) / ": %s" (17+), the start line's storage-driver=%s (23+); devicemapper's loop warning without the
-      // "devmapper:" prefix (docker/cli 1.x info, dockerd 23+) and its " Data loop file:" line. containers/storage (podman,
-      // CRI-O) logs "using prior storage driver: overlay" for its current driver, so only devicemapper/aufs count there.
-      pattern:
-        new RegExp(`\\b[Tt]he (?:devicemapper|aufs|overlay) storage-driver (?:is|has been) deprecated|\\b[Uu]sage of loopback devices is strongly discouraged|^\\s*Storage Driver: ${OLD_DRIVER}\\s*$|^\\s*Data loop file: |\\bgraphdrivers?="?${OLD_DRIVER}\\b|\\bstorage-driver="?${OLD_DRIVER}\\b|"storage-driver": ?"${OLD_DRIVER}"|\\[graphdriver\\] (?:using prior storage driver:? \\\\*"?|trying configured driver: )(?:devicemapper|aufs)\\b|"Driver": ?"${OLD_DRIVER}"`),
+      // What docker itself says about its driver; each alternative is one wording, from the file named beside it.
+      pattern: new RegExp(
+        [
+          // moby daemon/info.go fillDriverInfo (19.03 "the", 20.10+ "The"), graphdriver/driver.go logDeprecatedWarning
+          // ("[graphdriver] WARNING: the %s ..."), checkRemoved (24+ "has been deprecated and removed")
+          '\\b[Tt]he (?:devicemapper|aufs|overlay) storage-driver (?:is|has been) deprecated',
+          // devmapper deviceset.go (1.12-17 "devmapper: Usage ...", 23+ without it) and info_unix.go fillDriverWarnings
+          // ("WARNING: %s: usage of loopback devices ...", 18.09+)
+          '\\b[Uu]sage of loopback devices is strongly discouraged',
+          // docker info "Storage Driver: %s" and devicemapper's " Data loop file: %s" status line; the same pair in
+          // `docker info --format '{{json .}}'`, the Engine API /info and docker inspect ("Driver", "DriverStatus")
+          `^\\s*Storage Driver: ${OLD_DRIVER}\\s*$`,
+          '^\\s*Data loop file: ',
+          '\\["Data loop file", ?"',
+          `"Driver": ?"${OLD_DRIVER}"`,
+          // the Info struct printed with %+v (cri-dockerd core/docker_service.go "Docker Info: %+v", kubelet dockershim)
+          `\\bDriver:${OLD_DRIVER} DriverStatus:\\[`,
+          // dockerd's start line: graphdriver= (1.x-17), graphdriver(s)= (17.x-20.10), storage-driver= (23+)
+          `\\bgraphdriver(?:s|\\(s\\))?="?${OLD_DRIVER}\\b`,
+          `\\bstorage-driver="?${OLD_DRIVER}\\b`,
+          // daemon.json, and daemon/config findConfigurationConflicts: "storage-driver: (from flag: %v, from file: %v)"
+          `"storage-driver": ?"${OLD_DRIVER}"`,
+          `\\bstorage-driver: \\(from flag: ${OLD_DRIVER}\\b`,
+          `\\bstorage-driver: \\(from flag: [^,)]*, from file: ${OLD_DRIVER}\\b`,
+          // graphdriver/driver.go New(): the driver found in the data root ("using prior storage driver %q" 1.x, ": %s"
+          // 17+; containers/storage logs the same for its current driver, so overlay does not count there), the prior
+          // driver failing to start ("prior storage driver %s failed: %s"), and data of several drivers in the root
+          // ("%s contains several valid graphdrivers: %s; Please cleanup or explicitly choose storage driver (-s <DRIVER>)")
+          '\\[graphdriver\\] (?:using prior storage driver:? \\\\*"?|trying configured driver: )(?:devicemapper|aufs)\\b',
+          `\\[graphdriver\\] prior storage driver ${OLD_DRIVER} failed`,
+          '\\bcontains several valid graphdrivers: [^;\\n]*\\b(?:devicemapper|aufs|overlay)\\b',
+        ].join('|'),
+      ),
       example: 'WARNING: the devicemapper storage-driver is deprecated, and will be removed in a future release.',
       source: 'docker info (moby daemon/info.go, docker/cli)',
       reason: { en: 'docker runs a storage driver other than overlay2.', zh: 'docker 使用的存储驱动不是 overlay2。' },
