@@ -2,9 +2,48 @@
  * Wordings of kubelet-csimigration, apiserver-service-cidr, resolv-conf-trim, resolv-conf-nameserver, kube-proxy-nodeport-addresses (helper 18F), third source round (issue 18), one case per format string and release,
  * each built from the printing program's format string; run by diagnose-sources.test.ts.
  */
-import type { OtherFailure, SourceCase } from './log-formats.js';
+import { fmt, journald, klog, type OtherFailure, type SourceCase } from './log-formats.js';
 
-export const K8S3_CASES: SourceCase[] = [];
+const K8S = 'https://github.com/kubernetes/kubernetes/blob';
+// pkg/volume/csi/csi_plugin.go as stored: a 1.17 tree (CSINodeInfo gate) and a 1.18-1.20 tree (CSINode wording).
+const CSI_117 = `${K8S}/992e0afb8da2f85cb2825ca9668928630ce44540/pkg/volume/csi/csi_plugin.go`;
+const CSI_118 = `${K8S}/010b216075bbedaf1f03723bacaff3be59904a3a/pkg/volume/csi/csi_plugin.go`;
+// nodeinfomanager.go InitializeCSINodeWithAnnotation: fmt.Errorf("error updating CSINode annotation: %v; caused by: %v", err, lastErr)
+const CSINODE_ERR = 'error updating CSINode annotation: %v; caused by: %v';
+const TIMEOUT = 'timed out waiting for the condition';
+
+export const K8S3_CASES: SourceCase[] = [
+  // kubelet-csimigration
+  {
+    entry: 'kubelet-csimigration',
+    symptom: 'csinode-init-failed',
+    from: CSI_118, // kvh.SetKubeletError(fmt.Errorf("Failed to initialize CSINode: %v", err)): the Ready condition in `kubectl get node -o json`, one object a line
+    line: JSON.stringify({
+      type: 'Ready',
+      status: 'False',
+      lastTransitionTime: '2020-06-23T09:40:01Z',
+      reason: 'KubeletNotReady',
+      message: fmt('Failed to initialize CSINode: %v', fmt(CSINODE_ERR, TIMEOUT, 'the server could not find the requested resource')),
+    }),
+  },
+  {
+    entry: 'kubelet-csimigration',
+    symptom: 'csinode-init-failed',
+    from: CSI_117, // klog.Errorf("Failed to initialize CSINodeInfo: %v", err) from a k3s agent (kubelet in the k3s process), client-go's NotFound naming the resource
+    line: journald('k3s', klog('E', 'csi_plugin.go:271', fmt('Failed to initialize CSINodeInfo: %v', fmt(CSINODE_ERR, TIMEOUT, 'the server could not find the requested resource (get csinodes.storage.k8s.io k3s-agent)')))),
+  },
+  {
+    entry: 'kubelet-csimigration',
+    symptom: 'csinode-init-failed',
+    from: CSI_118, // the Ready condition aggregated with the runtime's own errors (utilerrors.NewAggregate prints "[a, b]") in kubectl describe node
+    line: fmt('  Ready            False   Tue, 23 Jun 2020 17:42:24 +0800   Tue, 23 Jun 2020 17:40:01 +0800   KubeletNotReady              [%s, %s]', 'container runtime status check may not have completed yet', fmt('Failed to initialize CSINode: %v', fmt(CSINODE_ERR, TIMEOUT, 'the server could not find the requested resource'))),
+  },
+];
 
 /** Lines from the same programs that mean another failure: they must name no entry. */
-export const K8S3_OTHER_FAILURES: OtherFailure[] = [];
+export const K8S3_OTHER_FAILURES: OtherFailure[] = [
+  // csi_plugin.go (1.18+): waitForAPIServerForever failed, the apiserver never answered; not the CSINode version skew
+  { why: 'CSINode waiting for apiserver', line: klog('F', 'csi_plugin.go:254', fmt('Failed to initialize CSINode while waiting for API server to report ok: %v', TIMEOUT)) },
+  // csi_plugin.go: the kubelet error set before the first try, on every start until the CSINode exists
+  { why: 'CSINode not yet initialized', line: '  Ready            False   Tue, 23 Jun 2020 17:40:01 +0800   Tue, 23 Jun 2020 17:40:01 +0800   KubeletNotReady              [container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized, CSINode is not yet initialized]' },
+];
