@@ -38,6 +38,13 @@ export const K8S3_CASES: SourceCase[] = [
     from: CSI_118, // the Ready condition aggregated with the runtime's own errors (utilerrors.NewAggregate prints "[a, b]") in kubectl describe node
     line: fmt('  Ready            False   Tue, 23 Jun 2020 17:42:24 +0800   Tue, 23 Jun 2020 17:40:01 +0800   KubeletNotReady              [%s, %s]', 'container runtime status check may not have completed yet', fmt('Failed to initialize CSINode: %v', fmt(CSINODE_ERR, TIMEOUT, 'the server could not find the requested resource'))),
   },
+  // apiserver-service-cidr
+  {
+    entry: 'apiserver-service-cidr',
+    symptom: 'service-ip-not-in-range-any',
+    from: `${K8S}/085770c3975cd4d42ccdf88ca49a3ed6779516e4/pkg/registry/service/ipallocator/allocator.go`, // 1.0/1.1 ErrNotInRange = errors.New("provided IP is not in the valid range"), NewFieldInvalid("spec.clusterIP", ...) in fielderrors' "%s: %s '%v', Details: %s"
+    line: fmt("Error from server: Service \"%s\" is invalid: spec.clusterIP: invalid value '%v', Details: %s", 'kube-dns', '10.9.0.10', 'provided IP is not in the valid range'),
+  },
 ];
 
 /** Lines from the same programs that mean another failure: they must name no entry. */
@@ -46,4 +53,8 @@ export const K8S3_OTHER_FAILURES: OtherFailure[] = [
   { why: 'CSINode waiting for apiserver', line: klog('F', 'csi_plugin.go:254', fmt('Failed to initialize CSINode while waiting for API server to report ok: %v', TIMEOUT)) },
   // csi_plugin.go: the kubelet error set before the first try, on every start until the CSINode exists
   { why: 'CSINode not yet initialized', line: '  Ready            False   Tue, 23 Jun 2020 17:40:01 +0800   Tue, 23 Jun 2020 17:40:01 +0800   KubeletNotReady              [container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized, CSINode is not yet initialized]' },
+  // alloc.go: the range has no free address left (too many Services), not an IP outside the range
+  { why: 'Service range is full', line: 'error: failed to create ClusterIP service: Internal error occurred: failed to allocate a serviceIP: range is full' },
+  // the requested clusterIP is inside the range but taken by another Service
+  { why: 'clusterIP already allocated', line: 'The Service "web" is invalid: spec.clusterIPs: Invalid value: []string{"10.96.0.10"}: failed to allocate IP 10.96.0.10: provided IP is already allocated' },
 ];
