@@ -2,7 +2,7 @@
  * Wordings of kubelet-csimigration, apiserver-service-cidr, resolv-conf-trim, resolv-conf-nameserver, kube-proxy-nodeport-addresses (helper 18F), third source round (issue 18), one case per format string and release,
  * each built from the printing program's format string; run by diagnose-sources.test.ts.
  */
-import { fmt, journald, klog, type OtherFailure, type SourceCase } from './log-formats.js';
+import { fmt, journald, klog, klogS, type OtherFailure, type SourceCase } from './log-formats.js';
 
 const K8S = 'https://github.com/kubernetes/kubernetes/blob';
 // pkg/volume/csi/csi_plugin.go as stored: a 1.17 tree (CSINodeInfo gate) and a 1.18-1.20 tree (CSINode wording).
@@ -11,6 +11,9 @@ const CSI_118 = `${K8S}/010b216075bbedaf1f03723bacaff3be59904a3a/pkg/volume/csi/
 // nodeinfomanager.go InitializeCSINodeWithAnnotation: fmt.Errorf("error updating CSINode annotation: %v; caused by: %v", err, lastErr)
 const CSINODE_ERR = 'error updating CSINode annotation: %v; caused by: %v';
 const TIMEOUT = 'timed out waiting for the condition';
+// pkg/kubelet/network/dns/dns.go in a 1.2x tree (ExpandedDNSConfig gate): fmt.Errorf(NS_LIMITS, ...), klog.ErrorS(err, "Nameserver limits exceeded")
+const DNS_12X = `${K8S}/04791b4906602ffda5ccf9bc4c84d3329f1d7080/pkg/kubelet/network/dns/dns.go`;
+const NS_LIMITS = 'Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: %s';
 
 export const K8S3_CASES: SourceCase[] = [
   // kubelet-csimigration
@@ -45,6 +48,25 @@ export const K8S3_CASES: SourceCase[] = [
     from: `${K8S}/085770c3975cd4d42ccdf88ca49a3ed6779516e4/pkg/registry/service/ipallocator/allocator.go`, // 1.0/1.1 ErrNotInRange = errors.New("provided IP is not in the valid range"), NewFieldInvalid("spec.clusterIP", ...) in fielderrors' "%s: %s '%v', Details: %s"
     line: fmt("Error from server: Service \"%s\" is invalid: spec.clusterIP: invalid value '%v', Details: %s", 'kube-dns', '10.9.0.10', 'provided IP is not in the valid range'),
   },
+  // resolv-conf-trim
+  {
+    entry: 'resolv-conf-trim',
+    symptom: 'kubelet-nameserver-limits',
+    from: DNS_12X, // klog.ErrorS(err, "Nameserver limits exceeded") in klog's JSON output (--logging-format=json): msg and err apart
+    line: JSON.stringify({ ts: 1608808411677.889, caller: 'dns/dns.go:153', msg: 'Nameserver limits exceeded', err: fmt(NS_LIMITS, '10.22.16.2 10.22.16.254 10.245.0.10') }),
+  },
+  {
+    entry: 'resolv-conf-trim',
+    symptom: 'kubelet-nameserver-limits',
+    from: DNS_12X, // c.recorder.Event(pod, Warning, "DNSConfigForming", err.Error()) as kubectl describe pod's Events table
+    line: `  Warning  DNSConfigForming  3m (x52 over 68m)  kubelet  ${fmt(NS_LIMITS, '71.10.216.2 71.10.216.1 2607:f428:ffff:ffff::2')}`,
+  },
+  {
+    entry: 'resolv-conf-trim',
+    symptom: 'kubelet-nameserver-limits',
+    from: DNS_12X, // the same ErrorS from the kubelet inside k3s (one k3s process, its journald unit)
+    line: journald('k3s', klogS('E', 'dns.go:153', 'Nameserver limits exceeded', { err: fmt(NS_LIMITS, '8.8.8.8 8.8.4.4 4.2.2.1') })),
+  },
 ];
 
 /** Lines from the same programs that mean another failure: they must name no entry. */
@@ -57,4 +79,9 @@ export const K8S3_OTHER_FAILURES: OtherFailure[] = [
   { why: 'Service range is full', line: 'error: failed to create ClusterIP service: Internal error occurred: failed to allocate a serviceIP: range is full' },
   // the requested clusterIP is inside the range but taken by another Service
   { why: 'clusterIP already allocated', line: 'The Service "web" is invalid: spec.clusterIPs: Invalid value: []string{"10.96.0.10"}: failed to allocate IP 10.96.0.10: provided IP is already allocated' },
+  // dns.go: too many search domains, not too many nameservers (another limit, another fix)
+  { why: 'kubelet search line limits', line: klogS('E', 'dns.go:125', 'Search Line limits exceeded', { err: 'Search Line limits were exceeded, some search paths have been omitted, the applied search line is: default.svc.cluster.local svc.cluster.local cluster.local corp.example.com a.example.com b.example.com' }) },
+  { why: 'resolv.conf search line too long', line: `Warning  CheckLimitsForResolvConf  node/node-1  Resolv.conf file '/etc/resolv.conf' contains search line consisting of more than 3 domains!` },
+  // parseResolvConf: a "nameserver" keyword with no address; adding another nameserver line does not clear it
+  { why: 'bare nameserver line', line: klog('E', 'kuberuntime_manager.go:815', fmt('CreatePodSandbox for pod %q failed: %v', 'web-0_default(8d6a2f1e-1a2b-4c3d-9e8f-0a1b2c3d4e5f)', 'nameserver list is empty ')) },
 ];
