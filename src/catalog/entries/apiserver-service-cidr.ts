@@ -93,7 +93,8 @@ export const entry: CatalogEntry = {
       id: 'service-ip-not-in-range-any',
       // ipallocator's ErrNotInRange as a field error; a Status message can quote it without the field path
       // (kubernetes PR #52693: 'Message: "Invalid value: \"127.1.2.3\": provided IP is not in the valid range"').
-      pattern: /(?:spec\.clusterIPs?: )?Invalid value: .*provided IP(?: \(\S+\))? is not in the valid range/,
+      // 1.0/1.1 printed field errors as "spec.clusterIP: invalid value '%v', Details: %s" (fielderrors).
+      pattern: /(?:Invalid value: .*|spec\.clusterIP: invalid value '[^']*', Details: )provided IP(?: \(\S+\))? is not in the valid range/,
       example: 'The Service "kube-dns" is invalid: spec.clusterIP: Invalid value: "192.168.100.13": provided IP is not in the valid range',
       source: 'kubernetes/kubernetes#37829',
       reason: { en: 'The Service clusterIP is outside --service-cluster-ip-range.', zh: 'Service 的 clusterIP 不在 --service-cluster-ip-range 范围内。' },

@@ -97,6 +97,7 @@ export const entry: CatalogEntry = {
       // `" err="` in case it is logged structured), and Init's log("failed to initialize CSINode: %v") behind the
       // "kubernetes.io/csi: " prefix. The error is nodeinfomanager's "error updating CSINode annotation: %v; caused by:
       // %v"; caused by the kubelet's own Node missing ("nodes \"x\" not found") it is a registration problem, not this one.
+      // Still klog.Errorf (not ErrorS) in a 1.3x tree, whose Ready condition reads "failed to initialize CSINode: %v" (hence /i).
       pattern: /Failed to initialize CSINode(?:Info)?(?:: |" err=")error updating CSINode annotation(?![^;]*; caused by: nodes? "[^"]*" not found)/i,
       example:
         'KubeletNotReady              Failed to initialize CSINodeInfo: error updating CSINode annotation: timed out waiting for the condition; caused by: the server could not find the requested resource',
