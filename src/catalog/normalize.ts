@@ -1,14 +1,32 @@
 /**
  * What varies between two pastes of the same log line, taken out before signatures are matched:
- * terminal colour, the wrapper a log collector put around the line (docker json-file, journald
- * JSON, logrus key=value quoting), escaping added each time a message is embedded in another
- * (\" \\\" \n), markdown quoting, the headers of journald/syslog, klog, dmesg, CRI container logs and
- * ISO timestamps, and the addresses, hashes and generated pod names that differ on every machine.
+ * what the paste itself added (terminal colour, stern's coloured pod/container names, GitHub quote
+ * markers and line numbers, HTML entities, smart quotes, non-breaking and zero-width spaces), the
+ * wrapper a log collector or tool put around the line (docker json-file, journald JSON, logrus
+ * key=value quoting, Loki labels), escaping added each time a message is embedded in another (\" \\\" \n), the headers of journald/syslog (RFC 3164 and 5424),
+ * klog, dmesg, CRI container logs and ISO timestamps, and the addresses, hashes and generated pod
+ * names that differ on every machine.
  *
  * Signatures are written against the result; the original line is still what diagnose reports.
+ * Every step is one linear scan of the line: diagnose runs this on every line of a paste.
  */
 
-const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
+// stern's default template colours the pod and the container name ("{{color .PodColor .PodName}}
+// {{color .ContainerColor .ContainerName}} {{.Message}}", stern/stern cmd/cmd.go): coloured words
+// at the start of a line are that prefix. Taken before the colour codes themselves go.
+const COLOURED_PREFIX = /^(?:\x1b\[[0-9;]*m[^\x1b\s]+\x1b\[0m\s+){1,3}/;
+
+// One pass over the characters a paste changes: ANSI escapes, CR, HTML entities (GitHub issue
+// pages copied as text, e-mail), typographic quotes (word processors, chat), NBSP, zero-width and
+// other control characters.
+const PASTE_CHARS = /\x1b\[[0-9;?]*[ -/]*[@-~]|\r|&(?:quot|lt|gt|amp|apos|nbsp|#39|#x27);|[\u2018\u2019\u201a\u201b\u2032]|[\u201c\u201d\u201e\u201f\u2033]|[\u00a0\u2007\u202f]|[\u200b-\u200d\u2060\ufeff]|[\x00-\x08\x0b-\x1f\x7f]/g;
+const PASTE_TO: Record<string, string> = {
+  '&quot;': '"', '&lt;': '<', '&gt;': '>', '&amp;': '&', '&apos;': "'", '&nbsp;': ' ', '&#39;': "'", '&#x27;': "'",
+  '\u2018': "'", '\u2019': "'", '\u201a': "'", '\u201b': "'", '\u2032': "'",
+  '\u201c': '"', '\u201d': '"', '\u201e': '"', '\u201f': '"', '\u2033': '"',
+  '\u00a0': ' ', '\u2007': ' ', '\u202f': ' ',
+};
+const pasteChar = (c: string) => PASTE_TO[c] ?? (c.length === 1 && c < ' ' && c !== '\r' ? ' ' : '');
 
 // Fields that carry the message in JSON log lines (docker json-file "log", journald -o json
 // "MESSAGE", zap/logrus JSON "msg"/"message", and the error next to it).
@@ -16,27 +34,38 @@ const JSON_TEXT_FIELDS = ['log', 'MESSAGE', 'message', 'msg', 'error', 'err'];
 
 // Headers, tried at the start of the line again and again (a journald line often carries a klog header).
 const PREFIXES: RegExp[] = [
-  // journald / syslog: "Dec 21 13:01:03 host unit[pid]: ", also zh_CN months ("1月 29 13:22:53 ...")
-  /^(?:[A-Z][a-z]{2}|\d{1,2}月)\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}\s+\S+\s+[^\s:[]+(?:\[\d+\])?:\s*/,
+  // RFC 5424 syslog: "<165>1 2003-10-11T22:14:15.003Z host app procid msgid [sd-id k="v"] msg" (nil values are "-";
+  // the BOM before the message went with the zero-width characters)
+  /^<\d{1,3}>\d{1,2} \S+ \S+ \S+ \S+ \S+ (?:-|(?:\[(?:[^\]"\\]|"(?:[^"\\]|\\.)*")*\])+)(?: |$)/,
+  // journald / RFC 3164 syslog: "<34>Dec 21 13:01:03 host unit[pid]: ", also zh_CN months ("1月 29 13:22:53 ...")
+  /^(?:<\d{1,3}>)?(?:[A-Z][a-z]{2}|\d{1,2}月)\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}\s+\S+\s+[^\s:[]+(?:\[\d+\])?:\s*/,
+  // journalctl -o short-full: "Thu 2020-12-24 11:13:31 CST host unit[pid]: "
+  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)? \S+ \S+ [^\s:[]+(?:\[\d+\])?:\s*/,
   // journalctl -o short-precise cut at the time: "15:16:15 node3 kubelet[14756]: "
   /^\d{2}:\d{2}:\d{2}(?:\.\d+)?\s+\S+\s+[^\s:[]+\[\d+\]:\s*/,
   // klog: "E0612 10:11:12.345678 1234 file.go:12] " (the time or pid are sometimes lost in a paste)
   /^[IWEF]\d{4}(?:\s+\d{2}:\d{2}:\d{2}(?:\.\d+)?)?(?:\s+\d+)?\s+[\w.-]+:\d+\]\s*/,
+  // journalctl -o short-monotonic "[  123.456789] host unit[pid]: " (before dmesg: same opening), and the kernel's "host kernel: "
+  /^\[\s*\d+\.\d+\]\s+\S+\s+(?:kernel|[^\s:[]+\[\d+\]):\s*/,
   // dmesg "[ 2926.286380] ", dmesg -T "[Thu Dec 24 11:13:31 2020] ", dmesg -x "kern  :warn  : "
   /^\[\s*\d+\.\d+\]\s*/,
   /^\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}\]\s*/,
   /^(?:kern|user|daemon|syslog)\s*:\s*(?:emerg|alert|crit|err|warn|notice|info|debug)\s*: /,
   // journalctl -o short-iso / short-iso-precise: "2020-12-24T11:13:31+0800 node-1 kubelet[3680]: "
   /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})\s+\S+\s+[^\s:[]+\[\d+\]:\s*/,
-  // ISO timestamps "2020-03-27 19:14:31.614+0000 " / "2021-09-10T14:24:11Z ", and the CRI container log format that
-  // containerd and CRI-O write under /var/log/pods ("2021-09-10T14:24:11.123456789Z stderr F ")
+  // ISO timestamps: "2020-03-27 19:14:31.614+0000 ", kubectl logs --timestamps and docker logs -t (RFC3339Nano,
+  // "2021-09-10T14:24:11.123456789Z "), Loki/Grafana exports (tab after the time), and the CRI container log
+  // format containerd and CRI-O write under /var/log/pods ("2021-09-10T14:24:11.123456789Z stderr F ")
   /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\s+(?:(?:stdout|stderr) [FP] )?/,
+  // Loki's stream labels after the time (logcli query: '2018-06-25T12:52:09Z {instance="consul-x"} msg')
+  /^\{[\w.]+="(?:[^"\\]|\\.)*"(?:,\s*[\w.]+="(?:[^"\\]|\\.)*")*\}\s+/,
   // logrus text without time: "WARN[0001] "
   /^(?:ERRO|WARN|INFO|DEBU|FATA|PANI|TRAC)\[\d+\]\s*/,
-  // kubectl logs --prefix / stern: "[kube-apiserver-nuc02] "
+  // kubectl logs --prefix / stern: "[kube-apiserver-nuc02] ", "[pod/istio-init-x/istio-init] "
   /^\[[\w.:/-]+\]\s+/,
-  // markdown / e-mail quoting: "> " (a GitHub reply quoting an earlier paste)
+  // markdown / e-mail quoting: "> " (a GitHub reply quoting an earlier paste), and line numbers "12 | "
   /^(?:>[ \t]?)+/,
+  /^\s*\d{1,6} ?\| /,
 ];
 
 const REPLACEMENTS: [RegExp, string][] = [
@@ -87,10 +116,13 @@ export function stripPrefixes(s: string): string {
 
 /** One line as signatures see it. */
 export function normalizeLine(raw: string): string {
-  let s = raw.replace(ANSI, '').replace(/\r/g, '');
+  let s = raw.replace(COLOURED_PREFIX, '').replace(PASTE_CHARS, pasteChar);
   s = jsonText(s) ?? s;
   s = unescapeNested(s);
   s = stripPrefixes(s.trimStart());
   for (const [re, to] of REPLACEMENTS) s = s.replace(re, to);
-  return s.replace(/[ \t]+/g, ' ').trim();
+  s = s.replace(/\s+/g, ' ').trim();
+  // a shell line wrapped with a trailing backslash (an endsWith test: a regex for it is quadratic on long blank runs)
+  if (s.endsWith(' \\')) s = s.slice(0, -2);
+  return s;
 }
