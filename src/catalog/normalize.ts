@@ -2,8 +2,9 @@
  * What varies between two pastes of the same log line, taken out before signatures are matched:
  * what the paste itself added (terminal colour, stern's coloured pod/container names, GitHub quote
  * markers and line numbers, HTML entities, smart quotes, non-breaking and zero-width spaces), the
- * wrapper a log collector or tool put around the line (docker json-file, journald JSON, logrus
- * key=value quoting, Loki labels), escaping added each time a message is embedded in another (\" \\\" \n), the headers of journald/syslog (RFC 3164 and 5424),
+ * wrapper a log collector or tool put around the line (docker json-file, journald JSON, klog/zap
+ * JSON, Loki labels), escaping added each time a
+ * message is embedded in another (\" \\\" \n), the headers of journald/syslog (RFC 3164 and 5424),
  * klog, dmesg, CRI container logs and ISO timestamps, and the addresses, hashes and generated pod
  * names that differ on every machine.
  *
@@ -18,7 +19,7 @@ const COLOURED_PREFIX = /^(?:\x1b\[[0-9;]*m[^\x1b\s]+\x1b\[0m\s+){1,3}/;
 
 // One pass over the characters a paste changes: ANSI escapes, CR, HTML entities (GitHub issue
 // pages copied as text, e-mail), typographic quotes (word processors, chat), NBSP, zero-width and
-// other control characters.
+// other control characters (a bell or a stray escape in a journald MESSAGE byte array).
 const PASTE_CHARS = /\x1b\[[0-9;?]*[ -/]*[@-~]|\r|&(?:quot|lt|gt|amp|apos|nbsp|#39|#x27);|[\u2018\u2019\u201a\u201b\u2032]|[\u201c\u201d\u201e\u201f\u2033]|[\u00a0\u2007\u202f]|[\u200b-\u200d\u2060\ufeff]|[\x00-\x08\x0b-\x1f\x7f]/g;
 const PASTE_TO: Record<string, string> = {
   '&quot;': '"', '&lt;': '<', '&gt;': '>', '&amp;': '&', '&apos;': "'", '&nbsp;': ' ', '&#39;': "'", '&#x27;': "'",
@@ -28,9 +29,9 @@ const PASTE_TO: Record<string, string> = {
 };
 const pasteChar = (c: string) => PASTE_TO[c] ?? (c.length === 1 && c < ' ' && c !== '\r' ? ' ' : '');
 
-// Fields that carry the message in JSON log lines (docker json-file "log", journald -o json
-// "MESSAGE", zap/logrus JSON "msg"/"message", and the error next to it).
-const JSON_TEXT_FIELDS = ['log', 'MESSAGE', 'message', 'msg', 'error', 'err'];
+// Fields of a zap/klog/logrus JSON line that are envelope, not evidence (klog --logging-format=json:
+// ts, caller, v; zap: level, logger, stacktrace; Istio: scope; logrus: time, level).
+const JSON_ENVELOPE = new Set(['ts', 'time', 'timestamp', '@timestamp', 'caller', 'v', 'level', 'lvl', 'severity', 'logger', 'scope', 'stacktrace']);
 
 // Headers, tried at the start of the line again and again (a journald line often carries a klog header).
 const PREFIXES: RegExp[] = [
@@ -78,7 +79,24 @@ const REPLACEMENTS: [RegExp, string][] = [
   [/\b([a-z0-9]+(?:-[a-z0-9]+)*)-[a-z0-9]{8,10}-[a-z0-9]{5}\b/g, '$1-<pod>'],
 ];
 
-/** The message fields of a JSON log line, or undefined when the line is not a JSON object. */
+/** A JSON value as klog's text format prints it after key= (an ObjectRef {name, namespace} as "namespace/name"). */
+function kvValue(v: unknown): string | undefined {
+  if (v === null || v === undefined) return undefined;
+  if (typeof v === 'string') return v;
+  if (typeof v !== 'object') return String(v);
+  const r = v as Record<string, unknown>;
+  if (typeof r.name === 'string' && Object.keys(r).every((k) => k === 'name' || k === 'namespace')) {
+    return typeof r.namespace === 'string' && r.namespace ? `${r.namespace}/${r.name}` : r.name;
+  }
+  return JSON.stringify(v);
+}
+
+/**
+ * The text of a JSON log line, or undefined when the line is not a JSON object. journald -o json:
+ * MESSAGE, which journalctl prints as an array of bytes when it is not printable UTF-8 (systemd
+ * src/shared/logs-show.c); docker json-file: "log"; klog/zap/logrus JSON: "msg" and the other fields
+ * as klog's text form prints them ("msg" key="value"), so one signature fits both.
+ */
 function jsonText(line: string): string | undefined {
   const t = line.trim();
   if (!(t.startsWith('{') && t.endsWith('}'))) return undefined;
@@ -90,8 +108,21 @@ function jsonText(line: string): string | undefined {
   }
   if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
   const o = v as Record<string, unknown>;
-  const parts = JSON_TEXT_FIELDS.map((k) => o[k]).filter((x): x is string => typeof x === 'string' && x.trim() !== '');
-  return parts.length ? parts.join(' ') : undefined;
+  const m = o.MESSAGE;
+  if (typeof m === 'string') return m;
+  if (Array.isArray(m) && m.every((b) => Number.isInteger(b) && b >= 0 && b < 256)) return Buffer.from(m as number[]).toString('utf8');
+  if (typeof o.log === 'string') return jsonText(o.log) ?? o.log;
+  const msgKey = ['msg', 'message'].find((k) => typeof o[k] === 'string');
+  const pairs: string[] = [];
+  for (const [k, val] of Object.entries(o)) {
+    if (k === msgKey || JSON_ENVELOPE.has(k)) continue;
+    const s = kvValue(val);
+    if (s !== undefined && s !== '') pairs.push(`${k}="${s}"`);
+  }
+  // an object with neither a message nor an error is data, not a log line: left as it is
+  if (msgKey === undefined) return typeof (o.err ?? o.error) === 'string' ? pairs.join(' ') : undefined;
+  const msg = o[msgKey] as string;
+  return pairs.length ? `"${msg}" ${pairs.join(' ')}` : msg;
 }
 
 /** Undo the escaping a message gains each time it is quoted inside another (JSON, logrus, Go %q). */
@@ -117,7 +148,9 @@ export function stripPrefixes(s: string): string {
 /** One line as signatures see it. */
 export function normalizeLine(raw: string): string {
   let s = raw.replace(COLOURED_PREFIX, '').replace(PASTE_CHARS, pasteChar);
-  s = jsonText(s) ?? s;
+  // the text inside a JSON envelope may carry its own colour codes or control bytes
+  const inner = jsonText(s);
+  if (inner !== undefined) s = inner.replace(PASTE_CHARS, pasteChar);
   s = unescapeNested(s);
   s = stripPrefixes(s.trimStart());
   for (const [re, to] of REPLACEMENTS) s = s.replace(re, to);

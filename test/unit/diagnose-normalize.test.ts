@@ -30,6 +30,10 @@ describe('normalizeLine takes off the envelope', () => {
     // zap with "ts"/"caller"/"msg"/"v") and Istio's zap JSON (--log_as_json: https://github.com/istio/pkg/blob/1.8.0/log/config.go)
     ['klog JSON', JSON.stringify({ ts: 1608779611677.889, caller: 'proxier/proxier.go:1056', msg: MSG, v: 0 })],
     ['istio zap JSON', JSON.stringify({ level: 'error', time: '2020-12-24T11:13:31.677889Z', scope: 'default', msg: MSG })],
+    // journalctl -o json prints MESSAGE as an array of bytes when it is not printable UTF-8 (systemd src/shared/logs-show.c)
+    ['journald -o json, MESSAGE as bytes', JSON.stringify({ _SYSTEMD_UNIT: 'kubelet.service', MESSAGE: [...Buffer.from(`${MSG}\x07`)] })],
+    // docker json-file around klog JSON (a container started with --logging-format=json)
+    ['docker json-file around klog JSON', dockerJson(JSON.stringify({ ts: 1608779611677.889, caller: 'proxier.go:1056', msg: MSG, v: 0 }))],
     // journalctl -o short-monotonic, -o short-full and -o cat (journalctl(1), OUTPUT OPTIONS)
     ['journalctl short-monotonic', `[  123.456789] node-1 kubelet[3680]: ${MSG}`],
     ['journalctl short-monotonic, kernel', `[    5.123456] node-1 kernel: ${MSG}`],
@@ -70,9 +74,23 @@ describe('normalizeLine undoes the quoting of structured loggers', () => {
     expect(normalizeLine(line)).toBe('"Unable to register node with API server" err="Node "Master01" is invalid" node="Master01"');
   });
 
-  it('klog JSON (--logging-format=json): msg and err are kept', () => {
+  it('klog JSON (--logging-format=json): msg and the key/value fields, as klog text prints them', () => {
+    // k8s.io/component-base/logs/json: ts, caller, v are the envelope; ErrorS adds "err"; KObj(pod) is {name, namespace}
     const line = JSON.stringify({ ts: 1608779611677.889, caller: 'dns/dns.go:153', msg: 'Nameserver limits exceeded', v: 0, err: 'Nameserver limits were exceeded, some nameservers have been omitted' });
-    expect(normalizeLine(line)).toBe('Nameserver limits exceeded Nameserver limits were exceeded, some nameservers have been omitted');
+    expect(normalizeLine(line)).toBe('"Nameserver limits exceeded" err="Nameserver limits were exceeded, some nameservers have been omitted"');
+    const pod = JSON.stringify({ ts: 1, caller: 'kubelet.go:1', msg: 'Error syncing pod, skipping', pod: { name: 'web-0', namespace: 'default' }, podUID: 'abc', err: 'failed to "StartContainer"' });
+    expect(normalizeLine(pod)).toBe('"Error syncing pod, skipping" pod="default/web-0" podUID="abc" err="failed to "StartContainer""');
+  });
+
+  it('klog JSON and klog text of one ErrorS call normalise alike', () => {
+    const kv = { err: 'Node "Master01" is invalid', node: 'Master01' };
+    const text = klogS('E', 'kubelet_node_status.go:93', 'Unable to register node with API server', kv);
+    const json = JSON.stringify({ ts: 1608779611677.889, caller: 'kubelet_node_status.go:93', msg: 'Unable to register node with API server', v: 0, ...kv });
+    expect(normalizeLine(json)).toBe(normalizeLine(text));
+  });
+
+  it('a JSON object with neither a message nor an error is data and stays as it is', () => {
+    expect(normalizeLine('{"apiVersion": "v1", "kind": "Pod"}')).toBe('{"apiVersion": "v1", "kind": "Pod"}');
   });
 
   it('logrus nested escaping: containerd quoting dockerd quoting runc (\\" then \\\\\\")', () => {
