@@ -3,7 +3,7 @@
  * what the paste itself added (terminal colour, stern's coloured pod/container names, GitHub quote
  * markers and line numbers, HTML entities, smart quotes, non-breaking and zero-width spaces), the
  * wrapper a log collector or tool put around the line (docker json-file, journald JSON, klog/zap
- * JSON, Loki labels), escaping added each time a
+ * JSON, kubectl events as yaml/json/describe tables, Loki labels), escaping added each time a
  * message is embedded in another (\" \\\" \n), the headers of journald/syslog (RFC 3164 and 5424),
  * klog, dmesg, CRI container logs and ISO timestamps, and the addresses, hashes and generated pod
  * names that differ on every machine.
@@ -32,6 +32,11 @@ const pasteChar = (c: string) => PASTE_TO[c] ?? (c.length === 1 && c < ' ' && c 
 // Fields of a zap/klog/logrus JSON line that are envelope, not evidence (klog --logging-format=json:
 // ts, caller, v; zap: level, logger, stacktrace; Istio: scope; logrus: time, level).
 const JSON_ENVELOPE = new Set(['ts', 'time', 'timestamp', '@timestamp', 'caller', 'v', 'level', 'lvl', 'severity', 'logger', 'scope', 'stacktrace']);
+
+// One line of `kubectl get events -o json` / `-o yaml` and the Message: line of `kubectl describe`.
+const JSON_MESSAGE_FIELD = /^\s*"message":\s*("(?:[^"\\]|\\.)*")\s*,?\s*$/;
+const YAML_MESSAGE_FIELD = /^\s*(?:-\s+)?message:[ \t]*/;
+const DESCRIBE_MESSAGE = /^\s*Message:[ \t]+/;
 
 // Headers, tried at the start of the line again and again (a journald line often carries a klog header).
 const PREFIXES: RegExp[] = [
@@ -64,6 +69,10 @@ const PREFIXES: RegExp[] = [
   /^(?:ERRO|WARN|INFO|DEBU|FATA|PANI|TRAC)\[\d+\]\s*/,
   // kubectl logs --prefix / stern: "[kube-apiserver-nuc02] ", "[pod/istio-init-x/istio-init] "
   /^\[[\w.:/-]+\]\s+/,
+  // kubectl describe's Events table (Type Reason Age From Message): "Warning  FailedMount  2m (x3 over 5m)  kubelet, node-1  "
+  /^(?:Normal|Warning)\s+\w+\s+(?:<unknown>|<invalid>|\d[\dsmhdy]*(?:\s+\(x\d+ over \d[\dsmhdy]*\))?)\s+[^\s,]+(?:,\s*\S+)?\s+/,
+  // kubectl get events (NAMESPACE? LAST SEEN TYPE REASON OBJECT MESSAGE): "2m  Warning  FailedMount  pod/web-0  "
+  /^(?:[a-z0-9-]+\s+)?(?:<unknown>|<invalid>|\d[\dsmhdy]*)\s+(?:Normal|Warning)\s+\w+\s+[^\s/]+\/\S+\s+/,
   // markdown / e-mail quoting: "> " (a GitHub reply quoting an earlier paste), and line numbers "12 | "
   /^(?:>[ \t]?)+/,
   /^\s*\d{1,6} ?\| /,
@@ -125,6 +134,32 @@ function jsonText(line: string): string | undefined {
   return pairs.length ? `"${msg}" ${pairs.join(' ')}` : msg;
 }
 
+/** The message of an event as kubectl prints it: -o json's "message": "...", -o yaml's message:, describe's Message:. */
+function eventMessage(line: string): string | undefined {
+  const j = JSON_MESSAGE_FIELD.exec(line);
+  if (j) {
+    try {
+      return JSON.parse(j[1]!) as string;
+    } catch {
+      return undefined;
+    }
+  }
+  const y = YAML_MESSAGE_FIELD.exec(line) ?? DESCRIBE_MESSAGE.exec(line);
+  if (!y) return undefined;
+  const v = line.slice(y[0].length).trimEnd();
+  // a folded or literal block (">-", "|"): the message is on the lines that follow
+  if (/^[>|][-+]?$/.test(v)) return '';
+  if (v.length > 1 && v.startsWith("'") && v.endsWith("'")) return v.slice(1, -1).replace(/''/g, "'");
+  if (v.length > 1 && v.startsWith('"') && v.endsWith('"')) {
+    try {
+      return JSON.parse(v) as string;
+    } catch {
+      return v.slice(1, -1);
+    }
+  }
+  return v;
+}
+
 /** Undo the escaping a message gains each time it is quoted inside another (JSON, logrus, Go %q). */
 export function unescapeNested(s: string): string {
   return s.replace(/\\+(["'])/g, '$1').replace(/\\+[nrt]/g, ' ');
@@ -149,7 +184,7 @@ export function stripPrefixes(s: string): string {
 export function normalizeLine(raw: string): string {
   let s = raw.replace(COLOURED_PREFIX, '').replace(PASTE_CHARS, pasteChar);
   // the text inside a JSON envelope may carry its own colour codes or control bytes
-  const inner = jsonText(s);
+  const inner = jsonText(s) ?? eventMessage(s);
   if (inner !== undefined) s = inner.replace(PASTE_CHARS, pasteChar);
   s = unescapeNested(s);
   s = stripPrefixes(s.trimStart());

@@ -49,6 +49,17 @@ describe('normalizeLine takes off the envelope', () => {
     ['Grafana export, tab-separated', `2021-09-10T14:24:11.123Z\t${MSG}`],
     // stern's default template colours pod and container ("{{color .PodColor .PodName}} {{color .ContainerColor .ContainerName}} {{.Message}}")
     ['stern', `\x1b[32mistio-init-x7k2p\x1b[0m \x1b[36mistio-init\x1b[0m ${MSG}`],
+    // kubectl get events -o json / -o yaml (plain, single- and double-quoted) and kubectl describe's Message:
+    ['events -o json', `    "message": ${JSON.stringify(MSG)},`],
+    ['events -o yaml', `  message: ${MSG}`],
+    ['events -o yaml, list item', `- message: '${MSG}'`],
+    ['events -o yaml, double-quoted', `  message: ${JSON.stringify(MSG)}`],
+    ['kubectl describe Message:', `      Message:      ${MSG}`],
+    // kubectl describe's Events table (Type Reason Age From Message) and kubectl get events (-A adds NAMESPACE)
+    ['describe Events row', `  Warning  FailedCreatePodSandBox  2m (x3 over 5m)  kubelet, node-1  ${MSG}`],
+    ['describe Events row, new From', `  Warning  BackOff  38s  kubelet  ${MSG}`],
+    ['get events row', `2m          Warning   FailedMount   pod/web-0   ${MSG}`],
+    ['get events -A row', `kube-system   5m2s   Warning   Unhealthy   pod/coredns-5d78c9869d-4xzbq   ${MSG}`],
     // GitHub paste artefacts: line numbers, a quoted paste with line numbers, a wrapped shell line; CRLF and tabs
     ['line numbers', `12 | ${MSG}`],
     ['quoted, numbered', `> 7 | ${MSG}`],
@@ -133,6 +144,11 @@ describe('normalizeLine undoes what a paste changed', () => {
       'k8s.io/kubernetes/pkg/kubelet.(*Kubelet).Run(0xc000a1e000)',
     ]) expect(normalizeLine(line)).toBe(line);
     expect(normalizeLine('\t/workspace/src/k8s.io/kubernetes/pkg/kubelet/kubelet.go:1440 +0x4e')).toBe('/workspace/src/k8s.io/kubernetes/pkg/kubelet/kubelet.go:1440 +0x4e');
+  });
+
+  it('a folded YAML message (message: >-) leaves the text to the lines that follow', () => {
+    expect(normalizeLine('  message: >-')).toBe('');
+    expect(normalizeLine(`    ${MSG}`)).toBe(MSG);
   });
 
   it.each([
