@@ -81,19 +81,24 @@ export function diagnose(logText: string, entries: readonly CatalogEntry[] = cat
   lines.forEach((text, i) => {
     if (text.trim() === '') return;
     let explained = false;
-    // A paste that wrapped a message: try this line joined with the next (with and without a space).
+    // A paste that wrapped a message: try this line joined with the next (with and without a space). The evidence is
+    // then the joined text the signature matched, so it can be checked against it.
     const next = norms[i + 1] ?? '';
     const joined = next ? [`${norms[i]} ${next}`, `${norms[i]}${next}`] : [];
-    entries.forEach((entry, order) => {
-      let symptom = entry.symptoms.find((s) => lineMatches(s.pattern, text, norms[i]!) && inContext(s));
-      let evidence: DiagnoseEvidence | undefined = symptom && { line: i + 1, text, symptomId: symptom.id };
-      if (!symptom) {
-        // the evidence of a wrapped message is the joined text the signature matched, so it can be checked against it
-        symptom = entry.symptoms.find((s) => !s.pattern.test(next) && inContext(s) && joined.some((j) => s.pattern.test(j)));
-        const pair = symptom && joined.find((j) => symptom!.pattern.test(j));
-        if (symptom && pair) evidence = { line: i + 1, lastLine: i + 2, text: pair, symptomId: symptom.id };
+    const match = (symptoms: readonly Symptom[]): { symptom: Symptom; evidence: DiagnoseEvidence } | undefined => {
+      const symptom = symptoms.find((s) => lineMatches(s.pattern, text, norms[i]!) && inContext(s));
+      if (symptom) return { symptom, evidence: { line: i + 1, text, symptomId: symptom.id } };
+      for (const s of symptoms) {
+        // the joined text first: most signatures match neither, and then the next line need not be tried
+        const pair = joined.find((j) => s.pattern.test(j));
+        if (pair && !s.pattern.test(next) && inContext(s)) return { symptom: s, evidence: { line: i + 1, lastLine: i + 2, text: pair, symptomId: s.id } };
       }
-      if (!symptom || !evidence) return;
+      return undefined;
+    };
+    entries.forEach((entry, order) => {
+      const hit = match(entry.symptoms);
+      if (!hit) return;
+      const { symptom, evidence } = hit;
       explained = true;
       let f = found.get(entry.id);
       if (!f) found.set(entry.id, (f = { order, symptoms: new Map(), evidence: [] }));
